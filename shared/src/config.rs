@@ -1,0 +1,366 @@
+//! Configuration, read once from the environment at cold start.
+//!
+//! Every reader takes a lookup function, so tests pass a map and the functions
+//! pass [`std::env::var`]. A bad value is a [`ConfigError`] naming the variable
+//! and the fix; `main` stops on it before the first request.
+
+use std::time::Duration;
+
+use crate::error::ConfigError;
+use crate::jwks::JwksSettings;
+
+/// Which token kinds a deployment accepts (`TOKEN_USE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUsePolicy {
+    /// ID tokens only.
+    Id,
+    /// Access tokens only.
+    Access,
+    /// Either.
+    Any,
+}
+
+/// One accepted issuer and where its keys are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    /// The exact `iss` value, e.g. `https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123`.
+    pub iss: String,
+    /// Its JWKS URI, by default `{iss}/.well-known/jwks.json`.
+    pub jwks_uri: String,
+}
+
+/// What the verifier accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierConfig {
+    /// Accepted issuers (at least one).
+    pub issuers: Vec<Issuer>,
+    /// Allowed app client ids (at least one).
+    pub client_ids: Vec<String>,
+    /// Accepted `token_use`.
+    pub token_use: TokenUsePolicy,
+    /// Tolerated clock skew for `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// JWKS cache lifetimes.
+    pub jwks: JwksSettings,
+    /// How many verified tokens to keep.
+    pub token_cache_capacity: u64,
+}
+
+impl VerifierConfig {
+    /// A configuration for one issuer with the default JWKS URI and settings.
+    #[must_use]
+    pub fn for_issuer(iss: &str, client_ids: &[&str], token_use: TokenUsePolicy) -> Self {
+        Self {
+            issuers: vec![issuer(iss)],
+            client_ids: client_ids.iter().map(|c| (*c).to_owned()).collect(),
+            token_use,
+            leeway: Duration::ZERO,
+            jwks: JwksSettings::default(),
+            token_cache_capacity: DEFAULT_TOKEN_CACHE_CAPACITY,
+        }
+    }
+
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// The first variable that is missing or malformed.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (a variable name to its value).
+    ///
+    /// # Errors
+    /// The first variable that is missing or malformed.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let pool = get("COGNITO_USER_POOL_ID");
+        let listed = get("TOKEN_ISSUERS");
+        let mut issuers = match (pool, listed) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "TOKEN_ISSUERS",
+                    "set either COGNITO_USER_POOL_ID or TOKEN_ISSUERS, not both",
+                ));
+            }
+            (Some(pool), None) => vec![issuer(&issuer_for_pool(&pool)?)],
+            (None, Some(list)) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|iss| {
+                    if iss.starts_with("https://") || iss.starts_with("http://") {
+                        Ok(issuer(iss.trim_end_matches('/')))
+                    } else {
+                        Err(ConfigError::new(
+                            "TOKEN_ISSUERS",
+                            format!(
+                                "`{iss}` is not an http(s) URL; give issuer URLs, comma-separated"
+                            ),
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "COGNITO_USER_POOL_ID",
+                    "not set; set it to the user pool id (e.g. us-east-1_AbC123) or set TOKEN_ISSUERS",
+                ));
+            }
+        };
+        if issuers.is_empty() {
+            return Err(ConfigError::new("TOKEN_ISSUERS", "lists no issuer"));
+        }
+        if let Some(uri) = get("JWKS_URI") {
+            if issuers.len() != 1 {
+                return Err(ConfigError::new(
+                    "JWKS_URI",
+                    "can only override the JWKS of a single issuer; unset it or list one issuer",
+                ));
+            }
+            if !(uri.starts_with("https://") || uri.starts_with("http://")) {
+                return Err(ConfigError::new("JWKS_URI", "must be an http(s) URL"));
+            }
+            if let Some(only) = issuers.first_mut() {
+                only.jwks_uri = uri;
+            }
+        }
+
+        let client_ids = list(&get("COGNITO_CLIENT_IDS").unwrap_or_default());
+        if client_ids.is_empty() {
+            return Err(ConfigError::new(
+                "COGNITO_CLIENT_IDS",
+                "not set; set it to the allowed app client ids, comma-separated",
+            ));
+        }
+
+        let token_use = match get("TOKEN_USE")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("any") => TokenUsePolicy::Any,
+            Some("id") => TokenUsePolicy::Id,
+            Some("access") => TokenUsePolicy::Access,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "TOKEN_USE",
+                    format!("`{other}` is not one of id, access, any"),
+                ));
+            }
+        };
+
+        let secs = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => v.parse::<u64>().map(Duration::from_secs).map_err(|_| {
+                    ConfigError::new(name, format!("`{v}` is not a whole number of seconds"))
+                }),
+            }
+        };
+        let jwks = JwksSettings {
+            ttl: secs("JWKS_TTL_SECS", 3600)?,
+            min_refresh: secs("JWKS_MIN_REFRESH_SECS", 10)?,
+            max_stale: secs("JWKS_MAX_STALE_SECS", 86_400)?,
+        };
+        if jwks.ttl.is_zero() {
+            return Err(ConfigError::new("JWKS_TTL_SECS", "must be at least 1"));
+        }
+        let leeway = secs("CLOCK_LEEWAY_SECS", 0)?;
+        if leeway > Duration::from_secs(300) {
+            return Err(ConfigError::new("CLOCK_LEEWAY_SECS", "must be at most 300"));
+        }
+
+        Ok(Self {
+            issuers,
+            client_ids,
+            token_use,
+            leeway,
+            jwks,
+            token_cache_capacity: DEFAULT_TOKEN_CACHE_CAPACITY,
+        })
+    }
+}
+
+/// Default size of the verified-token cache.
+pub const DEFAULT_TOKEN_CACHE_CAPACITY: u64 = 10_000;
+
+/// The issuer URL of a Cognito user pool id such as `us-east-1_AbC123`.
+///
+/// # Errors
+/// When the id is not `{region}_{suffix}`.
+pub fn issuer_for_pool(pool_id: &str) -> Result<String, ConfigError> {
+    let bad = || {
+        ConfigError::new(
+            "COGNITO_USER_POOL_ID",
+            format!("`{pool_id}` is not a user pool id like us-east-1_AbC123"),
+        )
+    };
+    let (region, suffix) = pool_id.split_once('_').ok_or_else(bad)?;
+    let region_ok = !region.is_empty()
+        && region.split('-').count() >= 3
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let suffix_ok = !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_alphanumeric());
+    if !(region_ok && suffix_ok) {
+        return Err(bad());
+    }
+    Ok(format!(
+        "https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+    ))
+}
+
+fn issuer(iss: &str) -> Issuer {
+    Issuer {
+        iss: iss.to_owned(),
+        jwks_uri: format!("{iss}/.well-known/jwks.json"),
+    }
+}
+
+/// Splits a comma-separated list, trimming items and dropping empty ones.
+#[must_use]
+pub fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(vars: &[(&str, &str)]) -> Result<VerifierConfig, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        VerifierConfig::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn pool_id_gives_cognito_issuer_and_defaults() {
+        let c = read(&[
+            ("COGNITO_USER_POOL_ID", "us-east-1_AbC123"),
+            ("COGNITO_CLIENT_IDS", "a, b,"),
+        ]);
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.issuers[0].iss,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123"
+        );
+        assert_eq!(
+            c.issuers[0].jwks_uri,
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/.well-known/jwks.json"
+        );
+        assert_eq!(c.client_ids, vec!["a", "b"]);
+        assert_eq!(c.token_use, TokenUsePolicy::Any);
+        assert_eq!(c.jwks, JwksSettings::default());
+        assert_eq!(c.leeway, Duration::ZERO);
+    }
+
+    #[test]
+    fn several_issuers_and_overrides() {
+        let c = read(&[
+            (
+                "TOKEN_ISSUERS",
+                "http://127.0.0.1:9229/local_pool/, https://issuer.example",
+            ),
+            ("COGNITO_CLIENT_IDS", "a"),
+            ("TOKEN_USE", "ACCESS"),
+            ("JWKS_TTL_SECS", "60"),
+            ("CLOCK_LEEWAY_SECS", "5"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.issuers.len(), 2);
+        assert_eq!(c.issuers[0].iss, "http://127.0.0.1:9229/local_pool");
+        assert_eq!(c.token_use, TokenUsePolicy::Access);
+        assert_eq!(c.jwks.ttl, Duration::from_secs(60));
+        assert_eq!(c.leeway, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("COGNITO_CLIENT_IDS", "a")], "COGNITO_USER_POOL_ID"),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "nope"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "COGNITO_USER_POOL_ID",
+            ),
+            (
+                &[("COGNITO_USER_POOL_ID", "us-east-1_x")],
+                "COGNITO_CLIENT_IDS",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "us-east-1_x"),
+                    ("TOKEN_ISSUERS", "https://a"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "TOKEN_ISSUERS",
+            ),
+            (
+                &[("TOKEN_ISSUERS", "ftp://a"), ("COGNITO_CLIENT_IDS", "a")],
+                "TOKEN_ISSUERS",
+            ),
+            (
+                &[
+                    ("TOKEN_ISSUERS", "https://a,https://b"),
+                    ("JWKS_URI", "https://k"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "JWKS_URI",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "us-east-1_x"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                    ("TOKEN_USE", "refresh"),
+                ],
+                "TOKEN_USE",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "us-east-1_x"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                    ("JWKS_TTL_SECS", "1h"),
+                ],
+                "JWKS_TTL_SECS",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "us-east-1_x"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                    ("JWKS_TTL_SECS", "0"),
+                ],
+                "JWKS_TTL_SECS",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "us-east-1_x"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                    ("CLOCK_LEEWAY_SECS", "-1"),
+                ],
+                "CLOCK_LEEWAY_SECS",
+            ),
+        ];
+        for (vars, var) in cases {
+            match read(vars) {
+                Err(e) => assert_eq!(e.var, *var, "{vars:?}: {e}"),
+                Ok(c) => panic!("{vars:?} was accepted: {c:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Fetching JWKS documents over HTTPS, with hard limits.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::error::FetchError;
+
+/// A boxed, sendable future (keeps [`Fetcher`] usable as a trait object).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Fetches the raw bytes of a JWKS document. A seam: tests and users may replace it.
+pub trait Fetcher: Send + Sync + std::fmt::Debug {
+    /// GETs `uri` and returns the body of a 200 answer.
+    fn fetch<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>>;
+}
+
+/// Limits of one JWKS fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchLimits {
+    /// Time allowed to open the connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for the whole exchange, body included.
+    pub total_timeout: Duration,
+    /// Largest body accepted, in bytes (a Cognito JWKS is about 1 KiB).
+    pub max_body_bytes: usize,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_millis(1500),
+            total_timeout: Duration::from_secs(3),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// The production [`Fetcher`]: reqwest over rustls, no redirects, status 200 only.
+#[derive(Debug, Clone)]
+pub struct HttpFetcher {
+    client: reqwest::Client,
+    limits: FetchLimits,
+}
+
+impl HttpFetcher {
+    /// A fetcher with these limits.
+    ///
+    /// # Errors
+    /// When the TLS stack cannot be initialised (no usable root store).
+    pub fn new(limits: FetchLimits) -> Result<Self, FetchError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.total_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("claimsgate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::Transport(e.to_string()))?;
+        Ok(Self { client, limits })
+    }
+}
+
+impl Fetcher for HttpFetcher {
+    fn fetch<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
+        Box::pin(async move {
+            let transport = |e: reqwest::Error| FetchError::Transport(e.to_string());
+            let mut response = self.client.get(uri).send().await.map_err(transport)?;
+            let status = response.status().as_u16();
+            if status != 200 {
+                return Err(FetchError::Status(status));
+            }
+            let max = self.limits.max_body_bytes;
+            if response
+                .content_length()
+                .is_some_and(|len| len > max as u64)
+            {
+                return Err(FetchError::TooLarge(max));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport)? {
+                if body.len() + chunk.len() > max {
+                    return Err(FetchError::TooLarge(max));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        })
+    }
+}
+
+/// A [`Fetcher`] that answers from memory and counts its calls; for tests and local use.
+#[derive(Debug)]
+pub struct StaticFetcher {
+    body: std::sync::RwLock<Result<Vec<u8>, FetchError>>,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl StaticFetcher {
+    /// A fetcher that answers every URI with `body`.
+    #[must_use]
+    pub fn new(body: Vec<u8>) -> Self {
+        Self {
+            body: std::sync::RwLock::new(Ok(body)),
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// From now on, answer with `answer`.
+    pub fn set(&self, answer: Result<Vec<u8>, FetchError>) {
+        match self.body.write() {
+            Ok(mut guard) => *guard = answer,
+            Err(poisoned) => *poisoned.into_inner() = answer,
+        }
+    }
+
+    /// How many fetches were made.
+    #[must_use]
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Fetcher for StaticFetcher {
+    fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let answer = match self.body.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        Box::pin(async move { answer })
+    }
+}

@@ -1,0 +1,231 @@
+//! JWKS documents: parsed once into RS256 keys ready for verification.
+//!
+//! Parsing is lenient per key and strict per document: a key that is not an
+//! RSA signing key for RS256 of at least 2048 bits is skipped with a log line,
+//! and the rest of the set is still used.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::FetchError;
+
+/// The smallest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// An RS256 public key, parsed once for verification.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    kid: String,
+    bits: usize,
+    key: ParsedPublicKey,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("bits", &self.bits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyingKey {
+    /// Builds a key from the big-endian modulus and exponent.
+    ///
+    /// # Errors
+    /// A reason when the modulus is under [`MIN_RSA_BITS`] or the pair is not an RSA key.
+    pub fn from_components(kid: &str, n: &[u8], e: &[u8]) -> Result<Self, &'static str> {
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+        let bits = bit_len(n);
+        if bits < MIN_RSA_BITS {
+            return Err("RSA modulus is shorter than 2048 bits");
+        }
+        let key = RsaPublicKeyComponents { n, e }
+            .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+            .map_err(|_| "n and e do not form an RSA public key")?;
+        Ok(Self {
+            kid: kid.to_owned(),
+            bits,
+            key,
+        })
+    }
+
+    /// The key id.
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The modulus length in bits.
+    #[must_use]
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// True when `signature` is a valid RS256 (RSASSA-PKCS1-v1_5, SHA-256) signature of `message`.
+    #[must_use]
+    pub fn verify_rs256(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.key.verify_sig(message, signature).is_ok()
+    }
+}
+
+/// The usable keys of one JWKS document, by `kid`.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    keys: HashMap<String, Arc<VerifyingKey>>,
+}
+
+impl KeySet {
+    /// Parses a JWKS document, skipping (and logging) every unusable key.
+    ///
+    /// # Errors
+    /// [`FetchError::NotJwks`] when the body is not `{"keys": [...]}`, and
+    /// [`FetchError::NoUsableKeys`] when no key survives.
+    pub fn parse(body: &[u8]) -> Result<Self, FetchError> {
+        #[derive(Deserialize)]
+        struct Doc {
+            keys: Vec<Value>,
+        }
+        let doc: Doc =
+            serde_json::from_slice(body).map_err(|e| FetchError::NotJwks(e.to_string()))?;
+        let mut keys = HashMap::with_capacity(doc.keys.len());
+        for jwk in &doc.keys {
+            match parse_jwk(jwk) {
+                Ok(key) => {
+                    if keys.contains_key(key.kid()) {
+                        tracing::warn!(kid = key.kid(), "duplicate kid in JWKS; keeping the first");
+                        continue;
+                    }
+                    keys.insert(key.kid().to_owned(), Arc::new(key));
+                }
+                Err(reason) => {
+                    let kid = jwk.get("kid").and_then(Value::as_str).unwrap_or("");
+                    tracing::warn!(kid, reason, "skipping unusable JWK");
+                }
+            }
+        }
+        if keys.is_empty() {
+            return Err(FetchError::NoUsableKeys);
+        }
+        Ok(Self { keys })
+    }
+
+    /// The key with this `kid`.
+    #[must_use]
+    pub fn get(&self, kid: &str) -> Option<&Arc<VerifyingKey>> {
+        self.keys.get(kid)
+    }
+
+    /// How many usable keys the set holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when the set holds no key.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The key ids in the set.
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+}
+
+fn parse_jwk(jwk: &Value) -> Result<VerifyingKey, &'static str> {
+    let field = |name: &str| jwk.get(name);
+    let kid = match field("kid") {
+        Some(Value::String(k)) if !k.is_empty() => k.as_str(),
+        _ => return Err("no kid"),
+    };
+    if field("kty").and_then(Value::as_str) != Some("RSA") {
+        return Err("kty is not RSA");
+    }
+    match field("use") {
+        None => {}
+        Some(Value::String(u)) if u == "sig" => {}
+        Some(_) => return Err("use is not sig"),
+    }
+    match field("alg") {
+        None => {}
+        Some(Value::String(a)) if a == "RS256" => {}
+        Some(_) => return Err("alg is not RS256"),
+    }
+    let decode = |name: &str| -> Result<Vec<u8>, &'static str> {
+        let text = field(name)
+            .and_then(Value::as_str)
+            .ok_or("n or e missing")?;
+        URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| "n or e is not base64url")
+    };
+    let n = decode("n")?;
+    let e = decode("e")?;
+    VerifyingKey::from_components(kid, &n, &e)
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+fn bit_len(be: &[u8]) -> usize {
+    match be.first() {
+        None => 0,
+        Some(top) => (be.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_length_counts_from_the_top_bit() {
+        assert_eq!(bit_len(&[]), 0);
+        assert_eq!(bit_len(&[1]), 1);
+        assert_eq!(bit_len(&[0x80, 0]), 16);
+        assert_eq!(bit_len(strip_leading_zeros(&[0, 0, 0x7f])), 7);
+    }
+
+    #[test]
+    fn not_a_jwks_is_an_error_not_a_panic() {
+        for body in [
+            &b""[..],
+            b"<html>",
+            b"{}",
+            b"{\"keys\": 3}",
+            b"[]",
+            b"\xff\xfe",
+        ] {
+            assert!(matches!(KeySet::parse(body), Err(FetchError::NotJwks(_))));
+        }
+        assert_eq!(
+            KeySet::parse(br#"{"keys": []}"#).err(),
+            Some(FetchError::NoUsableKeys)
+        );
+    }
+
+    #[test]
+    fn unusable_keys_are_skipped() {
+        let doc = serde_json::json!({"keys": [
+            {"kid": "ec", "kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"},
+            {"kid": "enc", "kty": "RSA", "use": "enc", "n": "AQAB", "e": "AQAB"},
+            {"kid": "ps", "kty": "RSA", "alg": "PS256", "n": "AQAB", "e": "AQAB"},
+            {"kid": "small", "kty": "RSA", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
+            "not an object",
+        ]});
+        let body = serde_json::to_vec(&doc).unwrap_or_default();
+        assert_eq!(KeySet::parse(&body).err(), Some(FetchError::NoUsableKeys));
+    }
+}

@@ -1,0 +1,6 @@
+//! Decisions as pure functions: which pet a user gets, which routes a token may call.
+
+pub mod pet;
+pub mod routes;
+
+pub use pet::Pet;

@@ -1,0 +1,524 @@
+//! The token verifier: a token string in, verified claims or a precise error out.
+//!
+//! Every check runs on every token, in this order: size; three base64url
+//! segments of JSON; header `alg` exactly `RS256`, no `crit`, a `kid`
+//! (`jku`, `x5u`, `jwk`, `x5c` are ignored, never fetched); `iss` among the
+//! configured issuers; the signature with that issuer's key; then `exp`
+//! (required), `iat` (required, not in the future), `nbf`, `token_use` and the
+//! app client (`aud` or `client_id`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::claims::{Claims, TokenUse};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{TokenUsePolicy, VerifierConfig};
+use crate::error::{FetchError, VerifyError};
+use crate::fetch::{FetchLimits, Fetcher, HttpFetcher};
+use crate::jwks::JwksCache;
+use crate::token_cache::{TokenCache, token_digest};
+
+/// Longest token accepted, in bytes. Cognito tokens are 1–4 KiB; API Gateway caps headers near 10 KiB.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// The verified header fields worth showing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenHeader {
+    /// Always `RS256`.
+    pub alg: String,
+    /// The key id the token was signed with.
+    pub kid: String,
+}
+
+/// A token that passed every check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifiedToken {
+    /// The header.
+    pub header: TokenHeader,
+    /// `id` or `access`.
+    pub token_use: TokenUse,
+    /// Every claim, as in the token.
+    pub claims: Claims,
+}
+
+impl VerifiedToken {
+    /// `exp` (always present on a verified token).
+    #[must_use]
+    pub fn exp(&self) -> u64 {
+        self.claims.exp().unwrap_or(0)
+    }
+}
+
+/// Verifies Cognito JWTs against the configured issuers.
+#[derive(Debug)]
+pub struct Verifier {
+    jwks_by_issuer: HashMap<String, String>,
+    client_ids: Vec<String>,
+    token_use: TokenUsePolicy,
+    leeway: u64,
+    jwks: JwksCache,
+    cache: TokenCache,
+    clock: Arc<dyn Clock>,
+}
+
+impl Verifier {
+    /// A verifier that fetches keys over HTTPS and reads the system clock.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn from_config(config: &VerifierConfig) -> Result<Self, FetchError> {
+        let fetcher = HttpFetcher::new(FetchLimits::default())?;
+        Ok(Self::new(config, Arc::new(fetcher), Arc::new(SystemClock)))
+    }
+
+    /// A verifier over the given fetcher and clock (the seams tests replace).
+    #[must_use]
+    pub fn new(config: &VerifierConfig, fetcher: Arc<dyn Fetcher>, clock: Arc<dyn Clock>) -> Self {
+        let jwks_by_issuer: HashMap<String, String> = config
+            .issuers
+            .iter()
+            .map(|i| (i.iss.clone(), i.jwks_uri.clone()))
+            .collect();
+        let jwks = JwksCache::new(
+            jwks_by_issuer.values().cloned(),
+            fetcher,
+            Arc::clone(&clock),
+            config.jwks,
+        );
+        Self {
+            jwks_by_issuer,
+            client_ids: config.client_ids.clone(),
+            token_use: config.token_use,
+            leeway: config.leeway.as_secs(),
+            jwks,
+            cache: TokenCache::new(config.token_cache_capacity),
+            clock,
+        }
+    }
+
+    /// Prefetches the keys of every issuer; call at cold start. Failures are logged and returned.
+    pub async fn hydrate(&self) -> Vec<(String, FetchError)> {
+        self.jwks.hydrate().await
+    }
+
+    /// The clock this verifier judges time by.
+    #[must_use]
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Verifies `token` and returns its header and claims.
+    ///
+    /// # Errors
+    /// The first check that fails, as a [`VerifyError`].
+    pub async fn verify(&self, token: &str) -> Result<Arc<VerifiedToken>, VerifyError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(VerifyError::TokenTooLarge {
+                max: MAX_TOKEN_BYTES,
+            });
+        }
+        let digest = token_digest(token);
+        let now = self.clock.now_secs();
+        if let Some(hit) = self.cache.get(&digest) {
+            check_times(&hit.claims, now, self.leeway)?;
+            return Ok(hit);
+        }
+
+        let parts = split(token)?;
+        let header = check_header(&parts.header)?;
+        let iss = match parts.claims.get("iss") {
+            Some(Value::String(iss)) => iss.as_str(),
+            Some(_) => return Err(VerifyError::InvalidClaim("iss")),
+            None => return Err(VerifyError::MissingClaim("iss")),
+        };
+        let uri = self
+            .jwks_by_issuer
+            .get(iss)
+            .ok_or(VerifyError::InvalidIssuer)?;
+        let key = self.jwks.key(uri, &header.kid).await?;
+        if !key.verify_rs256(parts.signed.as_bytes(), &parts.signature) {
+            return Err(VerifyError::InvalidSignature);
+        }
+
+        let claims = Claims::new(parts.claims);
+        check_claim_types(&claims)?;
+        check_times(&claims, now, self.leeway)?;
+        let token_use = check_client(&claims, self.token_use, &self.client_ids)?;
+
+        let verified = Arc::new(VerifiedToken {
+            header,
+            token_use,
+            claims,
+        });
+        let exp = verified.exp().saturating_add(self.leeway);
+        self.cache.insert(
+            digest,
+            Arc::clone(&verified),
+            Duration::from_secs(exp.saturating_sub(now)),
+        );
+        Ok(verified)
+    }
+}
+
+struct Parts<'a> {
+    signed: &'a str,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    signature: Vec<u8>,
+}
+
+fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
+    let mut segments = token.split('.');
+    let (Some(h), Some(c), Some(s), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(VerifyError::Malformed("a JWT has exactly three segments"));
+    };
+    if s.is_empty() {
+        return Err(VerifyError::Malformed("the signature segment is empty"));
+    }
+    let header = json_object(h, "the header is not base64url-encoded JSON")?;
+    let claims = json_object(c, "the payload is not base64url-encoded JSON")?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| VerifyError::Malformed("the signature is not base64url"))?;
+    Ok(Parts {
+        signed: &token[..h.len() + 1 + c.len()],
+        header,
+        claims,
+        signature,
+    })
+}
+
+fn json_object(segment: &str, why: &'static str) -> Result<Map<String, Value>, VerifyError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| VerifyError::Malformed(why))?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(VerifyError::Malformed(why)),
+    }
+}
+
+fn check_header(header: &Map<String, Value>) -> Result<TokenHeader, VerifyError> {
+    // The allow-list is ours; the token's own `alg` is only compared against it.
+    match header.get("alg") {
+        Some(Value::String(alg)) if alg == "RS256" => {}
+        _ => return Err(VerifyError::AlgNotAllowed),
+    }
+    if header.contains_key("crit") {
+        return Err(VerifyError::CritNotSupported);
+    }
+    match header.get("kid") {
+        Some(Value::String(kid)) if !kid.is_empty() => Ok(TokenHeader {
+            alg: "RS256".to_owned(),
+            kid: kid.clone(),
+        }),
+        _ => Err(VerifyError::MissingKid),
+    }
+}
+
+/// Reads a NumericDate claim: absent is `None`, a non-negative number is its whole seconds, anything else is an error.
+fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<u64>, VerifyError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
+            (Some(v), _) => Ok(Some(v)),
+            (None, Some(f)) if f.is_finite() && f >= 0.0 => Ok(Some(f as u64)),
+            _ => Err(VerifyError::InvalidClaim(name)),
+        },
+        Some(_) => Err(VerifyError::InvalidClaim(name)),
+    }
+}
+
+fn check_claim_types(claims: &Claims) -> Result<(), VerifyError> {
+    if numeric_date(claims, "exp")?.is_none() {
+        return Err(VerifyError::MissingClaim("exp"));
+    }
+    if numeric_date(claims, "iat")?.is_none() {
+        return Err(VerifyError::MissingClaim("iat"));
+    }
+    numeric_date(claims, "nbf")?;
+    Ok(())
+}
+
+/// The time checks, run on every verification, cached or not.
+fn check_times(claims: &Claims, now: u64, leeway: u64) -> Result<(), VerifyError> {
+    let exp = numeric_date(claims, "exp")?.ok_or(VerifyError::MissingClaim("exp"))?;
+    if now >= exp.saturating_add(leeway) {
+        return Err(VerifyError::Expired);
+    }
+    let iat = numeric_date(claims, "iat")?.ok_or(VerifyError::MissingClaim("iat"))?;
+    if iat > now.saturating_add(leeway) {
+        return Err(VerifyError::IssuedInFuture);
+    }
+    if let Some(nbf) = numeric_date(claims, "nbf")?
+        && nbf > now.saturating_add(leeway)
+    {
+        return Err(VerifyError::NotYetValid);
+    }
+    Ok(())
+}
+
+fn check_client(
+    claims: &Claims,
+    policy: TokenUsePolicy,
+    client_ids: &[String],
+) -> Result<TokenUse, VerifyError> {
+    let token_use = claims.token_use().ok_or(VerifyError::InvalidTokenUse)?;
+    let accepted = matches!(
+        (policy, token_use),
+        (TokenUsePolicy::Any, _)
+            | (TokenUsePolicy::Id, TokenUse::Id)
+            | (TokenUsePolicy::Access, TokenUse::Access)
+    );
+    if !accepted {
+        return Err(VerifyError::InvalidTokenUse);
+    }
+    let allowed = |id: &str| client_ids.iter().any(|c| c == id);
+    match token_use {
+        TokenUse::Id => {
+            let aud = claims.aud();
+            if aud.is_empty() || !aud.iter().all(|a| allowed(a)) {
+                return Err(VerifyError::InvalidAudience);
+            }
+        }
+        TokenUse::Access => {
+            if !claims.client_id().is_some_and(allowed) {
+                return Err(VerifyError::InvalidClientId);
+            }
+        }
+    }
+    Ok(token_use)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Claims {
+        match v {
+            Value::Object(m) => Claims::new(m),
+            _ => Claims::new(Map::new()),
+        }
+    }
+
+    #[test]
+    fn time_checks_table() {
+        let cases = [
+            (json!({"exp": 100, "iat": 50}), 99, 0, Ok(())),
+            (
+                json!({"exp": 100, "iat": 50}),
+                100,
+                0,
+                Err(VerifyError::Expired),
+            ),
+            (json!({"exp": 100, "iat": 50}), 104, 5, Ok(())),
+            (
+                json!({"exp": 100, "iat": 60}),
+                59,
+                0,
+                Err(VerifyError::IssuedInFuture),
+            ),
+            (json!({"exp": 100, "iat": 60}), 58, 2, Ok(())),
+            (
+                json!({"exp": 100, "iat": 50, "nbf": 70}),
+                69,
+                0,
+                Err(VerifyError::NotYetValid),
+            ),
+            (json!({"exp": 100, "iat": 50, "nbf": 70}), 70, 0, Ok(())),
+            (json!({"exp": 100.5, "iat": 50}), 99, 0, Ok(())),
+            (
+                json!({"iat": 50}),
+                60,
+                0,
+                Err(VerifyError::MissingClaim("exp")),
+            ),
+            (
+                json!({"exp": 100}),
+                60,
+                0,
+                Err(VerifyError::MissingClaim("iat")),
+            ),
+            (
+                json!({"exp": "100", "iat": 50}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("exp")),
+            ),
+            (
+                json!({"exp": 100, "iat": true}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("iat")),
+            ),
+            (
+                json!({"exp": 100, "iat": 50, "nbf": [1]}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("nbf")),
+            ),
+            (
+                json!({"exp": -1, "iat": 50}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("exp")),
+            ),
+        ];
+        for (c, now, leeway, want) in cases {
+            assert_eq!(
+                check_times(&claims(c.clone()), now, leeway),
+                want,
+                "{c} at {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn header_table() {
+        let cases = [
+            (json!({"alg": "RS256", "kid": "k"}), Ok("k")),
+            (
+                json!({"alg": "none", "kid": "k"}),
+                Err(VerifyError::AlgNotAllowed),
+            ),
+            (
+                json!({"alg": "rs256", "kid": "k"}),
+                Err(VerifyError::AlgNotAllowed),
+            ),
+            (json!({"kid": "k"}), Err(VerifyError::AlgNotAllowed)),
+            (
+                json!({"alg": ["RS256"], "kid": "k"}),
+                Err(VerifyError::AlgNotAllowed),
+            ),
+            (json!({"alg": "RS256"}), Err(VerifyError::MissingKid)),
+            (
+                json!({"alg": "RS256", "kid": 7}),
+                Err(VerifyError::MissingKid),
+            ),
+            (
+                json!({"alg": "RS256", "kid": ""}),
+                Err(VerifyError::MissingKid),
+            ),
+            (
+                json!({"alg": "RS256", "kid": "k", "crit": ["exp"]}),
+                Err(VerifyError::CritNotSupported),
+            ),
+            (
+                json!({"alg": "RS256", "kid": "k", "jku": "http://x", "x5u": "http://y"}),
+                Ok("k"),
+            ),
+        ];
+        for (h, want) in cases {
+            let Value::Object(map) = h.clone() else {
+                continue;
+            };
+            let got = check_header(&map).map(|t| t.kid);
+            assert_eq!(got.as_deref().map_err(Clone::clone), want, "{h}");
+        }
+    }
+
+    #[test]
+    fn client_and_token_use_table() {
+        let ids = vec!["app".to_owned()];
+        use TokenUsePolicy::{Access, Any, Id};
+        let cases = [
+            (
+                json!({"token_use": "id", "aud": "app"}),
+                Any,
+                Ok(TokenUse::Id),
+            ),
+            (
+                json!({"token_use": "id", "aud": ["app"]}),
+                Id,
+                Ok(TokenUse::Id),
+            ),
+            (
+                json!({"token_use": "id", "aud": ["app", "other"]}),
+                Id,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id", "aud": "other"}),
+                Any,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id"}),
+                Any,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id", "aud": "app"}),
+                Access,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+            (
+                json!({"token_use": "access", "client_id": "app"}),
+                Access,
+                Ok(TokenUse::Access),
+            ),
+            (
+                json!({"token_use": "access", "client_id": "app"}),
+                Id,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+            (
+                json!({"token_use": "access", "aud": "app"}),
+                Any,
+                Err(VerifyError::InvalidClientId),
+            ),
+            (
+                json!({"token_use": "refresh", "aud": "app"}),
+                Any,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+            (
+                json!({"aud": "app"}),
+                Any,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+        ];
+        for (c, policy, want) in cases {
+            assert_eq!(
+                check_client(&claims(c.clone()), policy, &ids),
+                want,
+                "{c} {policy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn split_rejects_bad_shapes() {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
+        let p = URL_SAFE_NO_PAD.encode(br#"{}"#);
+        for bad in [
+            String::new(),
+            format!("{h}.{p}"),
+            format!("{h}.{p}.c2ln.extra"),
+            format!("{h}.{p}."),
+            format!("{h}.{p}.not*base64"),
+            format!("!!.{p}.c2ln"),
+            format!("{}.{p}.c2ln", URL_SAFE_NO_PAD.encode(b"[1]")),
+            format!("{h}.{}.c2ln", URL_SAFE_NO_PAD.encode(b"\"str\"")),
+            format!("{h}=.{p}.c2ln"),
+        ] {
+            assert!(
+                matches!(split(&bad), Err(VerifyError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        assert!(split(&format!("{h}.{p}.c2ln")).is_ok());
+    }
+}
