@@ -3,4 +3,7 @@
 pub mod pet;
 pub mod routes;
 
-pub use pet::Pet;
+pub use pet::{
+    Assignment, Basis, DefaultPet, DomainRule, EmailCheck, PET_ATTRIBUTE, PET_CLAIM, Pet, PetRules,
+    assign_pet,
+};
