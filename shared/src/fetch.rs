@@ -53,6 +53,8 @@ impl HttpFetcher {
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.total_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // Fetches are minutes to hours apart: a pooled connection would be stale by then.
+            .pool_max_idle_per_host(0)
             .user_agent(concat!("claimsgate/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| FetchError::Transport(e.to_string()))?;

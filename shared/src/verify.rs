@@ -118,6 +118,20 @@ impl Verifier {
     /// # Errors
     /// The first check that fails, as a [`VerifyError`].
     pub async fn verify(&self, token: &str) -> Result<Arc<VerifiedToken>, VerifyError> {
+        let result = self.check(token).await;
+        match &result {
+            Ok(t) => tracing::debug!(
+                sub = t.claims.sub().unwrap_or_default(),
+                kid = %t.header.kid,
+                token_use = t.token_use.as_str(),
+                "token verified"
+            ),
+            Err(e) => tracing::debug!(code = e.code(), "token rejected"),
+        }
+        result
+    }
+
+    async fn check(&self, token: &str) -> Result<Arc<VerifiedToken>, VerifyError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(VerifyError::TokenTooLarge {
                 max: MAX_TOKEN_BYTES,

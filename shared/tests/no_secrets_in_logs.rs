@@ -1,0 +1,88 @@
+//! No token, nor any part of one, reaches the logs: captured from a real run
+//! of a successful, a failed and a stale-JWKS verification.
+//!
+//! In a test binary of its own: tracing's per-thread subscriber would miss
+//! events whose interest another test thread cached first.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use claimsgate_core::signing::SigningKey;
+use claimsgate_core::{Clock, ManualClock, TokenUsePolicy};
+use common::*;
+
+#[tokio::test]
+async fn logs_never_contain_the_token() {
+    use std::io::Write;
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = JwksServer::start().await;
+    let pool = Pool::new(&server, "us-east-1_Pool1");
+    let key = SigningKey::generate("key-1").unwrap();
+    server.set(&pool.jwks_path, Mode::Serve(jwks_of(&[&key])));
+    let clock = Arc::new(ManualClock::at_secs(START));
+    let v = verifier(&config(&[&pool], TokenUsePolicy::Any), &clock);
+    let good = key.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
+    let stranger = SigningKey::generate("ghost").unwrap();
+    let bad = stranger
+        .sign(&id_claims(&pool.iss, clock.now_secs()))
+        .unwrap();
+    assert_eq!(code(v.verify(&good).await), "ok");
+    assert_eq!(code(v.verify(&bad).await), "unknown_kid");
+    server.set(&pool.jwks_path, Mode::Status(500));
+    clock.advance(Duration::from_secs(3601));
+    let late = key.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
+    assert_eq!(code(v.verify(&late).await), "ok");
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("unknown_kid"),
+        "the failure is logged with its code:\n{logs}"
+    );
+    assert!(
+        logs.contains("JWKS refresh failed"),
+        "the stale fallback is logged:\n{logs}"
+    );
+    assert!(
+        logs.contains("token verified"),
+        "the success is logged:\n{logs}"
+    );
+    for token in [&good, &bad, &late] {
+        for (i, segment) in token.split('.').enumerate() {
+            assert!(
+                !logs.contains(segment),
+                "segment {i} of a token leaked into the logs"
+            );
+        }
+    }
+}
+
+fn code(
+    r: Result<Arc<claimsgate_core::VerifiedToken>, claimsgate_core::VerifyError>,
+) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
+}

@@ -1,0 +1,596 @@
+//! The verifier against a real JWKS server on 127.0.0.1: claim rules, hostile
+//! headers, the JWKS cache's fetch discipline and its failure modes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::hmac;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use claimsgate_core::signing::SigningKey;
+use claimsgate_core::{ManualClock, TokenUse, TokenUsePolicy, VerifyError};
+use common::*;
+use serde_json::{Value, json};
+
+struct Fixture {
+    server: JwksServer,
+    pool: Pool,
+    key: SigningKey,
+    clock: Arc<ManualClock>,
+}
+
+async fn fixture() -> Fixture {
+    let server = JwksServer::start().await;
+    let pool = Pool::new(&server, "us-east-1_Pool1");
+    let key = SigningKey::generate("key-1").unwrap();
+    server.set(&pool.jwks_path, Mode::Serve(jwks_of(&[&key])));
+    Fixture {
+        server,
+        pool,
+        key,
+        clock: Arc::new(ManualClock::at_secs(START)),
+    }
+}
+
+impl Fixture {
+    fn now(&self) -> u64 {
+        use claimsgate_core::Clock;
+        self.clock.now_secs()
+    }
+    fn id_token(&self) -> String {
+        self.key
+            .sign(&id_claims(&self.pool.iss, self.now()))
+            .unwrap()
+    }
+    fn with_claims(&self, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+        let mut claims = id_claims(&self.pool.iss, self.now());
+        edit(claims.as_object_mut().unwrap());
+        self.key.sign(&claims).unwrap()
+    }
+    fn hits(&self) -> usize {
+        self.server.hits(&self.pool.jwks_path)
+    }
+}
+
+fn code(r: Result<Arc<claimsgate_core::VerifiedToken>, VerifyError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
+}
+
+#[tokio::test]
+async fn valid_id_and_access_tokens_verify_with_their_claims() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let id = v.verify(&f.id_token()).await.unwrap();
+    assert_eq!(id.token_use, TokenUse::Id);
+    assert_eq!(id.header.kid, "key-1");
+    assert_eq!(id.claims.pet_preference(), Some("dogs"));
+    assert_eq!(id.claims.username(), Some("test-user"));
+    let access = f.key.sign(&access_claims(&f.pool.iss, f.now())).unwrap();
+    let access = v.verify(&access).await.unwrap();
+    assert_eq!(access.token_use, TokenUse::Access);
+    assert_eq!(access.claims.scope(), Some("openid email"));
+    assert_eq!(f.hits(), 1, "both verifications share one JWKS fetch");
+}
+
+#[tokio::test]
+async fn each_claim_rule_has_its_code() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let now = f.now();
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Map<String, Value>)>)> = vec![
+        ("ok", Box::new(|_| {})),
+        (
+            "token_expired",
+            Box::new(move |c| {
+                c.insert("exp".into(), json!(now - 1));
+            }),
+        ),
+        (
+            "token_expired",
+            Box::new(move |c| {
+                c.insert("exp".into(), json!(now));
+            }),
+        ),
+        (
+            "missing_claim",
+            Box::new(|c| {
+                c.remove("exp");
+            }),
+        ),
+        (
+            "missing_claim",
+            Box::new(|c| {
+                c.remove("iat");
+            }),
+        ),
+        (
+            "token_issued_in_future",
+            Box::new(move |c| {
+                c.insert("iat".into(), json!(now + 60));
+            }),
+        ),
+        (
+            "token_not_yet_valid",
+            Box::new(move |c| {
+                c.insert("nbf".into(), json!(now + 60));
+            }),
+        ),
+        (
+            "ok",
+            Box::new(move |c| {
+                c.insert("nbf".into(), json!(now));
+            }),
+        ),
+        (
+            "invalid_claim",
+            Box::new(move |c| {
+                c.insert("exp".into(), json!((now + 60).to_string()));
+            }),
+        ),
+        (
+            "invalid_claim",
+            Box::new(|c| {
+                c.insert("iat".into(), json!(true));
+            }),
+        ),
+        (
+            "invalid_claim",
+            Box::new(|c| {
+                c.insert("nbf".into(), json!({"t": 1}));
+            }),
+        ),
+        (
+            "invalid_claim",
+            Box::new(|c| {
+                c.insert("exp".into(), Value::Null);
+            }),
+        ),
+        (
+            "invalid_issuer",
+            Box::new(|c| {
+                c.insert("iss".into(), json!("https://evil.example/us-east-1_Pool1"));
+            }),
+        ),
+        (
+            "missing_claim",
+            Box::new(|c| {
+                c.remove("iss");
+            }),
+        ),
+        (
+            "invalid_claim",
+            Box::new(|c| {
+                c.insert("iss".into(), json!(["x"]));
+            }),
+        ),
+        (
+            "invalid_audience",
+            Box::new(|c| {
+                c.insert("aud".into(), json!("other-client"));
+            }),
+        ),
+        (
+            "invalid_audience",
+            Box::new(|c| {
+                c.remove("aud");
+            }),
+        ),
+        (
+            "invalid_token_use",
+            Box::new(|c| {
+                c.insert("token_use".into(), json!("refresh"));
+            }),
+        ),
+        (
+            "invalid_token_use",
+            Box::new(|c| {
+                c.remove("token_use");
+            }),
+        ),
+        (
+            "invalid_client_id",
+            Box::new(|c| {
+                c.insert("token_use".into(), json!("access"));
+            }),
+        ),
+    ];
+    for (i, (want, edit)) in cases.into_iter().enumerate() {
+        let token = f.with_claims(edit);
+        assert_eq!(code(v.verify(&token).await), want, "case {i}");
+    }
+}
+
+#[tokio::test]
+async fn leeway_tolerates_small_skew_only() {
+    let f = fixture().await;
+    let mut cfg = config(&[&f.pool], TokenUsePolicy::Any);
+    cfg.leeway = Duration::from_secs(30);
+    let v = verifier(&cfg, &f.clock);
+    let now = f.now();
+    let skewed = f.with_claims(|c| {
+        c.insert("iat".into(), json!(now + 20));
+    });
+    assert_eq!(code(v.verify(&skewed).await), "ok");
+    let far = f.with_claims(|c| {
+        c.insert("iat".into(), json!(now + 40));
+    });
+    assert_eq!(code(v.verify(&far).await), "token_issued_in_future");
+}
+
+#[tokio::test]
+async fn token_use_policy_is_enforced_both_ways() {
+    let f = fixture().await;
+    let id = f.id_token();
+    let access = f.key.sign(&access_claims(&f.pool.iss, f.now())).unwrap();
+    let only_access = verifier(&config(&[&f.pool], TokenUsePolicy::Access), &f.clock);
+    assert_eq!(code(only_access.verify(&id).await), "invalid_token_use");
+    assert_eq!(code(only_access.verify(&access).await), "ok");
+    let only_id = verifier(&config(&[&f.pool], TokenUsePolicy::Id), &f.clock);
+    assert_eq!(code(only_id.verify(&access).await), "invalid_token_use");
+    assert_eq!(code(only_id.verify(&id).await), "ok");
+}
+
+fn b64(v: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+#[tokio::test]
+async fn hostile_algorithms_are_refused() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let claims = id_claims(&f.pool.iss, f.now());
+
+    // alg none, with and without a signature segment.
+    let none = format!(
+        "{}.{}",
+        b64(&json!({"alg": "none", "kid": "key-1"})),
+        b64(&claims)
+    );
+    assert_eq!(code(v.verify(&format!("{none}.")).await), "malformed_token");
+    assert_eq!(
+        code(v.verify(&format!("{none}.c2ln")).await),
+        "alg_not_allowed"
+    );
+
+    // HS256 keyed with the RSA public key as published (the classic confusion attack).
+    for secret in [
+        f.key.jwk().to_string().into_bytes(),
+        f.key.modulus().to_vec(),
+    ] {
+        let signed = format!(
+            "{}.{}",
+            b64(&json!({"alg": "HS256", "kid": "key-1"})),
+            b64(&claims)
+        );
+        let tag = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, &secret),
+            signed.as_bytes(),
+        );
+        let token = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()));
+        assert_eq!(code(v.verify(&token).await), "alg_not_allowed");
+    }
+
+    // Real RSA signatures with other algorithms, same key.
+    let pem = f.key.to_pkcs8_pem();
+    let enc = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    for alg in [
+        jsonwebtoken::Algorithm::RS512,
+        jsonwebtoken::Algorithm::PS256,
+    ] {
+        let mut h = jsonwebtoken::Header::new(alg);
+        h.kid = Some("key-1".into());
+        let token = jsonwebtoken::encode(&h, &claims, &enc).unwrap();
+        assert_eq!(code(v.verify(&token).await), "alg_not_allowed", "{alg:?}");
+    }
+    // A header claiming RS256 over an RS512 signature fails the signature check.
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS512);
+    h.kid = Some("key-1".into());
+    let rs512 = jsonwebtoken::encode(&h, &claims, &enc).unwrap();
+    let sig = rs512.rsplit('.').next().unwrap();
+    let relabelled = format!("{}.{}.{sig}", b64(&header("key-1")), b64(&claims));
+    assert_eq!(code(v.verify(&relabelled).await), "invalid_signature");
+}
+
+#[tokio::test]
+async fn kid_must_be_a_present_string() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let claims = id_claims(&f.pool.iss, f.now());
+    for h in [
+        json!({"alg": "RS256"}),
+        json!({"alg": "RS256", "kid": 1}),
+        json!({"alg": "RS256", "kid": null}),
+    ] {
+        let token = f.key.sign_raw(&h, &claims).unwrap();
+        assert_eq!(code(v.verify(&token).await), "missing_kid", "{h}");
+    }
+    assert_eq!(f.hits(), 0, "nothing is fetched for a token without a kid");
+}
+
+#[tokio::test]
+async fn crit_is_refused_and_key_urls_in_the_header_are_never_fetched() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let claims = id_claims(&f.pool.iss, f.now());
+    let crit = f
+        .key
+        .sign_raw(
+            &json!({"alg": "RS256", "kid": "key-1", "crit": ["b64"], "b64": false}),
+            &claims,
+        )
+        .unwrap();
+    assert_eq!(code(v.verify(&crit).await), "crit_not_supported");
+
+    let evil = |p: &str| format!("{}/evil/{p}", f.server.base);
+    let h = json!({
+        "alg": "RS256", "kid": "key-1",
+        "jku": evil("jku.json"), "x5u": evil("x5u.pem"),
+        "jwk": {"kty": "RSA", "n": "AQAB", "e": "AQAB"}, "x5c": ["AAAA"],
+    });
+    let token = f.key.sign_raw(&h, &claims).unwrap();
+    assert_eq!(code(v.verify(&token).await), "ok");
+    assert_eq!(
+        f.server.paths(),
+        vec![f.pool.jwks_path.clone()],
+        "only the configured JWKS is fetched"
+    );
+}
+
+#[tokio::test]
+async fn malformed_tokens_are_refused_without_panicking() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let good = f.id_token();
+    let parts: Vec<&str> = good.split('.').collect();
+    let cases = [
+        (String::new(), "malformed_token"),
+        (format!("{}.{}", parts[0], parts[1]), "malformed_token"),
+        (format!("{good}.{}", parts[2]), "malformed_token"),
+        (
+            format!("{}.{}.{}", parts[0], "%%%", parts[2]),
+            "malformed_token",
+        ),
+        (
+            format!("{}.{}.{}", "!!", parts[1], parts[2]),
+            "malformed_token",
+        ),
+        (
+            format!("{}.{}.{}", parts[0], parts[1], "*not-b64*"),
+            "malformed_token",
+        ),
+        (
+            format!("{}.{}.{}", b64(&json!([1])), parts[1], parts[2]),
+            "malformed_token",
+        ),
+        (
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                URL_SAFE_NO_PAD.encode("null"),
+                parts[2]
+            ),
+            "malformed_token",
+        ),
+        ("a".repeat(1024 * 1024), "token_too_large"),
+        (
+            format!("{}.{}.{}", parts[0], parts[1], "AAAA"),
+            "invalid_signature",
+        ),
+        ("é.ü.ß".to_owned(), "malformed_token"),
+    ];
+    for (token, want) in cases {
+        assert_eq!(
+            code(v.verify(&token).await),
+            want,
+            "{}",
+            &token[..token.len().min(40)]
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_kid_refetches_once_then_waits_out_the_penalty() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    assert_eq!(code(v.verify(&f.id_token()).await), "ok");
+    assert_eq!(f.hits(), 1);
+    let stranger = SigningKey::generate("ghost").unwrap();
+    let early = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&early).await), "unknown_kid");
+    assert_eq!(
+        f.hits(),
+        1,
+        "no refetch within the penalty interval of the last fetch"
+    );
+
+    f.clock.advance(Duration::from_secs(11));
+    for i in 0..50 {
+        let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+        assert_eq!(code(v.verify(&token).await), "unknown_kid", "attempt {i}");
+    }
+    assert_eq!(f.hits(), 2, "fifty unknown kids cost one refetch");
+
+    f.clock.advance(Duration::from_secs(11));
+    let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&token).await), "unknown_kid");
+    assert_eq!(
+        f.hits(),
+        3,
+        "after the penalty interval one more refetch is allowed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_concurrent_cold_verifications_share_one_fetch() {
+    let f = fixture().await;
+    f.server.set(
+        &f.pool.jwks_path,
+        Mode::Slow(Duration::from_millis(100), jwks_of(&[&f.key])),
+    );
+    let v = Arc::new(verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock));
+    let tokens: Vec<String> = (0..100).map(|_| f.id_token()).collect();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|t| {
+            let v = Arc::clone(&v);
+            tokio::spawn(async move { v.verify(&t).await.map(|_| ()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Ok(()));
+    }
+    assert_eq!(f.hits(), 1);
+}
+
+#[tokio::test]
+async fn rotated_key_is_picked_up_after_the_ttl_or_on_a_new_kid() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    assert_eq!(code(v.verify(&f.id_token()).await), "ok");
+
+    let next = SigningKey::generate("key-2").unwrap();
+    f.server
+        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key, &next])));
+    f.clock.advance(Duration::from_secs(3601));
+    let rotated = next.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&rotated).await), "ok");
+    assert_eq!(f.hits(), 2, "the expired set was refreshed once");
+
+    // A third key published mid-TTL is found by the unknown-kid refetch.
+    let third = SigningKey::generate("key-3").unwrap();
+    f.server
+        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next, &third])));
+    f.clock.advance(Duration::from_secs(60));
+    let token = third.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&token).await), "ok");
+    assert_eq!(f.hits(), 3);
+    // The removed key-1 no longer verifies once the set is refreshed without it.
+    assert_eq!(code(v.verify(&f.id_token()).await), "unknown_kid");
+}
+
+#[tokio::test]
+async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
+    let failures = [
+        ("down", None),
+        ("slow", Some(Mode::Slow(Duration::from_secs(2), Vec::new()))),
+        ("500", Some(Mode::Status(500))),
+        ("html", Some(Mode::Html)),
+        ("10 MiB", Some(Mode::Huge(10 * 1024 * 1024))),
+        (
+            "empty key list",
+            Some(Mode::Serve(br#"{"keys": []}"#.to_vec())),
+        ),
+    ];
+    for (name, mode) in failures {
+        let f = fixture().await;
+        let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+        assert_eq!(code(v.verify(&f.id_token()).await), "ok", "{name}: priming");
+        match mode {
+            Some(mode) => f.server.set(&f.pool.jwks_path, mode),
+            None => f.server.stop().await,
+        }
+        f.clock.advance(Duration::from_secs(3601));
+        assert_eq!(
+            code(v.verify(&f.id_token()).await),
+            "ok",
+            "{name}: known kid from the stale set"
+        );
+        let stranger = SigningKey::generate("ghost").unwrap();
+        let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+        assert_eq!(
+            code(v.verify(&token).await),
+            "jwks_unavailable",
+            "{name}: unknown kid"
+        );
+        if name != "down" {
+            assert_eq!(
+                f.hits(),
+                2,
+                "{name}: one failed refresh, then the penalty holds"
+            );
+        }
+
+        // Past the stale limit even known kids fail, and nothing is served from the old set.
+        f.clock.advance(Duration::from_secs(86_400));
+        assert_eq!(
+            code(v.verify(&f.id_token()).await),
+            "jwks_unavailable",
+            "{name}: too stale"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_jwks_that_never_loaded_fails_closed() {
+    let f = fixture().await;
+    f.server.set(&f.pool.jwks_path, Mode::Status(503));
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let failures = v.hydrate().await;
+    assert_eq!(failures.len(), 1);
+    assert_eq!(code(v.verify(&f.id_token()).await), "jwks_unavailable");
+    assert_eq!(f.hits(), 1, "the failed hydrate counts toward the penalty");
+    f.server
+        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key])));
+    f.clock.advance(Duration::from_secs(10));
+    assert_eq!(code(v.verify(&f.id_token()).await), "ok");
+}
+
+#[tokio::test]
+async fn hydrate_prefetches_every_issuer() {
+    let f = fixture().await;
+    let second = Pool::new(&f.server, "eu-west-1_Pool2");
+    f.server
+        .set(&second.jwks_path, Mode::Serve(jwks_of(&[&f.key])));
+    let v = verifier(&config(&[&f.pool, &second], TokenUsePolicy::Any), &f.clock);
+    assert!(v.hydrate().await.is_empty());
+    assert_eq!((f.hits(), f.server.hits(&second.jwks_path)), (1, 1));
+    assert_eq!(code(v.verify(&f.id_token()).await), "ok");
+    assert_eq!(f.hits(), 1, "no fetch after hydrate");
+}
+
+#[tokio::test]
+async fn a_second_issuer_uses_its_own_keys() {
+    let f = fixture().await;
+    let second = Pool::new(&f.server, "eu-west-1_Pool2");
+    let key2 = SigningKey::generate("pool2-key").unwrap();
+    f.server
+        .set(&second.jwks_path, Mode::Serve(jwks_of(&[&key2])));
+    let v = verifier(&config(&[&f.pool, &second], TokenUsePolicy::Any), &f.clock);
+
+    let from_second = key2.sign(&id_claims(&second.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&from_second).await), "ok");
+    assert_eq!(f.hits(), 0, "the first pool's JWKS was not needed");
+    // Pool 2's key cannot vouch for a token claiming pool 1 as issuer.
+    let forged = key2.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&forged).await), "unknown_kid");
+    // An issuer that is not configured is refused before any fetch.
+    let third = Pool::new(&f.server, "ap-south-1_Pool3");
+    let foreign = key2.sign(&id_claims(&third.iss, f.now())).unwrap();
+    assert_eq!(code(v.verify(&foreign).await), "invalid_issuer");
+    assert_eq!(f.server.hits(&third.jwks_path), 0);
+}
+
+#[tokio::test]
+async fn cached_tokens_still_expire_and_tampering_misses_the_cache() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let token = f.id_token();
+    assert_eq!(code(v.verify(&token).await), "ok");
+    assert_eq!(code(v.verify(&token).await), "ok");
+
+    // Flip one character in the middle of the signature.
+    let mut tampered = token.clone().into_bytes();
+    let at = tampered.len() - 20;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(code(v.verify(&tampered).await), "invalid_signature");
+
+    f.clock.advance(Duration::from_secs(3600));
+    assert_eq!(code(v.verify(&token).await), "token_expired");
+}
