@@ -1,0 +1,260 @@
+//! Every refusal: missing and malformed headers, rejected tokens, unavailable keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use claimsgate_core::FetchError;
+use claimsgate_core::signing::SigningKey;
+use serde_json::json;
+use support::*;
+
+fn with_authorization(fixture: &str, value: Option<&str>) -> lambda_http::Request {
+    event_with(fixture, "unused", |e| set_header(e, "Authorization", value))
+}
+
+#[tokio::test]
+async fn missing_authorization_is_401_with_a_bare_challenge() {
+    let h = Harness::new();
+    for fixture in [
+        "rest-v1-get.json",
+        "http-v2-get.json",
+        "function-url-get.json",
+    ] {
+        let response = h.call(with_authorization(fixture, None)).await;
+        let body = assert_problem(&response, 401, "missing_token");
+        assert_eq!(
+            header(&response, "www-authenticate"),
+            Some(r#"Bearer realm="claimsgate""#),
+            "{fixture}"
+        );
+        assert!(body["type"].as_str().unwrap().ends_with("#missing_token"));
+    }
+}
+
+#[tokio::test]
+async fn malformed_authorization_is_400_invalid_request() {
+    let h = Harness::new();
+    let token = sign(&id_claims());
+    let two_tokens = format!("Bearer {token} {token}");
+    let cases = [
+        "Basic dXNlcjpwYXNzd29yZA==",
+        "Basic x",
+        "Bearer",
+        "Bearer    ",
+        two_tokens.as_str(),
+        "Bearer a.b.c,Bearer d.e.f",
+        "Bearer \"a.b.c\"",
+        "",
+    ];
+    for value in cases {
+        for fixture in ["rest-v1-get.json", "http-v2-get.json"] {
+            let response = h.call(with_authorization(fixture, Some(value))).await;
+            assert_problem(&response, 400, "invalid_request");
+            let challenge = header(&response, "www-authenticate").unwrap();
+            assert!(
+                challenge.starts_with(
+                    r#"Bearer realm="claimsgate", error="invalid_request", error_description=""#
+                ),
+                "{value:?}: {challenge}"
+            );
+            assert!(!body_text(&response).contains(&token), "{value:?}");
+        }
+    }
+    // None of these reached the verifier.
+    assert_eq!(h.fetcher.calls(), 0);
+}
+
+#[tokio::test]
+async fn two_authorization_headers_in_a_rest_event_are_400() {
+    let h = Harness::new();
+    let token = sign(&id_claims());
+    let request = event_with("rest-v1-get.json", &token, |e| {
+        e["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Authorization");
+        e["multiValueHeaders"]["Authorization"] =
+            json!([format!("Bearer {token}"), format!("Bearer {token}")]);
+    });
+    let response = h.call(request).await;
+    let body = assert_problem(&response, 400, "invalid_request");
+    assert!(body["detail"].as_str().unwrap().contains("more than one"));
+}
+
+#[tokio::test]
+async fn bearer_scheme_is_case_insensitive() {
+    let h = Harness::new();
+    let value = format!("bEaReR   {}", sign(&id_claims()));
+    let response = h
+        .call(with_authorization("rest-v1-get.json", Some(&value)))
+        .await;
+    assert_eq!(response.status(), 200, "{}", body_text(&response));
+}
+
+/// Each bad, expired or foreign token: 401 `invalid_token`, the verifier's code, and a description.
+#[tokio::test]
+async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
+    let h = Harness::new();
+    let impostor = SigningKey::generate(KID).unwrap();
+    let other_kid = SigningKey::generate("rotated-away").unwrap();
+    let hs256 = key()
+        .sign_raw(
+            &json!({"alg": "HS256", "kid": KID, "typ": "JWT"}),
+            &id_claims(),
+        )
+        .unwrap();
+    let none = key()
+        .sign_raw(&json!({"alg": "none", "kid": KID}), &id_claims())
+        .unwrap();
+    let cases = [
+        (
+            sign(&with(id_claims(), json!({"exp": NOW - 1}))),
+            "token_expired",
+        ),
+        (
+            sign(&with(
+                id_claims(),
+                json!({"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"}),
+            )),
+            "invalid_issuer",
+        ),
+        (
+            sign(&with(id_claims(), json!({"aud": "someone-elses-client"}))),
+            "invalid_audience",
+        ),
+        (
+            sign(&with(
+                access_claims(),
+                json!({"client_id": "someone-elses-client"}),
+            )),
+            "invalid_client_id",
+        ),
+        (
+            sign(&with(id_claims(), json!({"token_use": "refresh"}))),
+            "invalid_token_use",
+        ),
+        (
+            sign(&with(id_claims(), json!({"iat": NOW + 600}))),
+            "token_issued_in_future",
+        ),
+        (
+            sign(&with(id_claims(), json!({"nbf": NOW + 600}))),
+            "token_not_yet_valid",
+        ),
+        (
+            sign(&with(id_claims(), json!({"exp": "tomorrow"}))),
+            "invalid_claim",
+        ),
+        (impostor.sign(&id_claims()).unwrap(), "invalid_signature"),
+        (other_kid.sign(&id_claims()).unwrap(), "unknown_kid"),
+        (hs256, "alg_not_allowed"),
+        (none, "alg_not_allowed"),
+        ("a.b.c".to_owned(), "malformed_token"),
+        ("eyJhbGciOiJSUzI1NiJ9".to_owned(), "malformed_token"),
+        ("A".repeat(20_000), "token_too_large"),
+    ];
+    for (token, code) in &cases {
+        let response = h.call(event("rest-v1-get.json", token)).await;
+        let body = assert_problem(&response, 401, code);
+        assert!(
+            body["type"].as_str().unwrap().ends_with("#invalid_token"),
+            "{code}"
+        );
+        let challenge = header(&response, "www-authenticate").unwrap();
+        let prefix = r#"Bearer realm="claimsgate", error="invalid_token", error_description=""#;
+        assert!(challenge.starts_with(prefix), "{code}: {challenge}");
+        assert!(
+            challenge.len() > prefix.len() + 1,
+            "{code}: empty description"
+        );
+        assert!(
+            !body_text(&response).contains(token.as_str()),
+            "{code}: token echoed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unreachable_jwks_is_503_not_401() {
+    let h = Harness::new();
+    h.fetcher.set(Err(FetchError::Status(500)));
+    let response = h.call(event("rest-v1-get.json", &sign(&id_claims()))).await;
+
+    let body = assert_problem(&response, 503, "jwks_unavailable");
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("#jwks_unavailable")
+    );
+    // Not the client's fault: no bearer challenge that would send it to fetch a new token.
+    assert_eq!(header(&response, "www-authenticate"), None);
+    assert!(h.fetcher.calls() >= 1);
+}
+
+/// A `MakeWriter` into a shared buffer.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn logs_name_the_outcome_but_never_the_token() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::new();
+    let good = sign(&id_claims());
+    let expired = sign(&with(id_claims(), json!({"exp": NOW - 1})));
+    let signature = |t: &str| t.rsplit('.').next().unwrap().to_owned();
+    assert_eq!(h.call(event("rest-v1-get.json", &good)).await.status(), 200);
+    assert_eq!(
+        h.call(event("rest-v1-get.json", &expired)).await.status(),
+        401
+    );
+    let bad = format!("Bearer {good} extra");
+    assert_eq!(
+        h.call(with_authorization("rest-v1-get.json", Some(&bad)))
+            .await
+            .status(),
+        400
+    );
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("7d8ca528-4931-4254-9273-ea5ee853f271"),
+        "{logs}"
+    );
+    assert!(logs.contains("token_expired"), "{logs}");
+    assert!(logs.contains("invalid_request"), "{logs}");
+    for token in [&good, &expired] {
+        assert!(!logs.contains(token.as_str()));
+        assert!(
+            !logs.contains(&signature(token)),
+            "a token's signature was logged"
+        );
+    }
+}
