@@ -1,1 +1,197 @@
-//! placeholder
+//! # authorizer
+//!
+//! The API Gateway Lambda authorizer of claimsgate: it verifies the bearer
+//! token and allows the routes of the route table (`ROUTE_RULES`) that the
+//! token's `pet_preference` earns.
+//!
+//! - REST `TOKEN` and `REQUEST` events get an IAM policy whose Allow lists
+//!   every route this principal may call (and whose Deny lists the others),
+//!   so the policy API Gateway caches per token is right for every route.
+//! - HTTP API payload 2.0 events get the simple response `{isAuthorized, context}`.
+//! - A missing, malformed or invalid token is the error `Unauthorized` (401).
+//!
+//! [`Authorizer::handle`] is the whole handler; `main.rs` only wires it to the
+//! Lambda runtime, and the local stack calls it directly.
+
+pub mod arn;
+pub mod event;
+pub mod response;
+
+use claimsgate_core::rules::routes::{RouteTable, allowed_routes, is_allowed, pet_of};
+use claimsgate_core::{ConfigError, FetchError, Verifier, VerifierConfig};
+use serde_json::Value;
+
+use crate::arn::MethodArn;
+use crate::event::{Call, EventKind};
+
+/// Why the authorizer gives no policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No usable token: missing, malformed, invalid, expired, or its keys
+    /// unavailable. The message is exactly `Unauthorized`, which API Gateway
+    /// turns into a 401.
+    #[error("Unauthorized")]
+    Unauthorized,
+    /// The event is not an authorizer event this function understands (a
+    /// deployment mistake). API Gateway answers 500; nothing is allowed.
+    #[error("unsupported authorizer event: {0}")]
+    UnsupportedEvent(&'static str),
+}
+
+impl AuthError {
+    /// True for the 401 case.
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Unauthorized)
+    }
+}
+
+impl From<AuthError> for lambda_runtime::Diagnostic {
+    fn from(error: AuthError) -> Self {
+        let error_type = match error {
+            AuthError::Unauthorized => "Unauthorized",
+            AuthError::UnsupportedEvent(_) => "UnsupportedEvent",
+        };
+        Self {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Why the authorizer cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A configuration variable is missing or malformed; the message names it.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The HTTPS client for JWKS fetches cannot be built.
+    #[error("cannot build the JWKS HTTP client: {0}")]
+    Client(#[from] FetchError),
+}
+
+/// The authorizer: a verifier and a route table, both fixed at cold start.
+#[derive(Debug)]
+pub struct Authorizer {
+    verifier: Verifier,
+    routes: RouteTable,
+}
+
+impl Authorizer {
+    /// An authorizer over a verifier and a route table.
+    #[must_use]
+    pub fn new(verifier: Verifier, routes: RouteTable) -> Self {
+        Self { verifier, routes }
+    }
+
+    /// Reads the configuration from the process environment.
+    ///
+    /// # Errors
+    /// The first variable that is missing or malformed, or a client that cannot be built.
+    pub fn from_env() -> Result<Self, InitError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (a variable name to its value).
+    ///
+    /// # Errors
+    /// As [`Authorizer::from_env`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
+        let config = VerifierConfig::from_lookup(&lookup)?;
+        let routes = RouteTable::from_env_value(
+            lookup(claimsgate_core::rules::routes::ROUTE_RULES_VAR).as_deref(),
+        )?;
+        Ok(Self::new(Verifier::from_config(&config)?, routes))
+    }
+
+    /// The verifier (to `hydrate()` at cold start).
+    #[must_use]
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The route table.
+    #[must_use]
+    pub fn routes(&self) -> &RouteTable {
+        &self.routes
+    }
+
+    /// Handles one authorizer event and returns API Gateway's expected response.
+    ///
+    /// # Errors
+    /// [`AuthError::Unauthorized`] for a missing or invalid token,
+    /// [`AuthError::UnsupportedEvent`] for an event of another shape.
+    pub async fn handle(&self, event: Value) -> Result<Value, AuthError> {
+        let call = event::read(&event).map_err(|why| {
+            tracing::error!(reason = why, "unsupported authorizer event");
+            AuthError::UnsupportedEvent(why)
+        })?;
+        let kind = call.kind.as_str();
+        let token = self.verify(&call).await?;
+        let claims = &token.claims;
+        let Some(sub) = claims.sub().filter(|s| !s.is_empty()) else {
+            tracing::warn!(event_type = kind, code = "missing_sub", "token has no sub");
+            return Err(AuthError::Unauthorized);
+        };
+
+        let arn = MethodArn::parse(call.arn)
+            .map_err(|why| {
+                tracing::error!(
+                    event_type = kind,
+                    sub,
+                    reason = why,
+                    "unreadable route ARN; denying all"
+                );
+            })
+            .ok();
+        let called = arn
+            .as_ref()
+            .is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
+        let allowed = allowed_routes(claims, &self.routes);
+        tracing::info!(
+            event_type = kind,
+            sub,
+            kid = token.header.kid.as_str(),
+            pet = pet_of(claims).map(|p| p.as_str()),
+            method = arn.as_ref().map(MethodArn::method),
+            path = arn.as_ref().map(MethodArn::path),
+            decision = if called { "allow" } else { "deny" },
+            allowed_routes = allowed.len(),
+            "authorized"
+        );
+
+        let context = response::context(&token);
+        let out = match call.kind {
+            EventKind::HttpV2 => serde_json::to_value(response::simple(called, context)),
+            EventKind::RestToken | EventKind::RestRequest => serde_json::to_value(
+                response::policy(sub, arn.as_ref(), &self.routes, &allowed, context),
+            ),
+        };
+        // Serializing these plain structs cannot fail; if it ever did, fail closed.
+        out.map_err(|_| AuthError::Unauthorized)
+    }
+
+    async fn verify(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<std::sync::Arc<claimsgate_core::VerifiedToken>, AuthError> {
+        let kind = call.kind.as_str();
+        let token = call.token.map_err(|why| {
+            tracing::info!(
+                event_type = kind,
+                code = "no_bearer_token",
+                reason = why,
+                "unauthorized"
+            );
+            AuthError::Unauthorized
+        })?;
+        self.verifier.verify(token).await.map_err(|e| {
+            if e.is_server_side() {
+                tracing::error!(event_type = kind, code = e.code(), error = %e, "cannot verify tokens; unauthorized");
+            } else {
+                tracing::info!(event_type = kind, code = e.code(), error = %e, "unauthorized");
+            }
+            AuthError::Unauthorized
+        })
+    }
+}

@@ -1,1 +1,38 @@
-fn main() {}
+//! Lambda entry point: logging, configuration read once, JWKS prefetched, then the runtime loop.
+
+use std::process::ExitCode;
+
+use authorizer::Authorizer;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    lambda_runtime::tracing::init_default_subscriber();
+    let authorizer = match Authorizer::from_env() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "invalid configuration; the authorizer cannot start");
+            eprintln!("authorizer: invalid configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Failures are logged by the cache; requests retry the fetch after JWKS_MIN_REFRESH_SECS.
+    let failed = authorizer.verifier().hydrate().await;
+    tracing::info!(
+        jwks_failures = failed.len(),
+        routes = authorizer.routes().rules().len(),
+        "authorizer ready"
+    );
+    let authorizer = &authorizer;
+    let handler = service_fn(move |event: LambdaEvent<Value>| async move {
+        authorizer.handle(event.payload).await
+    });
+    match lambda_runtime::run(handler).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "the Lambda runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

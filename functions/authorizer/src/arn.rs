@@ -1,0 +1,161 @@
+//! `execute-api` ARNs: reading the called route from a `methodArn` / `routeArn`,
+//! and writing the ARN of any route of the same API and stage.
+
+use claimsgate_core::rules::routes::Route;
+
+/// A parsed `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodArn<'a> {
+    partition: &'a str,
+    region: &'a str,
+    account: &'a str,
+    api: &'a str,
+    stage: &'a str,
+    method: &'a str,
+    path: String,
+}
+
+impl<'a> MethodArn<'a> {
+    /// Parses an ARN as API Gateway sends it.
+    ///
+    /// Every part up to the stage must be present and free of the IAM
+    /// wildcards `*` and `?`: they are copied into the Allow statement, where
+    /// a wildcard would grant more than the table says.
+    ///
+    /// # Errors
+    /// Which part is missing or malformed.
+    pub fn parse(arn: &'a str) -> Result<Self, &'static str> {
+        let mut fields = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return Err("not an arn:{partition}:execute-api ARN");
+        };
+        let resource = fields.next().ok_or("no API/stage/method/path part")?;
+        let mut parts = resource.splitn(4, '/');
+        let (Some(api), Some(stage), Some(method)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err("the resource part is not {api}/{stage}/{METHOD}/{path}");
+        };
+        let path = format!("/{}", parts.next().unwrap_or(""));
+        for part in [partition, region, account, api, stage] {
+            if part.is_empty() || part.contains(['*', '?', '/']) {
+                return Err("an ARN part is empty or holds a wildcard");
+            }
+        }
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err("the method is not an upper-case HTTP method");
+        }
+        Ok(Self {
+            partition,
+            region,
+            account,
+            api,
+            stage,
+            method,
+            path,
+        })
+    }
+
+    /// The called method, upper case.
+    #[must_use]
+    pub fn method(&self) -> &str {
+        self.method
+    }
+
+    /// The called path, starting with `/` (the stage is not part of it).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The ARN of `route` on the same API and stage.
+    #[must_use]
+    pub fn for_route(&self, route: &Route) -> String {
+        self.resource(route.method(), route.path())
+    }
+
+    /// The ARN of the called route itself.
+    #[must_use]
+    pub fn called(&self) -> String {
+        self.resource(self.method, &self.path)
+    }
+
+    fn resource(&self, method: &str, path: &str) -> String {
+        format!(
+            "arn:{}:execute-api:{}:{}:{}/{}/{}{}",
+            self.partition, self.region, self.account, self.api, self.stage, method, path
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/dogs";
+
+    #[test]
+    fn reads_the_called_route_and_writes_siblings() -> Result<(), String> {
+        let arn = MethodArn::parse(ARN)?;
+        assert_eq!((arn.method(), arn.path()), ("GET", "/dogs"));
+        assert_eq!(arn.called(), ARN);
+        let cats = Route::new("GET", "/cats")?;
+        assert_eq!(
+            arn.for_route(&cats),
+            "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/cats"
+        );
+        let me = Route::new("GET", "/me/claims")?;
+        assert!(arn.for_route(&me).ends_with("abc123/prod/GET/me/claims"));
+        Ok(())
+    }
+
+    #[test]
+    fn root_paths_and_other_partitions() -> Result<(), &'static str> {
+        let root = MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:1:api/v1/POST/")?;
+        assert_eq!(root.path(), "/");
+        assert_eq!(
+            root.called(),
+            "arn:aws-cn:execute-api:cn-north-1:1:api/v1/POST/"
+        );
+        let bare = MethodArn::parse("arn:aws:execute-api:r:1:api/v1/GET")?;
+        assert_eq!(bare.path(), "/");
+        let deep = MethodArn::parse("arn:aws:execute-api:r:1:api/v1/GET/a/b:c/d")?;
+        assert_eq!(deep.path(), "/a/b:c/d");
+        Ok(())
+    }
+
+    #[test]
+    fn malformed_arns_are_errors() {
+        for bad in [
+            "",
+            "*",
+            "arn:aws:execute-api",
+            "arn:aws:lambda:us-east-1:1:function/x",
+            "arn:aws:execute-api:us-east-1:1",
+            "arn:aws:execute-api:us-east-1:1:api",
+            "arn:aws:execute-api:us-east-1:1:api/prod",
+            "arn:aws:execute-api:us-east-1:1:api/*/GET/dogs",
+            "arn:aws:execute-api:*:1:api/prod/GET/dogs",
+            "arn:aws:execute-api:us-east-1::api/prod/GET/dogs",
+            "arn:aws:execute-api:us-east-1:1:/prod/GET/dogs",
+            "arn:aws:execute-api:us-east-1:1:api/prod/*/dogs",
+            "arn:aws:execute-api:us-east-1:1:api/prod/get/dogs",
+            "arn:aws:execute-api:us-east-1:1:api/prod//dogs",
+            "arn:aws:execute-api:us-east-1:1:a?i/prod/GET/dogs",
+        ] {
+            let got = MethodArn::parse(bad);
+            assert!(got.is_err(), "{bad} parsed as {got:?}");
+        }
+        // Multi-byte text is carried, not sliced: no panic on a char boundary.
+        let odd = MethodArn::parse("arn:aws:execute-api:r:1:api/pr\u{f6}d/GET/\u{1f436}");
+        assert_eq!(
+            odd.map(|a| a.path().to_owned()),
+            Ok("/\u{1f436}".to_owned())
+        );
+    }
+}

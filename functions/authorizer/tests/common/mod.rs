@@ -1,0 +1,136 @@
+//! Test harness: a signing key, an in-memory JWKS, a fixed clock, and an authorizer over them.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::sync::Arc;
+
+use authorizer::Authorizer;
+use claimsgate_core::rules::routes::RouteTable;
+use claimsgate_core::signing::SigningKey;
+use claimsgate_core::{ManualClock, StaticFetcher, TokenUsePolicy, Verifier, VerifierConfig};
+use serde_json::{Value, json};
+
+/// 2026-01-01T00:00:00Z: every token and golden response is judged at this instant.
+pub const NOW: u64 = 1_767_225_600;
+pub const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool";
+pub const CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
+pub const ARN_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod";
+pub const DOGS_SUB: &str = "aaaaaaaa-1111-4a4a-8b8b-000000000001";
+pub const CATS_SUB: &str = "cccccccc-2222-4c4c-8d8d-000000000002";
+
+pub struct Harness {
+    pub key: SigningKey,
+    pub fetcher: Arc<StaticFetcher>,
+    pub clock: Arc<ManualClock>,
+    pub authorizer: Authorizer,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with_routes(RouteTable::default())
+    }
+
+    pub fn with_routes(routes: RouteTable) -> Self {
+        let key = SigningKey::generate("test-kid-1").unwrap();
+        let fetcher = Arc::new(StaticFetcher::new(key.jwks().to_string().into_bytes()));
+        let clock = Arc::new(ManualClock::at_secs(NOW));
+        let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any);
+        let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());
+        Self {
+            key,
+            fetcher,
+            clock,
+            authorizer: Authorizer::new(verifier, routes),
+        }
+    }
+
+    pub fn sign(&self, claims: &Value) -> String {
+        self.key.sign(claims).unwrap()
+    }
+
+    pub fn dogs_id_token(&self) -> String {
+        self.sign(&id_claims(DOGS_SUB, "dog-lover", Some("dogs")))
+    }
+
+    pub fn cats_id_token(&self) -> String {
+        self.sign(&id_claims(CATS_SUB, "cat-lover", Some("cats")))
+    }
+
+    /// Every `{{name}}` placeholder of the fixtures, with the token it stands for.
+    pub fn placeholders(&self) -> Vec<(&'static str, String)> {
+        let mut expired = id_claims(DOGS_SUB, "dog-lover", Some("dogs"));
+        expired["iat"] = json!(NOW - 7200);
+        expired["exp"] = json!(NOW - 3600);
+        let mut wrong_client = id_claims(DOGS_SUB, "dog-lover", Some("dogs"));
+        wrong_client["aud"] = json!("some-other-app-client");
+        vec![
+            ("{{dogs_id_token}}", self.dogs_id_token()),
+            ("{{cats_id_token}}", self.cats_id_token()),
+            (
+                "{{dogs_access_token}}",
+                self.sign(&access_claims(DOGS_SUB, "dog-lover", Some("dogs"))),
+            ),
+            ("{{expired_token}}", self.sign(&expired)),
+            ("{{wrong_client_token}}", self.sign(&wrong_client)),
+        ]
+    }
+
+    pub async fn call(&self, event: Value) -> Result<Value, authorizer::AuthError> {
+        self.authorizer.handle(event).await
+    }
+}
+
+/// Cognito-shaped ID token claims, valid for an hour around [`NOW`].
+pub fn id_claims(sub: &str, username: &str, pet: Option<&str>) -> Value {
+    let mut c = json!({
+        "sub": sub,
+        "iss": ISS,
+        "aud": CLIENT,
+        "token_use": "id",
+        "cognito:username": username,
+        "email": format!("{username}@example.com"),
+        "email_verified": true,
+        "auth_time": NOW - 60,
+        "iat": NOW - 60,
+        "exp": NOW + 3540,
+        "jti": format!("jti-id-{sub}"),
+    });
+    if let Some(pet) = pet {
+        c["pet_preference"] = json!(pet);
+    }
+    c
+}
+
+/// Cognito-shaped access token claims, valid for an hour around [`NOW`].
+pub fn access_claims(sub: &str, username: &str, pet: Option<&str>) -> Value {
+    let mut c = json!({
+        "sub": sub,
+        "iss": ISS,
+        "client_id": CLIENT,
+        "token_use": "access",
+        "username": username,
+        "scope": "openid email",
+        "auth_time": NOW - 60,
+        "iat": NOW - 60,
+        "exp": NOW + 3540,
+        "jti": format!("jti-access-{sub}"),
+    });
+    if let Some(pet) = pet {
+        c["pet_preference"] = json!(pet);
+    }
+    c
+}
+
+pub fn arn(method: &str, path: &str) -> String {
+    format!("{ARN_PREFIX}/{method}{path}")
+}
+
+pub fn token_event(token: &str, method: &str, path: &str) -> Value {
+    json!({"type": "TOKEN", "authorizationToken": format!("Bearer {token}"), "methodArn": arn(method, path)})
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}

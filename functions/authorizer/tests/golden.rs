@@ -1,0 +1,91 @@
+//! Recorded events in, golden responses out: `tests/fixtures/authorizer/**/*.json`.
+//!
+//! Each fixture is `{"description", "event", "response"}` or `{..., "error": "Unauthorized"}`.
+//! Tokens are signed at test time, so events name them by placeholder
+//! (`{{dogs_id_token}}`, ...); the clock is fixed, so every answer is stable.
+//! `UPDATE_GOLDEN=1 cargo test -p authorizer --test golden` rewrites the expectations (review the diff).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/authorizer")
+}
+
+fn fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            fixtures(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_fixture_gets_its_golden_response() {
+    let harness = common::Harness::new();
+    let placeholders = harness.placeholders();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut files = Vec::new();
+    fixtures(&fixture_dir(), &mut files);
+    files.sort();
+    assert!(
+        files.len() >= 30,
+        "expected the fixture set, found {} files",
+        files.len()
+    );
+
+    let mut failures = Vec::new();
+    for file in &files {
+        let raw = std::fs::read_to_string(file).unwrap();
+        let mut fixture: Value = serde_json::from_str(&raw).unwrap();
+        let mut event_text = fixture["event"].to_string();
+        for (name, token) in &placeholders {
+            event_text = event_text.replace(name, token);
+        }
+        assert!(
+            !event_text.contains("{{"),
+            "{}: unknown placeholder",
+            file.display()
+        );
+        let event: Value = serde_json::from_str(&event_text).unwrap();
+
+        let got = match harness.call(event).await {
+            Ok(response) => json!({"response": response}),
+            Err(e) => json!({"error": e.to_string()}),
+        };
+        let want = json!({
+            "response": fixture.get("response").cloned(),
+            "error": fixture.get("error").cloned(),
+        });
+        let got_full = json!({
+            "response": got.get("response").cloned(),
+            "error": got.get("error").cloned(),
+        });
+        if update {
+            let obj = fixture.as_object_mut().unwrap();
+            obj.remove("response");
+            obj.remove("error");
+            obj.extend(got.as_object().unwrap().clone());
+            let text = serde_json::to_string_pretty(&fixture).unwrap();
+            std::fs::write(file, text + "\n").unwrap();
+        } else if got_full != want {
+            failures.push(format!(
+                "{}\n  want {want}\n  got  {got_full}",
+                file.strip_prefix(fixture_dir()).unwrap_or(file).display()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} fixtures differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
