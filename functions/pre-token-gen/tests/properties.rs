@@ -1,0 +1,167 @@
+//! Property tests: arbitrary events and attribute strings never panic, always
+//! get an answer (or the one clear refusal), and never earn `dogs` by accident.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use pre_token_gen::{Config, respond};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+/// Keys of real events, so random objects reach the paths the handler reads.
+const KEYS: &[&str] = &[
+    "version",
+    "triggerSource",
+    "request",
+    "response",
+    "userAttributes",
+    "email",
+    "email_verified",
+    "custom:pet_preference",
+    "scopes",
+    "groupConfiguration",
+    "claimsOverrideDetails",
+    "claimsAndScopeOverrideDetails",
+    "idTokenGeneration",
+    "accessTokenGeneration",
+    "claimsToAddOrOverride",
+    "claimsToSuppress",
+    "groupOverrideDetails",
+    "groupsToOverride",
+    "pet_preference",
+];
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(KEYS).prop_map(str::to_owned),
+        1 => ".{0,8}",
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        prop_oneof![
+            Just("1".to_owned()),
+            Just("2".to_owned()),
+            Just("3".to_owned()),
+            ".{0,12}".prop_map(|s| s)
+        ]
+        .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(key(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn without_response(value: &Value) -> Value {
+    let mut value = value.clone();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("response");
+    }
+    value
+}
+
+/// The group overrides Cognito reads each list at least one group.
+fn no_empty_group_override(response: &Value) -> bool {
+    ["claimsOverrideDetails", "claimsAndScopeOverrideDetails"]
+        .iter()
+        .all(|details| {
+            match response
+                .get(details)
+                .and_then(|d| d.get("groupOverrideDetails"))
+            {
+                None => true,
+                Some(group) => group["groupsToOverride"]
+                    .as_array()
+                    .is_some_and(|g| !g.is_empty()),
+            }
+        })
+}
+
+/// Every `pet_preference` value written anywhere in the response.
+fn pets_written(value: &Value, out: &mut Vec<Value>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "claimsToAddOrOverride"
+                    && let Some(pet) = v.get("pet_preference")
+                {
+                    out.push(pet.clone());
+                }
+                pets_written(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| pets_written(v, out)),
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn any_json_gets_an_answer_or_a_clear_refusal(event in json_value()) {
+        let config = Config::from_lookup(|name| (name == "SUPPRESS_CLAIMS").then(|| "email".to_owned())).unwrap();
+        match respond(&config, event.clone()) {
+            Ok(answered) => {
+                prop_assert!(event.is_object());
+                prop_assert!(answered["response"].is_object());
+                prop_assert!(answered.get("response").is_some());
+                prop_assert_eq!(without_response(&event), without_response(&answered));
+                prop_assert!(no_empty_group_override(&answered["response"]));
+            }
+            Err(error) => {
+                prop_assert!(!event.is_object());
+                prop_assert_eq!(error.code(), "event_not_object");
+            }
+        }
+    }
+
+    #[test]
+    fn attribute_strings_never_fail_and_never_give_dogs_by_accident(
+        version in prop_oneof![Just("1"), Just("2"), Just("3"), Just("V2_0"), Just(""), Just("9")],
+        source in prop_oneof![
+            Just("TokenGeneration_HostedAuth"), Just("TokenGeneration_Authentication"),
+            Just("TokenGeneration_RefreshTokens"), Just("TokenGeneration_NewPasswordChallenge"),
+            Just("TokenGeneration_AuthenticateDevice"), Just("TokenGeneration_Other"),
+        ],
+        email in prop_oneof![".*", "[a-z@.]{0,24}", "[a-z]{1,5}@[a-z.]{0,10}amazon\\.com[a-z.@]{0,6}"],
+        verified in prop_oneof![Just("true".to_owned()), Just("TRUE".to_owned()), Just("false".to_owned()), ".{0,6}"],
+        preference in prop::option::of(prop_oneof![Just("dogs".to_owned()), Just("Cats".to_owned()), ".{0,8}"]),
+    ) {
+        let mut attributes = Map::new();
+        attributes.insert("email".into(), json!(email));
+        attributes.insert("email_verified".into(), json!(verified));
+        if let Some(p) = &preference {
+            attributes.insert("custom:pet_preference".into(), json!(p));
+        }
+        let event = json!({"version": version, "triggerSource": source, "request": {"userAttributes": attributes}, "response": {}});
+        let answered = respond(&Config::default(), event).unwrap();
+
+        let mut pets = Vec::new();
+        pets_written(&answered["response"], &mut pets);
+        prop_assert!(!pets.is_empty());
+        prop_assert!(pets.iter().all(|p| p == &pets[0]));
+        prop_assert!(pets[0] == "dogs" || pets[0] == "cats");
+
+        let asked_dogs = preference.as_deref().is_some_and(|p| p.trim().eq_ignore_ascii_case("dogs"));
+        let asked_cats = preference.as_deref().is_some_and(|p| p.trim().eq_ignore_ascii_case("cats"));
+        let lower = email.to_ascii_lowercase();
+        let earned_by_domain = verified.eq_ignore_ascii_case("true")
+            && lower.matches('@').count() == 1
+            && (lower.ends_with("@amazon.com") || lower.ends_with(".amazon.com"));
+        if pets[0] == "dogs" {
+            prop_assert!(asked_dogs || (!asked_cats && earned_by_domain), "dogs for {email:?} verified={verified:?}");
+        }
+        if asked_dogs {
+            prop_assert_eq!(&pets[0], "dogs");
+        }
+    }
+}
