@@ -18,9 +18,9 @@ pub struct MethodArn<'a> {
 impl<'a> MethodArn<'a> {
     /// Parses an ARN as API Gateway sends it.
     ///
-    /// Every part up to the stage must be present and free of the IAM
-    /// wildcards `*` and `?`: they are copied into the Allow statement, where
-    /// a wildcard would grant more than the table says.
+    /// Every part up to the stage must be present and plain (ASCII letters,
+    /// digits, `-`, `_`): they are copied into the Allow statement, where an
+    /// IAM wildcard (`*`, `?`) would grant more than the table says.
     ///
     /// # Errors
     /// Which part is missing or malformed.
@@ -42,9 +42,10 @@ impl<'a> MethodArn<'a> {
             return Err("the resource part is not {api}/{stage}/{METHOD}/{path}");
         };
         let path = format!("/{}", parts.next().unwrap_or(""));
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
         for part in [partition, region, account, api, stage] {
-            if part.is_empty() || part.contains(['*', '?', '/']) {
-                return Err("an ARN part is empty or holds a wildcard");
+            if part.is_empty() || !part.bytes().all(plain) {
+                return Err("an ARN part is empty or not plain letters, digits, - and _");
             }
         }
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -151,11 +152,12 @@ mod tests {
             let got = MethodArn::parse(bad);
             assert!(got.is_err(), "{bad} parsed as {got:?}");
         }
-        // Multi-byte text is carried, not sliced: no panic on a char boundary.
-        let odd = MethodArn::parse("arn:aws:execute-api:r:1:api/pr\u{f6}d/GET/\u{1f436}");
+        // Multi-byte text in the path is carried, not sliced: no panic on a char boundary.
+        let odd = MethodArn::parse("arn:aws:execute-api:r:1:api/prod/GET/\u{1f436}");
         assert_eq!(
             odd.map(|a| a.path().to_owned()),
             Ok("/\u{1f436}".to_owned())
         );
+        assert!(MethodArn::parse("arn:aws:execute-api:r:1:api/pr\u{f6}d/GET/x").is_err());
     }
 }

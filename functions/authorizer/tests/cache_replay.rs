@@ -1,0 +1,185 @@
+//! API Gateway caches the policy per token and replays it on other routes.
+//! For every user, every called route and every other route, the replayed
+//! policy must decide exactly what a fresh call on that other route decides.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use claimsgate_core::rules::routes::RouteTable;
+use common::{Harness, arn, token_event};
+use serde_json::{Value, json};
+
+/// IAM matching as API Gateway does it: `*` any run of characters, `?` one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Explicit Deny wins; otherwise an Allow must match; otherwise denied.
+fn permits(response: &Value, resource: &str) -> bool {
+    let statements = response["policyDocument"]["Statement"].as_array().unwrap();
+    let matches = |effect: &str| {
+        statements.iter().any(|s| {
+            s["Effect"] == effect
+                && s["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == "execute-api:Invoke")
+                && s["Resource"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| glob(r.as_str().unwrap(), resource))
+        })
+    };
+    !matches("Deny") && matches("Allow")
+}
+
+#[test]
+fn glob_follows_iam_wildcards() {
+    assert!(glob("a/*/GET/dogs", "a/prod/GET/dogs"));
+    assert!(glob("*", "anything"));
+    assert!(glob("a/GET/do?s", "a/GET/dogs"));
+    assert!(!glob("a/GET/dogs", "a/GET/dogs/x"));
+    assert!(!glob("a/GET/do?s", "a/GET/dos"));
+}
+
+async fn replay_all(
+    harness: &Harness,
+    tokens: &[(&str, String, Vec<&str>)],
+    routes: &[(&str, &str)],
+) {
+    for (who, token, want_allowed) in tokens {
+        for (called_method, called_path) in routes {
+            let cached = harness
+                .call(token_event(token, called_method, called_path))
+                .await
+                .unwrap();
+            for (method, path) in routes {
+                let fresh = harness
+                    .call(token_event(token, method, path))
+                    .await
+                    .unwrap();
+                let resource = arn(method, path);
+                let replayed = permits(&cached, &resource);
+                assert_eq!(
+                    replayed,
+                    permits(&fresh, &resource),
+                    "{who}: policy cached on {called_method} {called_path} replayed on {method} {path}"
+                );
+                let route = format!("{method} {path}");
+                assert_eq!(
+                    replayed,
+                    want_allowed.contains(&route.as_str()),
+                    "{who} on {route}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn cached_policy_is_right_for_every_route_default_table() {
+    let h = Harness::new();
+    let no_pet = h.sign(&common::id_claims("nnnnnnnn-3333", "no-pet", None));
+    let odd_pet = h.sign(&common::id_claims(
+        "oooooooo-4444",
+        "odd-pet",
+        Some("birds"),
+    ));
+    let access = h.sign(&common::access_claims(
+        common::CATS_SUB,
+        "cat-lover",
+        Some("cats"),
+    ));
+    let tokens = [
+        (
+            "dogs",
+            h.dogs_id_token(),
+            vec!["GET /dogs", "GET /me/claims"],
+        ),
+        (
+            "cats",
+            h.cats_id_token(),
+            vec!["GET /cats", "GET /me/claims"],
+        ),
+        (
+            "cats access token",
+            access,
+            vec!["GET /cats", "GET /me/claims"],
+        ),
+        ("no pet", no_pet, vec!["GET /me/claims"]),
+        ("unknown pet", odd_pet, vec!["GET /me/claims"]),
+    ];
+    let routes = [
+        ("GET", "/dogs"),
+        ("GET", "/cats"),
+        ("GET", "/me/claims"),
+        ("POST", "/dogs"),
+        ("GET", "/admin"),
+        ("GET", "/"),
+        ("GET", "/dogs/1"),
+    ];
+    replay_all(&h, &tokens, &routes).await;
+}
+
+#[tokio::test]
+async fn cached_policy_is_right_for_every_route_custom_table() {
+    let table =
+        RouteTable::from_rules("GET /pets=dogs,cats;POST /dogs=dogs;DELETE /cats=cats;GET /=*")
+            .unwrap();
+    let h = Harness::with_routes(table);
+    let tokens = [
+        (
+            "dogs",
+            h.dogs_id_token(),
+            vec!["GET /pets", "POST /dogs", "GET /"],
+        ),
+        (
+            "cats",
+            h.cats_id_token(),
+            vec!["GET /pets", "DELETE /cats", "GET /"],
+        ),
+    ];
+    let routes = [
+        ("GET", "/pets"),
+        ("POST", "/dogs"),
+        ("DELETE", "/cats"),
+        ("GET", "/"),
+        ("GET", "/dogs"),
+    ];
+    replay_all(&h, &tokens, &routes).await;
+}
+
+#[tokio::test]
+async fn the_policy_does_not_depend_on_the_called_listed_route() {
+    let h = Harness::new();
+    let token = h.dogs_id_token();
+    let on_dogs = h.call(token_event(&token, "GET", "/dogs")).await.unwrap();
+    for path in ["/cats", "/me/claims"] {
+        assert_eq!(
+            h.call(token_event(&token, "GET", path)).await.unwrap(),
+            on_dogs,
+            "{path}"
+        );
+    }
+    assert_eq!(on_dogs["principalId"], json!(common::DOGS_SUB));
+}
