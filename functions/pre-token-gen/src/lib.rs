@@ -144,7 +144,7 @@ fn decide(
             assignment.pet,
             assignment.basis.as_str(),
             assignment.email,
-            assignment.rule.map(|r| r.domain.clone()),
+            assignment.rule.map(|r| r.domain.as_str()),
         )
     };
     tracing::info!(
@@ -155,7 +155,7 @@ fn decide(
         pet_preference = pet.map_or("none", claimsgate_core::Pet::as_str),
         basis,
         email_check = email.as_str(),
-        rule = rule.as_deref(),
+        rule,
         "pet_preference decided"
     );
     (view.shape, pet, machine)
