@@ -1,0 +1,307 @@
+//! The API Gateway stand-in: `/dogs`, `/cats` and `/me/claims` behind the real
+//! authorizer, with API Gateway's answers, policy evaluation and result cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use authorizer::Authorizer;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::policy::{Decision, evaluate};
+
+/// The mock integration bodies, shared with serverless.yml.
+pub const MOCKS: &str = include_str!("../openapi/mocks.json");
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+const API_ID: &str = "local";
+const STAGE: &str = "prod";
+
+/// How the stand-in calls the authorizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizerKind {
+    /// REST `TOKEN` events (what serverless.yml deploys).
+    Token,
+    /// REST `REQUEST` events.
+    Request,
+}
+
+#[derive(Debug, Clone)]
+struct CachedPolicy {
+    at: Instant,
+    principal_id: String,
+    policy: Value,
+    context: Map<String, Value>,
+}
+
+/// The API's state.
+pub struct ApiGateway {
+    authorizer: Arc<Authorizer>,
+    me_claims: Arc<me_claims::App>,
+    kind: AuthorizerKind,
+    cache_ttl: Duration,
+    cache: Mutex<HashMap<String, CachedPolicy>>,
+    mocks: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for ApiGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiGateway")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiGateway {
+    /// An API over these handlers.
+    ///
+    /// # Errors
+    /// When the mock bodies file is not a JSON object of strings.
+    pub fn new(
+        authorizer: Arc<Authorizer>,
+        me_claims: Arc<me_claims::App>,
+        kind: AuthorizerKind,
+        cache_ttl: Duration,
+    ) -> Result<Self, String> {
+        let mocks: HashMap<String, String> =
+            serde_json::from_str(MOCKS).map_err(|e| format!("openapi/mocks.json: {e}"))?;
+        Ok(Self {
+            authorizer,
+            me_claims,
+            kind,
+            cache_ttl,
+            cache: Mutex::new(HashMap::new()),
+            mocks,
+        })
+    }
+
+    /// The router: every path goes through [`ApiGateway::handle`].
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new().fallback(handle).with_state(self)
+    }
+}
+
+fn message(status: StatusCode, message: Value) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("x-amzn-errortype"),
+                error_type(status),
+            ),
+        ],
+        json!({ "message": message }).to_string(),
+    )
+        .into_response()
+}
+
+fn error_type(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => "UnauthorizedException",
+        StatusCode::FORBIDDEN => "AccessDeniedException",
+        _ => "AuthorizerConfigurationException",
+    }
+}
+
+/// The method ARN API Gateway passes to the authorizer.
+#[must_use]
+pub fn method_arn(method: &str, path: &str) -> String {
+    format!(
+        "arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}/{}",
+        path.trim_start_matches('/')
+    )
+}
+
+async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let headers = request.headers().clone();
+    let known = matches!(path.as_str(), "/dogs" | "/cats" | "/me/claims");
+    if !known || method != Method::GET {
+        return message(StatusCode::FORBIDDEN, json!("Missing Authentication Token"));
+    }
+    let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+    else {
+        // API Gateway answers a missing identity source itself, without calling the authorizer.
+        return message(StatusCode::UNAUTHORIZED, json!("Unauthorized"));
+    };
+    let arn = method_arn(method.as_str(), &path);
+
+    let cached = api.cached(token);
+    let result = match cached {
+        Some(hit) => hit,
+        None => match api.authorize(token, &arn, &method, &path, &headers).await {
+            Ok(fresh) => fresh,
+            Err(response) => return response,
+        },
+    };
+    match evaluate(&result.policy, &arn) {
+        Decision::Allow => {}
+        Decision::ExplicitDeny | Decision::ImplicitDeny => {
+            return message(
+                StatusCode::FORBIDDEN,
+                json!("User is not authorized to access this resource"),
+            );
+        }
+    }
+    match path.as_str() {
+        "/me/claims" => api.me_claims(&headers, &result).await,
+        other => {
+            let name = other.trim_start_matches('/');
+            match api.mocks.get(name) {
+                Some(body) => {
+                    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+                }
+                None => message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!("Internal server error"),
+                ),
+            }
+        }
+    }
+}
+
+impl ApiGateway {
+    fn cached(&self, token: &str) -> Option<CachedPolicy> {
+        if self.cache_ttl.is_zero() {
+            return None;
+        }
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .get(token)
+            .filter(|c| c.at.elapsed() < self.cache_ttl)
+            .cloned()
+    }
+
+    async fn authorize(
+        &self,
+        token: &str,
+        arn: &str,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<CachedPolicy, Response> {
+        let event = match self.kind {
+            AuthorizerKind::Token => {
+                json!({"type": "TOKEN", "authorizationToken": token, "methodArn": arn})
+            }
+            AuthorizerKind::Request => {
+                let flat: Map<String, Value> = headers
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
+                    .collect();
+                json!({
+                    "type": "REQUEST", "methodArn": arn, "resource": path, "path": path,
+                    "httpMethod": method.as_str(), "headers": flat,
+                    "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE, "httpMethod": method.as_str(), "resourcePath": path},
+                })
+            }
+        };
+        let answer = match self.authorizer.handle(event).await {
+            Ok(answer) => answer,
+            Err(e) if e.is_unauthorized() => {
+                return Err(message(StatusCode::UNAUTHORIZED, json!("Unauthorized")));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "authorizer failed");
+                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null));
+            }
+        };
+        let (Some(principal_id), Some(policy)) = (
+            answer.get("principalId").and_then(Value::as_str),
+            answer.get("policyDocument"),
+        ) else {
+            tracing::error!("authorizer answered without principalId or policyDocument");
+            return Err(message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null));
+        };
+        let context = match answer.get("context") {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let result = CachedPolicy {
+            at: Instant::now(),
+            principal_id: principal_id.to_owned(),
+            policy: policy.clone(),
+            context,
+        };
+        if !self.cache_ttl.is_zero() {
+            let mut cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cache.retain(|_, c| c.at.elapsed() < self.cache_ttl);
+            cache.insert(token.to_owned(), result.clone());
+        }
+        Ok(result)
+    }
+
+    async fn me_claims(&self, headers: &HeaderMap, auth: &CachedPolicy) -> Response {
+        let flat: Map<String, Value> = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
+            .collect();
+        let multi: Map<String, Value> = flat.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
+        let mut authorizer = auth.context.clone();
+        authorizer.insert("principalId".into(), json!(auth.principal_id));
+        let event = json!({
+            "resource": "/me/claims",
+            "path": "/me/claims",
+            "httpMethod": "GET",
+            "headers": flat,
+            "multiValueHeaders": multi,
+            "queryStringParameters": null,
+            "multiValueQueryStringParameters": null,
+            "pathParameters": null,
+            "stageVariables": null,
+            "requestContext": {
+                "accountId": ACCOUNT,
+                "apiId": API_ID,
+                "stage": STAGE,
+                "resourcePath": "/me/claims",
+                "httpMethod": "GET",
+                "path": format!("/{STAGE}/me/claims"),
+                "requestId": crate::random::uuid(),
+                "protocol": "HTTP/1.1",
+                "identity": {"sourceIp": "127.0.0.1"},
+                "authorizer": authorizer,
+            },
+            "body": null,
+            "isBase64Encoded": false,
+        });
+        let request = match lambda_http::request::from_str(&event.to_string()) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "could not build the proxy event");
+                return message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!("Internal server error"),
+                );
+            }
+        };
+        let response = match self.me_claims.handle(request).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let bytes: Vec<u8> = match body {
+            lambda_http::Body::Empty => Vec::new(),
+            lambda_http::Body::Text(t) => t.into_bytes(),
+            lambda_http::Body::Binary(b) => b,
+            _ => Vec::new(),
+        };
+        Response::from_parts(parts, Body::from(bytes))
+    }
+}

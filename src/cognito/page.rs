@@ -1,0 +1,98 @@
+//! The hosted UI's HTML: a plain login form and an error page. Everything echoed is escaped.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::login::AuthorizeParams;
+
+/// Escapes text for HTML element content and quoted attribute values.
+#[must_use]
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:22rem;margin:4rem auto}\
+label,input,button{display:block;width:100%;margin:.4rem 0}.error{color:#b00020}";
+
+/// An error page (never a redirect).
+#[must_use]
+pub fn error(status: StatusCode, message: &str) -> Response {
+    html(
+        status,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Error</title><style>{STYLE}</style></head>\
+             <body><h1>Something went wrong</h1><p class=\"error\" id=\"error\">{}</p></body></html>",
+            escape(message)
+        ),
+    )
+}
+
+/// The sign-in form, carrying the authorization request in hidden fields.
+#[must_use]
+pub fn login(params: &AuthorizeParams, username: &str, error: Option<&str>) -> Response {
+    let hidden: String = params
+        .fields()
+        .into_iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                escape(value)
+            )
+        })
+        .collect();
+    let error = error
+        .map(|e| format!("<p class=\"error\" id=\"error\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    html(
+        StatusCode::OK,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign in</title><style>{STYLE}</style></head>\
+             <body><h1>Sign in</h1>{error}<form method=\"post\" action=\"/login\" id=\"login\">{hidden}\
+             <label for=\"username\">Email</label><input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" value=\"{}\" required>\
+             <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+             <button type=\"submit\" id=\"signin\">Sign in</button></form></body></html>",
+            escape(username)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script>&'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#x27;"
+        );
+    }
+}

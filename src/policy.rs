@@ -1,0 +1,140 @@
+//! IAM policy evaluation as API Gateway applies an authorizer's policy:
+//! an explicit Deny wins, an Allow is needed, `*` and `?` are wildcards.
+
+use serde_json::Value;
+
+/// The outcome for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A matching Allow and no matching Deny.
+    Allow,
+    /// A matching Deny.
+    ExplicitDeny,
+    /// No statement matches.
+    ImplicitDeny,
+}
+
+/// Evaluates `policy` (an IAM policy document) for invoking `method_arn`.
+#[must_use]
+pub fn evaluate(policy: &Value, method_arn: &str) -> Decision {
+    let statements: Vec<&Value> = match policy.get("Statement") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => return Decision::ImplicitDeny,
+    };
+    let mut allowed = false;
+    for statement in statements {
+        let action_matches = strings(statement.get("Action"))
+            .iter()
+            .any(|a| glob(&a.to_ascii_lowercase(), "execute-api:invoke"));
+        let resource_matches = strings(statement.get("Resource"))
+            .iter()
+            .any(|r| glob(r, method_arn));
+        if !(action_matches && resource_matches) {
+            continue;
+        }
+        match statement.get("Effect").and_then(Value::as_str) {
+            Some("Deny") => return Decision::ExplicitDeny,
+            Some("Allow") => allowed = true,
+            _ => {}
+        }
+    }
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::ImplicitDeny
+    }
+}
+
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Matches `text` against `pattern` where `*` is any run of characters and `?` any one.
+#[must_use]
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:local/prod/GET/dogs";
+
+    #[test]
+    fn glob_table() {
+        let cases = [
+            ("*", "anything", true),
+            ("arn:*/GET/dogs", ARN, true),
+            ("arn:*/GET/cats", ARN, false),
+            ("arn:*/???/dogs", ARN, true),
+            ("arn:*/??/dogs", ARN, false),
+            (
+                "arn:aws:execute-api:us-east-1:123456789012:local/prod/*",
+                ARN,
+                true,
+            ),
+            (
+                "arn:aws:execute-api:us-east-1:123456789012:local/prod/GET/dogs/*",
+                ARN,
+                false,
+            ),
+            ("", "", true),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXbYY", false),
+        ];
+        for (p, t, want) in cases {
+            assert_eq!(glob(p, t), want, "{p} ~ {t}");
+        }
+    }
+
+    #[test]
+    fn explicit_deny_wins_and_allow_is_needed() {
+        let allow =
+            |r: &str| json!({"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": [r]});
+        let deny =
+            |r: &str| json!({"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": r});
+        let doc = |s: Vec<Value>| json!({"Version": "2012-10-17", "Statement": s});
+        assert_eq!(evaluate(&doc(vec![allow(ARN)]), ARN), Decision::Allow);
+        assert_eq!(
+            evaluate(&doc(vec![allow("*"), deny(ARN)]), ARN),
+            Decision::ExplicitDeny
+        );
+        assert_eq!(
+            evaluate(&doc(vec![allow("arn:*/GET/cats")]), ARN),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(evaluate(&doc(vec![]), ARN), Decision::ImplicitDeny);
+        assert_eq!(evaluate(&json!({}), ARN), Decision::ImplicitDeny);
+        let other_action = json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"});
+        assert_eq!(
+            evaluate(&doc(vec![other_action]), ARN),
+            Decision::ImplicitDeny
+        );
+    }
+}

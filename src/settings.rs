@@ -1,0 +1,92 @@
+//! Settings of the local stack, from flags or `CLAIMSGATE_*` variables.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+/// Everything the local stack can be told; every field has a working default.
+#[derive(Debug, Clone, Args)]
+pub struct StackSettings {
+    /// Address both stand-ins listen on (keep it on loopback).
+    #[arg(long, env = "CLAIMSGATE_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port of the Cognito stand-in (0 picks a free one).
+    #[arg(long, env = "CLAIMSGATE_COGNITO_PORT", default_value_t = 9229)]
+    pub cognito_port: u16,
+    /// Port of the API Gateway stand-in (0 picks a free one).
+    #[arg(long, env = "CLAIMSGATE_API_PORT", default_value_t = 3000)]
+    pub api_port: u16,
+    /// User pool id; the issuer is `http://{host}:{cognito_port}/{pool_id}`.
+    #[arg(long, env = "CLAIMSGATE_POOL_ID", default_value = "local_claimsgate")]
+    pub pool_id: String,
+    /// App client id.
+    #[arg(
+        long,
+        env = "CLAIMSGATE_CLIENT_ID",
+        default_value = "claimsgate-local-client"
+    )]
+    pub client_id: String,
+    /// App client secret.
+    #[arg(
+        long,
+        env = "CLAIMSGATE_CLIENT_SECRET",
+        default_value = "claimsgate-local-secret"
+    )]
+    pub client_secret: String,
+    /// Allowed callback (and sign-out) URLs, comma-separated.
+    #[arg(
+        long = "callback-url",
+        env = "CLAIMSGATE_CALLBACK_URLS",
+        value_delimiter = ',',
+        default_value = "http://localhost"
+    )]
+    pub callback_urls: Vec<String>,
+    /// JSON file of users (`[{"email", "password", "email_verified", "attributes", "groups"}]`) replacing the seeded ones.
+    #[arg(long, env = "CLAIMSGATE_USERS_FILE")]
+    pub users_file: Option<PathBuf>,
+    /// PKCS#8 PEM signing key; created there if missing, so restarts and `token` share one key.
+    #[arg(
+        long,
+        env = "CLAIMSGATE_KEY_FILE",
+        default_value = ".claimsgate/signing-key.pem"
+    )]
+    pub key_file: PathBuf,
+    /// How long the API Gateway stand-in caches an authorizer result per token (0 disables).
+    #[arg(long, env = "CLAIMSGATE_AUTHORIZER_CACHE_TTL", default_value_t = 300)]
+    pub authorizer_cache_ttl: u64,
+    /// Lifetime of ID and access tokens, in seconds (Cognito: 300 to 86400).
+    #[arg(long, env = "CLAIMSGATE_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub token_ttl: u64,
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "CLAIMSGATE_REFRESH_TOKEN_TTL", default_value_t = 30 * 86_400)]
+    pub refresh_token_ttl: u64,
+}
+
+impl StackSettings {
+    /// The settings with every default, listening on free ports (for tests).
+    #[must_use]
+    pub fn ephemeral(key_file: PathBuf) -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            cognito_port: 0,
+            api_port: 0,
+            pool_id: "local_claimsgate".into(),
+            client_id: "claimsgate-local-client".into(),
+            client_secret: "claimsgate-local-secret".into(),
+            callback_urls: vec!["http://localhost".into()],
+            users_file: None,
+            key_file,
+            authorizer_cache_ttl: 300,
+            token_ttl: 3600,
+            refresh_token_ttl: 30 * 86_400,
+        }
+    }
+
+    /// Token lifetime as a duration.
+    #[must_use]
+    pub fn token_life(&self) -> Duration {
+        Duration::from_secs(self.token_ttl)
+    }
+}
