@@ -1,0 +1,508 @@
+//! End to end through the local stack over HTTP: the article's flow for both
+//! users, the OAuth edge cases, and the API behind the real authorizer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use claimsgate::{AuthorizerKind, Stack, StackSettings};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+
+const DOGS: (&str, &str) = ("test-user@amazon.com", "Dogs-rule-1");
+const CATS: (&str, &str) = ("test-user@example.com", "Cats-rule-1");
+const CALLBACK: &str = "http://localhost";
+
+async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettings)) -> Stack {
+    let dir = std::env::temp_dir().join(format!(
+        "claimsgate-e2e-{}-{}",
+        std::process::id(),
+        claimsgate::random::uuid()
+    ));
+    let mut settings = StackSettings::ephemeral(dir.join("key.pem"));
+    edit(&mut settings);
+    claimsgate::start(&settings, kind).await.unwrap()
+}
+
+async fn stack() -> Stack {
+    stack_with(AuthorizerKind::Token, |_| {}).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = url::Url::parse(url).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// authorize → login page → form post → the code from the callback redirect.
+async fn sign_in(s: &Stack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
+    let c = client();
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", "claimsgate-local-client"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid email"),
+        ("state", "xyz"),
+    ];
+    params.extend_from_slice(extra);
+    let r = c
+        .get(format!("{}/oauth2/authorize", s.cognito_url))
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let login = location(&r).unwrap();
+    let page = c
+        .get(format!("{}{login}", s.cognito_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<form method=\"post\" action=\"/login\"")
+    );
+
+    let mut form: Vec<(&str, &str)> = params.clone();
+    form.push(("username", user.0));
+    form.push(("password", user.1));
+    let r = c
+        .post(format!("{}/login", s.cognito_url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "login should redirect to the callback"
+    );
+    let back = location(&r).unwrap();
+    assert!(back.starts_with(CALLBACK));
+    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
+    query_param(&back, "code").unwrap()
+}
+
+async fn exchange_basic(s: &Stack, form: &[(&str, &str)]) -> reqwest::Response {
+    client()
+        .post(format!("{}/oauth2/token", s.cognito_url))
+        .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn claims_of(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+async fn api(s: &Stack, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+    let mut req = client().get(format!("{}{path}", s.api_url));
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+#[tokio::test]
+async fn the_articles_flow_for_both_users() {
+    let s = stack().await;
+    for (user, pet, allowed, denied) in [
+        (DOGS, "dogs", "/dogs", "/cats"),
+        (CATS, "cats", "/cats", "/dogs"),
+    ] {
+        let code = sign_in(&s, user, &[]).await;
+        let r = exchange_basic(
+            &s,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", CALLBACK),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let tokens: Value = r.json().await.unwrap();
+        let id = tokens["id_token"].as_str().unwrap();
+        let claims = claims_of(id);
+        assert_eq!(claims["pet_preference"], pet, "{}", user.0);
+        assert_eq!(claims["token_use"], "id");
+        assert_eq!(claims["email"], user.0);
+        for name in [
+            "at_hash",
+            "auth_time",
+            "cognito:username",
+            "origin_jti",
+            "event_id",
+            "jti",
+            "aud",
+            "iss",
+        ] {
+            assert!(claims.get(name).is_some(), "ID token lacks {name}");
+        }
+        let access = claims_of(tokens["access_token"].as_str().unwrap());
+        assert_eq!(
+            access["pet_preference"], pet,
+            "V2 trigger puts the claim in the access token too"
+        );
+        assert_eq!(access["scope"], "openid email");
+        assert!(tokens["refresh_token"].is_string());
+
+        assert_eq!(api(&s, allowed, Some(id)).await.0, StatusCode::OK);
+        let (status, body) = api(&s, denied, Some(id)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            body,
+            json!({"message": "User is not authorized to access this resource"})
+        );
+        let (status, body) = api(&s, "/me/claims", Some(id)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["claims"]["pet_preference"], pet);
+        assert_eq!(body["header"]["alg"], "RS256");
+        assert_eq!(
+            body["authorizer"]["pet_preference"], pet,
+            "the authorizer context reaches /me/claims"
+        );
+    }
+}
+
+#[tokio::test]
+async fn client_authentication_methods() {
+    let s = stack().await;
+    let code = sign_in(&s, DOGS, &[]).await;
+    let post = client()
+        .post(format!("{}/oauth2/token", s.cognito_url))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+            ("client_id", "claimsgate-local-client"),
+            ("client_secret", "claimsgate-local-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::OK, "client_secret_post");
+
+    let code = sign_in(&s, DOGS, &[]).await;
+    let wrong = client()
+        .post(format!("{}/oauth2/token", s.cognito_url))
+        .basic_auth("claimsgate-local-client", Some("not-the-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+
+    let none = client()
+        .post(format!("{}/oauth2/token", s.cognito_url))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        none.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+
+    let r = exchange_basic(&s, &[("grant_type", "password"), ("username", "x")]).await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+}
+
+#[tokio::test]
+async fn pkce_s256_is_enforced() {
+    let s = stack().await;
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let pkce = [
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+
+    let code = sign_in(&s, CATS, &pkce).await;
+    let r = exchange_basic(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    for bad in [Some("wrong-verifier-wrong-verifier-wrong-verifier-0"), None] {
+        let code = sign_in(&s, CATS, &pkce).await;
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", CALLBACK),
+        ];
+        if let Some(v) = bad {
+            form.push(("code_verifier", v));
+        }
+        let r = exchange_basic(&s, &form).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    }
+}
+
+#[tokio::test]
+async fn codes_are_single_use_and_bound_to_the_redirect_uri() {
+    let s = stack().await;
+    let code = sign_in(&s, DOGS, &[]).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CALLBACK),
+    ];
+    assert_eq!(exchange_basic(&s, &form).await.status(), StatusCode::OK);
+    let again = exchange_basic(&s, &form).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+
+    let code = sign_in(&s, DOGS, &[]).await;
+    let r = exchange_basic(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "http://localhost/other"),
+        ],
+    )
+    .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn an_unregistered_redirect_uri_is_never_redirected_to() {
+    let s = stack().await;
+    let r = client()
+        .get(format!("{}/oauth2/authorize", s.cognito_url))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", "claimsgate-local-client"),
+            ("redirect_uri", "https://evil.example/cb"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(location(&r).is_none());
+    assert!(r.text().await.unwrap().contains("redirect_mismatch"));
+
+    // The form post is checked again: hidden fields are the attacker's to edit.
+    let r = client()
+        .post(format!("{}/login", s.cognito_url))
+        .form(&[
+            ("response_type", "code"),
+            ("client_id", "claimsgate-local-client"),
+            ("redirect_uri", "https://evil.example/cb"),
+            ("username", DOGS.0),
+            ("password", DOGS.1),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(location(&r).is_none());
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_an_error_and_echoes_safely() {
+    let s = stack().await;
+    let r = client()
+        .post(format!("{}/login", s.cognito_url))
+        .form(&[
+            ("response_type", "code"),
+            ("client_id", "claimsgate-local-client"),
+            ("redirect_uri", CALLBACK),
+            ("state", "\"><script>alert(1)</script>"),
+            ("username", "<b>test-user@amazon.com</b>"),
+            ("password", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(location(&r).is_none());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Incorrect username or password."));
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(!html.contains("<b>test-user"));
+}
+
+#[tokio::test]
+async fn refresh_tokens_issue_new_tokens_with_the_claim() {
+    let s = stack().await;
+    let code = sign_in(&s, CATS, &[]).await;
+    let tokens: Value = exchange_basic(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CALLBACK),
+        ],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let r = exchange_basic(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let renewed: Value = r.json().await.unwrap();
+    assert!(renewed.get("refresh_token").is_none());
+    let claims = claims_of(renewed["id_token"].as_str().unwrap());
+    assert_eq!(claims["pet_preference"], "cats");
+    assert_eq!(
+        claims["origin_jti"],
+        claims_of(tokens["id_token"].as_str().unwrap())["origin_jti"]
+    );
+
+    let mut forged = refresh.to_owned();
+    forged.insert(3, 'x');
+    let r = exchange_basic(
+        &s,
+        &[("grant_type", "refresh_token"), ("refresh_token", &forged)],
+    )
+    .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn user_info_takes_an_access_token_only() {
+    let s = stack().await;
+    let tokens = s.tokens_for(DOGS.0).await.unwrap();
+    let r = client()
+        .get(format!("{}/oauth2/userInfo", s.cognito_url))
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["email"], DOGS.0);
+    let r = client()
+        .get(format!("{}/oauth2/userInfo", s.cognito_url))
+        .bearer_auth(&tokens.id_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_api_answers_like_api_gateway() {
+    let s = stack().await;
+    let (status, body) = api(&s, "/dogs", None).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
+    );
+    let (status, body) = api(&s, "/dogs", Some("not-a-jwt")).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
+    );
+    let (status, _) = api(&s, "/birds", Some("x")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Expired: a token signed by the pool's own key, an hour old.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut claims = claims_of(&s.tokens_for(DOGS.0).await.unwrap().id_token);
+    claims["iat"] = json!(now - 7200);
+    claims["exp"] = json!(now - 3600);
+    let expired = s.cognito.issuer.key.sign(&claims).unwrap();
+    assert_eq!(
+        api(&s, "/me/claims", Some(&expired)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_cached_policy_is_right_for_the_next_route() {
+    for kind in [AuthorizerKind::Token, AuthorizerKind::Request] {
+        let s = stack_with(kind, |_| {}).await;
+        let dogs = s.tokens_for(DOGS.0).await.unwrap().id_token;
+        let cats = s.tokens_for(CATS.0).await.unwrap().id_token;
+        // First call caches the policy for the token; the next routes reuse it, as in AWS.
+        assert_eq!(api(&s, "/me/claims", Some(&dogs)).await.0, StatusCode::OK);
+        assert_eq!(
+            api(&s, "/cats", Some(&dogs)).await.0,
+            StatusCode::FORBIDDEN,
+            "{kind:?}"
+        );
+        assert_eq!(
+            api(&s, "/dogs", Some(&dogs)).await.0,
+            StatusCode::OK,
+            "{kind:?}"
+        );
+        assert_eq!(
+            api(&s, "/cats", Some(&cats)).await.0,
+            StatusCode::OK,
+            "{kind:?}"
+        );
+        assert_eq!(
+            api(&s, "/me/claims", Some(&cats)).await.0,
+            StatusCode::OK,
+            "{kind:?}"
+        );
+        assert_eq!(
+            api(&s, "/dogs", Some(&cats)).await.0,
+            StatusCode::FORBIDDEN,
+            "{kind:?}"
+        );
+    }
+}
