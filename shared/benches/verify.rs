@@ -13,8 +13,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::{StaticFetcher, SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
-use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
+use std::hint::black_box;
 
 const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench";
 

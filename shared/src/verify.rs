@@ -218,7 +218,9 @@ fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
         // serde would also read a struct from a JSON array; a JOSE header is an object.
         .filter(|bytes| bytes.trim_ascii_start().first() == Some(&b'{'))
         .and_then(|bytes| serde_json::from_slice::<RawHeader>(&bytes).ok())
-        .ok_or(VerifyError::Malformed("the header is not a base64url-encoded JSON object"))?;
+        .ok_or(VerifyError::Malformed(
+            "the header is not a base64url-encoded JSON object",
+        ))?;
     let claims = json_object(c, "the payload is not base64url-encoded JSON")?;
     let signature = URL_SAFE_NO_PAD
         .decode(s)

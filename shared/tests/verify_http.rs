@@ -83,7 +83,8 @@ async fn each_claim_rule_has_its_code() {
     let f = fixture().await;
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     let now = f.now();
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Map<String, Value>)>)> = vec![
+    type Edit = Box<dyn FnOnce(&mut serde_json::Map<String, Value>)>;
+    let cases: Vec<(&str, Edit)> = vec![
         ("ok", Box::new(|_| {})),
         (
             "token_expired",

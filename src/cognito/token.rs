@@ -104,6 +104,8 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// Authenticates the client by `client_secret_basic` or `client_secret_post` (exactly one).
+// The refusal is the response itself (axum style); its size does not matter on this path.
+#[allow(clippy::result_large_err)]
 fn authenticate(
     pool: &Cognito,
     headers: &HeaderMap,
