@@ -38,6 +38,7 @@ enum Command {
         password: Option<String>,
     },
     /// Verify a token (also a real Cognito one) and print its header and claims, or the error code.
+    /// The allowed app client is `--client-id` (the local client by default).
     Verify {
         /// The JWT.
         token: String,
@@ -47,9 +48,6 @@ enum Command {
         /// A Cognito user pool id such as us-east-1_AbC123.
         #[arg(long)]
         user_pool_id: Option<String>,
-        /// Allowed app client id (repeat for several).
-        #[arg(long = "client-id", required = true)]
-        client_ids: Vec<String>,
         /// Accepted token kind.
         #[arg(long, value_enum, default_value = "any")]
         token_use: Use,
@@ -102,19 +100,8 @@ fn main() -> ExitCode {
                 token,
                 issuer,
                 user_pool_id,
-                client_ids,
                 token_use,
-            }) => {
-                verify(
-                    &cli.stack,
-                    &token,
-                    issuer,
-                    user_pool_id,
-                    client_ids,
-                    token_use,
-                )
-                .await
-            }
+            }) => verify(&cli.stack, &token, issuer, user_pool_id, token_use).await,
         }
     });
     match result {
@@ -207,7 +194,6 @@ async fn verify(
     token: &str,
     issuer: Option<String>,
     user_pool_id: Option<String>,
-    client_ids: Vec<String>,
     token_use: Use,
 ) -> Result<ExitCode, String> {
     let iss = match (issuer, user_pool_id) {
@@ -226,7 +212,7 @@ async fn verify(
             jwks_uri: format!("{iss}/.well-known/jwks.json"),
             iss,
         }],
-        client_ids,
+        client_ids: vec![settings.client_id.clone()],
         token_use: match token_use {
             Use::Id => TokenUsePolicy::Id,
             Use::Access => TokenUsePolicy::Access,

@@ -10,20 +10,41 @@ use clap::Args;
 #[derive(Debug, Clone, Args)]
 pub struct StackSettings {
     /// Address both stand-ins listen on (keep it on loopback).
-    #[arg(long, env = "CLAIMSGATE_HOST", default_value = "127.0.0.1")]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_HOST",
+        default_value = "127.0.0.1"
+    )]
     pub host: IpAddr,
     /// Port of the Cognito stand-in (0 picks a free one).
-    #[arg(long, env = "CLAIMSGATE_COGNITO_PORT", default_value_t = 9229)]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_COGNITO_PORT",
+        default_value_t = 9229
+    )]
     pub cognito_port: u16,
     /// Port of the API Gateway stand-in (0 picks a free one).
-    #[arg(long, env = "CLAIMSGATE_API_PORT", default_value_t = 3000)]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_API_PORT",
+        default_value_t = 3000
+    )]
     pub api_port: u16,
     /// User pool id; the issuer is `http://{host}:{cognito_port}/{pool_id}`.
-    #[arg(long, env = "CLAIMSGATE_POOL_ID", default_value = "local_claimsgate")]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_POOL_ID",
+        default_value = "local_claimsgate"
+    )]
     pub pool_id: String,
     /// App client id.
     #[arg(
         long,
+        global = true,
         env = "CLAIMSGATE_CLIENT_ID",
         default_value = "claimsgate-local-client"
     )]
@@ -31,6 +52,7 @@ pub struct StackSettings {
     /// App client secret.
     #[arg(
         long,
+        global = true,
         env = "CLAIMSGATE_CLIENT_SECRET",
         default_value = "claimsgate-local-secret"
     )]
@@ -38,29 +60,36 @@ pub struct StackSettings {
     /// Allowed callback (and sign-out) URLs, comma-separated.
     #[arg(
         long = "callback-url",
+        global = true,
         env = "CLAIMSGATE_CALLBACK_URLS",
         value_delimiter = ',',
         default_value = "http://localhost"
     )]
     pub callback_urls: Vec<String>,
     /// JSON file of users (`[{"email", "password", "email_verified", "attributes", "groups"}]`) replacing the seeded ones.
-    #[arg(long, env = "CLAIMSGATE_USERS_FILE")]
+    #[arg(long, global = true, env = "CLAIMSGATE_USERS_FILE")]
     pub users_file: Option<PathBuf>,
     /// PKCS#8 PEM signing key; created there if missing, so restarts and `token` share one key.
     #[arg(
         long,
+        global = true,
         env = "CLAIMSGATE_KEY_FILE",
         default_value = ".claimsgate/signing-key.pem"
     )]
     pub key_file: PathBuf,
     /// How long the API Gateway stand-in caches an authorizer result per token (0 disables).
-    #[arg(long, env = "CLAIMSGATE_AUTHORIZER_CACHE_TTL", default_value_t = 300)]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_AUTHORIZER_CACHE_TTL",
+        default_value_t = 300
+    )]
     pub authorizer_cache_ttl: u64,
     /// Lifetime of ID and access tokens, in seconds (Cognito: 300 to 86400).
-    #[arg(long, env = "CLAIMSGATE_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, global = true, env = "CLAIMSGATE_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub token_ttl: u64,
     /// Lifetime of refresh tokens, in seconds.
-    #[arg(long, env = "CLAIMSGATE_REFRESH_TOKEN_TTL", default_value_t = 30 * 86_400)]
+    #[arg(long, global = true, env = "CLAIMSGATE_REFRESH_TOKEN_TTL", default_value_t = 30 * 86_400)]
     pub refresh_token_ttl: u64,
 }
 
