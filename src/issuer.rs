@@ -218,38 +218,11 @@ impl TokenIssuer {
     }
 }
 
-/// Claims Cognito never lets a trigger change.
-const PROTECTED: &[&str] = &[
-    "acr",
-    "amr",
-    "aud",
-    "at_hash",
-    "auth_time",
-    "azp",
-    "c_hash",
-    "client_id",
-    "cognito:username",
-    "event_id",
-    "exp",
-    "iat",
-    "identities",
-    "iss",
-    "jti",
-    "nbf",
-    "nonce",
-    "origin_jti",
-    "scope",
-    "sub",
-    "token_use",
-    "username",
-    "version",
-];
-
 fn apply_claims(claims: &mut Map<String, Value>, generation: Option<&Value>) {
     let Some(generation) = generation else { return };
     if let Some(Value::Object(add)) = generation.get("claimsToAddOrOverride") {
         for (k, v) in add {
-            if PROTECTED.contains(&k.as_str()) {
+            if pre_token_gen::is_protected_claim(k) {
                 tracing::warn!(claim = %k, "trigger tried to override a protected claim; ignored");
             } else {
                 claims.insert(k.clone(), v.clone());
@@ -258,7 +231,7 @@ fn apply_claims(claims: &mut Map<String, Value>, generation: Option<&Value>) {
     }
     if let Some(Value::Array(drop)) = generation.get("claimsToSuppress") {
         for k in drop.iter().filter_map(Value::as_str) {
-            if !PROTECTED.contains(&k) {
+            if !pre_token_gen::is_protected_claim(k) {
                 claims.remove(k);
             }
         }

@@ -42,6 +42,15 @@ impl Claims {
         Self { raw }
     }
 
+    /// Wraps a JSON value that is an object of claims; `None` for any other value.
+    #[must_use]
+    pub fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Object(raw) => Some(Self { raw }),
+            _ => None,
+        }
+    }
+
     /// All claims, as in the token.
     #[must_use]
     pub fn as_map(&self) -> &Map<String, Value> {
@@ -171,10 +180,7 @@ mod tests {
     use serde_json::json;
 
     fn claims(v: Value) -> Claims {
-        match v {
-            Value::Object(m) => Claims::new(m),
-            _ => Claims::new(Map::new()),
-        }
+        Claims::from_value(v).unwrap_or_else(|| Claims::new(Map::new()))
     }
 
     #[test]

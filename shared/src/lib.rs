@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod checks;
 pub mod claims;
 pub mod clock;
 pub mod config;

@@ -1,0 +1,233 @@
+//! The claim checks: time (`exp`, `iat`, `nbf`), `token_use` and the app client, as pure functions.
+
+use serde_json::Value;
+
+use crate::claims::{Claims, TokenUse};
+use crate::config::TokenUsePolicy;
+use crate::error::VerifyError;
+
+/// Reads a NumericDate claim: absent is `None`, a non-negative number is its whole seconds, anything else is an error.
+fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<u64>, VerifyError> {
+    match claims.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
+            (Some(v), _) => Ok(Some(v)),
+            (None, Some(f)) if f.is_finite() && f >= 0.0 => Ok(Some(f as u64)),
+            _ => Err(VerifyError::InvalidClaim(name)),
+        },
+        Some(_) => Err(VerifyError::InvalidClaim(name)),
+    }
+}
+
+pub(crate) fn check_claim_types(claims: &Claims) -> Result<(), VerifyError> {
+    if numeric_date(claims, "exp")?.is_none() {
+        return Err(VerifyError::MissingClaim("exp"));
+    }
+    if numeric_date(claims, "iat")?.is_none() {
+        return Err(VerifyError::MissingClaim("iat"));
+    }
+    numeric_date(claims, "nbf")?;
+    Ok(())
+}
+
+/// The time checks, run on every verification, cached or not.
+pub(crate) fn check_times(claims: &Claims, now: u64, leeway: u64) -> Result<(), VerifyError> {
+    let exp = numeric_date(claims, "exp")?.ok_or(VerifyError::MissingClaim("exp"))?;
+    if now >= exp.saturating_add(leeway) {
+        return Err(VerifyError::Expired);
+    }
+    let iat = numeric_date(claims, "iat")?.ok_or(VerifyError::MissingClaim("iat"))?;
+    if iat > now.saturating_add(leeway) {
+        return Err(VerifyError::IssuedInFuture);
+    }
+    if let Some(nbf) = numeric_date(claims, "nbf")?
+        && nbf > now.saturating_add(leeway)
+    {
+        return Err(VerifyError::NotYetValid);
+    }
+    Ok(())
+}
+
+pub(crate) fn check_client(
+    claims: &Claims,
+    policy: TokenUsePolicy,
+    client_ids: &[String],
+) -> Result<TokenUse, VerifyError> {
+    let token_use = claims.token_use().ok_or(VerifyError::InvalidTokenUse)?;
+    let accepted = matches!(
+        (policy, token_use),
+        (TokenUsePolicy::Any, _)
+            | (TokenUsePolicy::Id, TokenUse::Id)
+            | (TokenUsePolicy::Access, TokenUse::Access)
+    );
+    if !accepted {
+        return Err(VerifyError::InvalidTokenUse);
+    }
+    let allowed = |id: &str| client_ids.iter().any(|c| c == id);
+    match token_use {
+        TokenUse::Id => {
+            let aud = claims.aud();
+            if aud.is_empty() || !aud.iter().all(|a| allowed(a)) {
+                return Err(VerifyError::InvalidAudience);
+            }
+        }
+        TokenUse::Access => {
+            if !claims.client_id().is_some_and(allowed) {
+                return Err(VerifyError::InvalidClientId);
+            }
+        }
+    }
+    Ok(token_use)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, json};
+
+    fn claims(v: Value) -> Claims {
+        Claims::from_value(v).unwrap_or_else(|| Claims::new(Map::new()))
+    }
+
+    #[test]
+    fn time_checks_table() {
+        let cases = [
+            (json!({"exp": 100, "iat": 50}), 99, 0, Ok(())),
+            (
+                json!({"exp": 100, "iat": 50}),
+                100,
+                0,
+                Err(VerifyError::Expired),
+            ),
+            (json!({"exp": 100, "iat": 50}), 104, 5, Ok(())),
+            (
+                json!({"exp": 100, "iat": 60}),
+                59,
+                0,
+                Err(VerifyError::IssuedInFuture),
+            ),
+            (json!({"exp": 100, "iat": 60}), 58, 2, Ok(())),
+            (
+                json!({"exp": 100, "iat": 50, "nbf": 70}),
+                69,
+                0,
+                Err(VerifyError::NotYetValid),
+            ),
+            (json!({"exp": 100, "iat": 50, "nbf": 70}), 70, 0, Ok(())),
+            (json!({"exp": 100.5, "iat": 50}), 99, 0, Ok(())),
+            (
+                json!({"iat": 50}),
+                60,
+                0,
+                Err(VerifyError::MissingClaim("exp")),
+            ),
+            (
+                json!({"exp": 100}),
+                60,
+                0,
+                Err(VerifyError::MissingClaim("iat")),
+            ),
+            (
+                json!({"exp": "100", "iat": 50}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("exp")),
+            ),
+            (
+                json!({"exp": 100, "iat": true}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("iat")),
+            ),
+            (
+                json!({"exp": 100, "iat": 50, "nbf": [1]}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("nbf")),
+            ),
+            (
+                json!({"exp": -1, "iat": 50}),
+                60,
+                0,
+                Err(VerifyError::InvalidClaim("exp")),
+            ),
+        ];
+        for (c, now, leeway, want) in cases {
+            assert_eq!(
+                check_times(&claims(c.clone()), now, leeway),
+                want,
+                "{c} at {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_and_token_use_table() {
+        let ids = vec!["app".to_owned()];
+        use TokenUsePolicy::{Access, Any, Id};
+        let cases = [
+            (
+                json!({"token_use": "id", "aud": "app"}),
+                Any,
+                Ok(TokenUse::Id),
+            ),
+            (
+                json!({"token_use": "id", "aud": ["app"]}),
+                Id,
+                Ok(TokenUse::Id),
+            ),
+            (
+                json!({"token_use": "id", "aud": ["app", "other"]}),
+                Id,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id", "aud": "other"}),
+                Any,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id"}),
+                Any,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id", "aud": "app"}),
+                Access,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+            (
+                json!({"token_use": "access", "client_id": "app"}),
+                Access,
+                Ok(TokenUse::Access),
+            ),
+            (
+                json!({"token_use": "access", "client_id": "app"}),
+                Id,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+            (
+                json!({"token_use": "access", "aud": "app"}),
+                Any,
+                Err(VerifyError::InvalidClientId),
+            ),
+            (
+                json!({"token_use": "refresh", "aud": "app"}),
+                Any,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+            (
+                json!({"aud": "app"}),
+                Any,
+                Err(VerifyError::InvalidTokenUse),
+            ),
+        ];
+        for (c, policy, want) in cases {
+            assert_eq!(
+                check_client(&claims(c.clone()), policy, &ids),
+                want,
+                "{c} {policy:?}"
+            );
+        }
+    }
+}
