@@ -297,3 +297,26 @@ async fn cors_star_allows_any_origin_without_vary() {
     assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
     assert_eq!(header(&response, "vary"), None);
 }
+
+/// The smallest REST event the local stack's API Gateway stand-in may send.
+#[tokio::test]
+async fn minimal_rest_event_is_enough() {
+    let h = Harness::new();
+    let response = h
+        .call(event("rest-v1-minimal.json", &sign(&id_claims())))
+        .await;
+    assert_eq!(response.status(), 200, "{}", body_text(&response));
+    assert_eq!(body_json(&response)["authorizer"]["pet_preference"], "dogs");
+}
+
+/// lambda_http needs `requestContext.httpMethod` to read a REST event: without it, no request at all.
+#[test]
+fn rest_event_without_request_context_method_is_refused_by_lambda_http() {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&fixture_text("rest-v1-minimal.json", "t")).unwrap();
+    value["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("httpMethod");
+    assert!(lambda_http::request::from_str(&value.to_string()).is_err());
+}

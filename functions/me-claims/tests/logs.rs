@@ -1,0 +1,80 @@
+//! Log hygiene, in its own test binary: tracing caches callsite interest
+//! process-wide, so a thread-local subscriber is only reliable when no other
+//! test runs the same callsites concurrently.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use support::*;
+
+fn with_authorization(fixture: &str, value: Option<&str>) -> lambda_http::Request {
+    event_with(fixture, "unused", |e| set_header(e, "Authorization", value))
+}
+
+/// A `MakeWriter` into a shared buffer.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn logs_name_the_outcome_but_never_the_token() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::new();
+    let good = sign(&id_claims());
+    let expired = sign(&with(id_claims(), json!({"exp": NOW - 1})));
+    let signature = |t: &str| t.rsplit('.').next().unwrap().to_owned();
+    assert_eq!(h.call(event("rest-v1-get.json", &good)).await.status(), 200);
+    assert_eq!(
+        h.call(event("rest-v1-get.json", &expired)).await.status(),
+        401
+    );
+    let bad = format!("Bearer {good} extra");
+    assert_eq!(
+        h.call(with_authorization("rest-v1-get.json", Some(&bad)))
+            .await
+            .status(),
+        400
+    );
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("7d8ca528-4931-4254-9273-ea5ee853f271"),
+        "{logs}"
+    );
+    assert!(logs.contains("token_expired"), "{logs}");
+    assert!(logs.contains("invalid_request"), "{logs}");
+    for token in [&good, &expired] {
+        assert!(!logs.contains(token.as_str()));
+        assert!(
+            !logs.contains(&signature(token)),
+            "a token's signature was logged"
+        );
+    }
+}
