@@ -4,15 +4,15 @@
 use claimsgate_core::rules::routes::Route;
 
 /// A parsed `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`.
+///
+/// It borrows from the ARN text: reading one costs no allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodArn<'a> {
-    partition: &'a str,
-    region: &'a str,
-    account: &'a str,
-    api: &'a str,
-    stage: &'a str,
+    /// Everything up to and including `{stage}/`.
+    prefix: &'a str,
     method: &'a str,
-    path: String,
+    /// The path, starting with `/`.
+    path: &'a str,
 }
 
 impl<'a> MethodArn<'a> {
@@ -36,27 +36,28 @@ impl<'a> MethodArn<'a> {
             return Err("not an arn:{partition}:execute-api ARN");
         };
         let resource = fields.next().ok_or("no API/stage/method/path part")?;
-        let mut parts = resource.splitn(4, '/');
-        let (Some(api), Some(stage), Some(method)) = (parts.next(), parts.next(), parts.next())
+        let mut parts = resource.splitn(3, '/');
+        let (Some(api), Some(stage), Some(rest)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err("the resource part is not {api}/{stage}/{METHOD}/{path}");
         };
-        let path = format!("/{}", parts.next().unwrap_or(""));
         let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
         for part in [partition, region, account, api, stage] {
             if part.is_empty() || !part.bytes().all(plain) {
                 return Err("an ARN part is empty or not plain letters, digits, - and _");
             }
         }
+        let (method, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, "/"),
+        };
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err("the method is not an upper-case HTTP method");
         }
+        // `rest` ends the ARN, so the prefix is all that comes before it.
+        let prefix = &arn[..arn.len() - rest.len()];
         Ok(Self {
-            partition,
-            region,
-            account,
-            api,
-            stage,
+            prefix,
             method,
             path,
         })
@@ -64,14 +65,14 @@ impl<'a> MethodArn<'a> {
 
     /// The called method, upper case.
     #[must_use]
-    pub fn method(&self) -> &str {
+    pub fn method(&self) -> &'a str {
         self.method
     }
 
     /// The called path, starting with `/` (the stage is not part of it).
     #[must_use]
-    pub fn path(&self) -> &str {
-        &self.path
+    pub fn path(&self) -> &'a str {
+        self.path
     }
 
     /// The ARN of `route` on the same API and stage.
@@ -83,14 +84,15 @@ impl<'a> MethodArn<'a> {
     /// The ARN of the called route itself.
     #[must_use]
     pub fn called(&self) -> String {
-        self.resource(self.method, &self.path)
+        self.resource(self.method, self.path)
     }
 
     fn resource(&self, method: &str, path: &str) -> String {
-        format!(
-            "arn:{}:execute-api:{}:{}:{}/{}/{}{}",
-            self.partition, self.region, self.account, self.api, self.stage, method, path
-        )
+        let mut arn = String::with_capacity(self.prefix.len() + method.len() + path.len());
+        arn.push_str(self.prefix);
+        arn.push_str(method);
+        arn.push_str(path);
+        arn
     }
 }
 

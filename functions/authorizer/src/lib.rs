@@ -17,7 +17,7 @@ pub mod arn;
 pub mod event;
 pub mod response;
 
-use claimsgate_core::rules::routes::{RouteTable, allowed_routes, is_allowed, pet_of};
+use claimsgate_core::rules::routes::{RouteTable, allowed_routes};
 use claimsgate_core::{ConfigError, FetchError, Verifier, VerifierConfig};
 use serde_json::Value;
 
@@ -144,15 +144,16 @@ impl Authorizer {
                 );
             })
             .ok();
+        let allowed = allowed_routes(claims, &self.routes);
+        // Same answer as `rules::routes::is_allowed`: a listed route that the pet admits.
         let called = arn
             .as_ref()
-            .is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
-        let allowed = allowed_routes(claims, &self.routes);
+            .is_some_and(|a| allowed.iter().any(|r| r.is(a.method(), a.path())));
         tracing::info!(
             event_type = kind,
             sub,
             kid = token.header.kid.as_str(),
-            pet = pet_of(claims).map(|p| p.as_str()),
+            pet = claims.pet_preference(),
             method = arn.as_ref().map(MethodArn::method),
             path = arn.as_ref().map(MethodArn::path),
             decision = if called { "allow" } else { "deny" },
@@ -161,14 +162,12 @@ impl Authorizer {
         );
 
         let context = response::context(&token);
-        let out = match call.kind {
-            EventKind::HttpV2 => serde_json::to_value(response::simple(called, context)),
-            EventKind::RestToken | EventKind::RestRequest => serde_json::to_value(
-                response::policy(sub, arn.as_ref(), &self.routes, &allowed, context),
-            ),
-        };
-        // Serializing these plain structs cannot fail; if it ever did, fail closed.
-        out.map_err(|_| AuthError::Unauthorized)
+        Ok(match call.kind {
+            EventKind::HttpV2 => response::simple(called, context),
+            EventKind::RestToken | EventKind::RestRequest => {
+                response::policy(sub, arn.as_ref(), &self.routes, &allowed, context)
+            }
+        })
     }
 
     async fn verify(

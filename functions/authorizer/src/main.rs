@@ -13,7 +13,6 @@ async fn main() -> ExitCode {
         Ok(a) => a,
         Err(e) => {
             tracing::error!(error = %e, "invalid configuration; the authorizer cannot start");
-            eprintln!("authorizer: invalid configuration: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -5,6 +5,8 @@
 
 mod common;
 
+use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerResponse;
+use aws_lambda_events::iam::IamPolicyEffect;
 use claimsgate_core::rules::routes::RouteTable;
 use common::{Harness, arn, token_event};
 use serde_json::{Value, json};
@@ -33,24 +35,19 @@ fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Explicit Deny wins; otherwise an Allow must match; otherwise denied.
+/// The policy is read through `aws_lambda_events`' own type, as a Rust consumer would.
 fn permits(response: &Value, resource: &str) -> bool {
-    let statements = response["policyDocument"]["Statement"].as_array().unwrap();
-    let matches = |effect: &str| {
+    let response: ApiGatewayCustomAuthorizerResponse =
+        serde_json::from_value(response.clone()).unwrap();
+    let statements = response.policy_document.statement;
+    let matches = |effect: IamPolicyEffect| {
         statements.iter().any(|s| {
-            s["Effect"] == effect
-                && s["Action"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a == "execute-api:Invoke")
-                && s["Resource"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|r| glob(r.as_str().unwrap(), resource))
+            s.effect == effect
+                && s.action.iter().any(|a| a == "execute-api:Invoke")
+                && s.resource.iter().any(|r| glob(r, resource))
         })
     };
-    !matches("Deny") && matches("Allow")
+    !matches(IamPolicyEffect::Deny) && matches(IamPolicyEffect::Allow)
 }
 
 #[test]

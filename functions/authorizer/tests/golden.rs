@@ -10,6 +10,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerResponse, ApiGatewayV2CustomAuthorizerSimpleResponse,
+};
 use serde_json::{Value, json};
 
 fn fixture_dir() -> PathBuf {
@@ -25,6 +28,21 @@ fn fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// Every response has the shape of `aws_lambda_events`' types, as API Gateway expects.
+fn assert_typed(file: &Path, response: &Value) {
+    let ok = if response.get("isAuthorized").is_some() {
+        serde_json::from_value::<ApiGatewayV2CustomAuthorizerSimpleResponse>(response.clone())
+            .is_ok_and(|r| r.context.is_object())
+    } else {
+        serde_json::from_value::<ApiGatewayCustomAuthorizerResponse>(response.clone())
+            .is_ok_and(|r| r.principal_id.is_some() && !r.policy_document.statement.is_empty())
+    };
+    let flat = response["context"]
+        .as_object()
+        .is_some_and(|c| c.len() == 6 && c.values().all(Value::is_string));
+    assert!(ok && flat, "{}: {response}", file.display());
 }
 
 #[tokio::test]
@@ -57,7 +75,10 @@ async fn every_fixture_gets_its_golden_response() {
         let event: Value = serde_json::from_str(&event_text).unwrap();
 
         let got = match harness.call(event).await {
-            Ok(response) => json!({"response": response}),
+            Ok(response) => {
+                assert_typed(file, &response);
+                json!({"response": response})
+            }
             Err(e) => json!({"error": e.to_string()}),
         };
         let want = json!({
