@@ -1,6 +1,7 @@
-//! The whole authorizer handler (event JSON bytes in, response JSON bytes out)
-//! for a fresh token and for a repeated one, beside the raw RS256 check with a
-//! pre-parsed key: the floor a fresh token cannot go below.
+//! The whole authorizer handler as the Lambda runs it (event JSON bytes in,
+//! response JSON bytes out: `AuthorizerEvent` -> `Authorizer::decide` ->
+//! `Decision`) for a fresh token and for a repeated one, beside the raw RS256
+//! check with a pre-parsed key: the floor a fresh token cannot go below.
 //!
 //! Fresh tokens: a pool of distinct tokens (distinct `jti`) is signed before
 //! timing; each pass over the pool runs on a new authorizer (JWKS hydrated,
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::jwk::VerifyingKey;
@@ -63,11 +65,11 @@ fn authorizer(key: &SigningKey) -> Authorizer {
     Authorizer::new(verifier, RouteTable::default())
 }
 
-/// The handler as API Gateway drives it: bytes to event, event to response, response to bytes.
+/// The handler as the Lambda runtime drives it: bytes to event, event to decision, decision to bytes.
 fn call(rt: &tokio::runtime::Runtime, auth: &Authorizer, event: &[u8]) -> Vec<u8> {
-    let event: Value = serde_json::from_slice(event).unwrap();
-    let response = rt.block_on(auth.handle(event)).unwrap();
-    serde_json::to_vec(&response).unwrap()
+    let event: AuthorizerEvent = serde_json::from_slice(event).unwrap();
+    let decision = rt.block_on(auth.decide(&event)).unwrap();
+    serde_json::to_vec(&decision).unwrap()
 }
 
 fn bench(c: &mut Criterion) {

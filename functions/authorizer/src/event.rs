@@ -1,6 +1,14 @@
-//! Reading the raw authorizer event: which kind it is, the bearer token, the called route's ARN.
+//! Reading the authorizer event: which kind it is, the bearer token, the called route's ARN.
+//!
+//! [`AuthorizerEvent`] keeps only what the authorizer reads and skips the
+//! rest of the event unread (a REST `REQUEST` event carries dozens of fields).
+//! It is lenient about types: a field of an unexpected JSON type reads as
+//! absent, so odd input becomes `Unauthorized`, never a parse failure.
 
-use serde_json::{Map, Value};
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The three event shapes API Gateway sends a Lambda authorizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +33,30 @@ impl EventKind {
     }
 }
 
+/// The fields of an authorizer event that the authorizer reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthorizerEvent {
+    #[serde(rename = "type", deserialize_with = "text")]
+    kind: Option<String>,
+    #[serde(deserialize_with = "text")]
+    version: Option<String>,
+    #[serde(deserialize_with = "text")]
+    authorization_token: Option<String>,
+    #[serde(deserialize_with = "text")]
+    method_arn: Option<String>,
+    #[serde(deserialize_with = "text")]
+    route_arn: Option<String>,
+    #[serde(deserialize_with = "authorization_headers")]
+    headers: Vec<Option<String>>,
+    #[serde(deserialize_with = "authorization_multi_value_headers")]
+    multi_value_headers: Vec<Option<String>>,
+    #[serde(deserialize_with = "texts")]
+    identity_source: Vec<Option<String>>,
+}
+
 /// What the handler needs from an event.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Call<'e> {
     /// The event shape.
     pub kind: EventKind,
@@ -36,94 +66,75 @@ pub struct Call<'e> {
     pub arn: &'e str,
 }
 
-/// Tells the event kind apart and extracts token and ARN.
-///
-/// # Errors
-/// When the event is none of the three shapes (a deployment mistake, not a client one).
-pub fn read(event: &Value) -> Result<Call<'_>, &'static str> {
-    let obj = event.as_object().ok_or("the event is not a JSON object")?;
-    let text = |name: &str| obj.get(name).and_then(Value::as_str);
-    if text("version") == Some("2.0") {
-        return Ok(Call {
-            kind: EventKind::HttpV2,
-            token: http_v2_header(obj).and_then(bearer),
-            arn: text("routeArn").unwrap_or(""),
-        });
+impl AuthorizerEvent {
+    /// Tells the event kind apart and extracts token and ARN.
+    ///
+    /// # Errors
+    /// When the event is none of the three shapes (a deployment mistake, not a client one).
+    pub fn call(&self) -> Result<Call<'_>, &'static str> {
+        if self.version.as_deref() == Some("2.0") {
+            return Ok(Call {
+                kind: EventKind::HttpV2,
+                token: self.http_v2_header().and_then(bearer),
+                arn: self.route_arn.as_deref().unwrap_or(""),
+            });
+        }
+        let arn = self.method_arn.as_deref().unwrap_or("");
+        match self.kind.as_deref() {
+            Some("TOKEN") => Ok(Call {
+                kind: EventKind::RestToken,
+                token: self
+                    .authorization_token
+                    .as_deref()
+                    .ok_or("no authorizationToken")
+                    .and_then(bearer),
+                arn,
+            }),
+            Some("REQUEST") => Ok(Call {
+                kind: EventKind::RestRequest,
+                token: self.rest_request_header().and_then(bearer),
+                arn,
+            }),
+            _ => Err("not a TOKEN, REQUEST or payload 2.0 authorizer event"),
+        }
     }
-    let arn = text("methodArn").unwrap_or("");
-    match text("type") {
-        Some("TOKEN") => Ok(Call {
-            kind: EventKind::RestToken,
-            token: text("authorizationToken")
-                .ok_or("no authorizationToken")
-                .and_then(bearer),
-            arn,
-        }),
-        Some("REQUEST") => Ok(Call {
-            kind: EventKind::RestRequest,
-            token: rest_request_header(obj).and_then(bearer),
-            arn,
-        }),
-        _ => Err("not a TOKEN, REQUEST or payload 2.0 authorizer event"),
-    }
-}
 
-/// The one `Authorization` header of a REST `REQUEST` event, in any case.
-///
-/// Two differing values (two spellings in `headers`, or several entries in
-/// `multiValueHeaders`) are refused: which one would API Gateway have cached?
-fn rest_request_header(event: &Map<String, Value>) -> Result<&str, &'static str> {
-    if let Some(Value::Object(multi)) = event.get("multiValueHeaders") {
-        let mut values = authorization_entries(multi).flat_map(|v| match v {
-            Value::Array(items) => items.iter().collect::<Vec<_>>(),
-            other => vec![other],
-        });
-        if let (Some(_), Some(_)) = (values.next(), values.next()) {
+    /// The one `Authorization` header of a REST `REQUEST` event, in any case.
+    ///
+    /// Two differing values (two spellings in `headers`, or several entries in
+    /// `multiValueHeaders`) are refused: which one would API Gateway have cached?
+    fn rest_request_header(&self) -> Result<&str, &'static str> {
+        if self.multi_value_headers.len() > 1 {
             return Err("more than one Authorization header");
         }
+        self.single_header()
     }
-    single_header(event.get("headers"))
-}
 
-/// The `Authorization` header of a payload 2.0 event, else its only identity source.
-fn http_v2_header(event: &Map<String, Value>) -> Result<&str, &'static str> {
-    match single_header(event.get("headers")) {
-        Err("no Authorization header") => match event.get("identitySource") {
-            Some(Value::Array(items)) if items.len() == 1 => items
-                .first()
-                .and_then(Value::as_str)
-                .ok_or("identitySource is not a string"),
-            Some(Value::Array(items)) if items.len() > 1 => {
-                Err("several identity sources and no Authorization header")
-            }
-            _ => Err("no Authorization header"),
-        },
-        other => other,
-    }
-}
-
-fn single_header(headers: Option<&Value>) -> Result<&str, &'static str> {
-    let Some(Value::Object(headers)) = headers else {
-        return Err("no Authorization header");
-    };
-    let mut found: Option<&str> = None;
-    for value in authorization_entries(headers) {
-        let value = value
-            .as_str()
-            .ok_or("the Authorization header is not a string")?;
-        match found {
-            Some(seen) if seen != value => return Err("more than one Authorization header"),
-            _ => found = Some(value),
+    /// The `Authorization` header of a payload 2.0 event, else its only identity source.
+    fn http_v2_header(&self) -> Result<&str, &'static str> {
+        match self.single_header() {
+            Err("no Authorization header") => match self.identity_source.as_slice() {
+                [] => Err("no Authorization header"),
+                [only] => only.as_deref().ok_or("identitySource is not a string"),
+                _ => Err("several identity sources and no Authorization header"),
+            },
+            other => other,
         }
     }
-    found.ok_or("no Authorization header")
-}
 
-fn authorization_entries(headers: &Map<String, Value>) -> impl Iterator<Item = &Value> {
-    headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .map(|(_, value)| value)
+    fn single_header(&self) -> Result<&str, &'static str> {
+        let mut found: Option<&str> = None;
+        for value in &self.headers {
+            let value = value
+                .as_deref()
+                .ok_or("the Authorization header is not a string")?;
+            match found {
+                Some(seen) if seen != value => return Err("more than one Authorization header"),
+                _ => found = Some(value),
+            }
+        }
+        found.ok_or("no Authorization header")
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` value.
@@ -158,145 +169,237 @@ pub fn bearer(value: &str) -> Result<&str, &'static str> {
     Ok(token)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+/// A JSON string as `Some`; any other JSON value, skipped, as `None`.
+struct Text;
 
-    #[test]
-    fn bearer_table() {
-        let cases = [
-            ("Bearer abc", Ok("abc")),
-            ("bearer abc", Ok("abc")),
-            ("BEARER abc", Ok("abc")),
-            ("  Bearer   abc \t", Ok("abc")),
-            ("Bearer a.b.c", Ok("a.b.c")),
-            ("", Err("the Authorization value is empty")),
-            ("   ", Err("the Authorization value is empty")),
-            ("abc", Err("the scheme is not Bearer")),
-            ("a.b.c", Err("the scheme is not Bearer")),
-            ("Basic dXNlcjpwYXNz", Err("the scheme is not Bearer")),
-            ("Bearerabc", Err("the scheme is not Bearer")),
-            ("Token abc", Err("the scheme is not Bearer")),
-            ("Bearer", Err("Bearer without a token")),
-            ("Bearer   ", Err("Bearer without a token")),
-            ("Bearer a b", Err("more than one token after Bearer")),
-            (
-                "Bearer a, Bearer b",
-                Err("more than one token after Bearer"),
-            ),
-            ("Bearer Bearer a", Err("more than one token after Bearer")),
-        ];
-        for (value, want) in cases {
-            assert_eq!(bearer(value), want, "{value:?}");
-        }
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
     }
-
-    #[test]
-    fn tells_the_event_kinds_apart() {
-        let token = json!({"type": "TOKEN", "authorizationToken": "Bearer t1", "methodArn": "a1"});
-        let request = json!({"type": "REQUEST", "methodArn": "a2", "headers": {"authorization": "Bearer t2"}});
-        let v2 = json!({"version": "2.0", "type": "REQUEST", "routeArn": "a3",
-                        "identitySource": ["Bearer t3"], "headers": {}});
-        for (event, kind, tok, arn) in [
-            (&token, EventKind::RestToken, "t1", "a1"),
-            (&request, EventKind::RestRequest, "t2", "a2"),
-            (&v2, EventKind::HttpV2, "t3", "a3"),
-        ] {
-            let call = read(event).map_err(|e| e.to_owned());
-            let call = call.as_ref().map(|c| (c.kind, c.token, c.arn));
-            assert_eq!(call, Ok((kind, Ok(tok), arn)), "{event}");
-        }
-        for bad in [
-            json!(null),
-            json!([]),
-            json!("TOKEN"),
-            json!({}),
-            json!({"type": "token", "authorizationToken": "Bearer t"}),
-            json!({"version": "1.0", "type": "OTHER"}),
-        ] {
-            assert!(read(&bad).is_err(), "{bad}");
-        }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
     }
-
-    #[test]
-    fn request_headers_must_name_one_token() {
-        let token = |event: Value| read(&event).map(|c| c.token.map(str::to_owned));
-        let ok = |t: &str| Ok(Ok(t.to_owned()));
-        let err = |e: &'static str| Ok(Err(e));
-        let req = |headers: Value, multi: Value| json!({"type": "REQUEST", "methodArn": "x", "headers": headers, "multiValueHeaders": multi});
-        assert_eq!(
-            token(req(json!({"AUTHORIZATION": "Bearer t"}), json!(null))),
-            ok("t")
-        );
-        assert_eq!(
-            token(req(
-                json!({"Authorization": "Bearer t"}),
-                json!({"Authorization": ["Bearer t"]})
-            )),
-            ok("t")
-        );
-        assert_eq!(
-            token(req(
-                json!({"Authorization": "Bearer t", "authorization": "Bearer t"}),
-                json!(null)
-            )),
-            ok("t")
-        );
-        assert_eq!(
-            token(req(
-                json!({"Authorization": "Bearer a", "authorization": "Bearer b"}),
-                json!(null)
-            )),
-            err("more than one Authorization header")
-        );
-        assert_eq!(
-            token(req(
-                json!({"Authorization": "Bearer b"}),
-                json!({"Authorization": ["Bearer a", "Bearer b"]})
-            )),
-            err("more than one Authorization header")
-        );
-        assert_eq!(
-            token(req(json!({"Host": "x"}), json!(null))),
-            err("no Authorization header")
-        );
-        assert_eq!(
-            token(req(json!(null), json!(null))),
-            err("no Authorization header")
-        );
-        assert_eq!(
-            token(req(json!({"Authorization": 7}), json!(null))),
-            err("the Authorization header is not a string")
-        );
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
     }
-
-    #[test]
-    fn http_v2_prefers_the_header_then_a_single_identity_source() {
-        let token = |event: Value| read(&event).map(|c| c.token.map(str::to_owned));
-        let v2 = |headers: Value, ids: Value| json!({"version": "2.0", "routeArn": "x", "headers": headers, "identitySource": ids});
-        assert_eq!(
-            token(v2(
-                json!({"authorization": "Bearer h"}),
-                json!(["Bearer h", "GET /dogs"])
-            )),
-            Ok(Ok("h".to_owned()))
-        );
-        assert_eq!(
-            token(v2(json!({}), json!(["Bearer i"]))),
-            Ok(Ok("i".to_owned()))
-        );
-        assert_eq!(
-            token(v2(json!({}), json!(["Bearer i", "x"]))),
-            Ok(Err("several identity sources and no Authorization header"))
-        );
-        assert_eq!(
-            token(v2(json!(null), json!(null))),
-            Ok(Err("no Authorization header"))
-        );
-        assert_eq!(
-            token(v2(json!(null), json!([5]))),
-            Ok(Err("identitySource is not a string"))
-        );
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
     }
 }
+
+/// One lenient string (see [`Text`]).
+struct LenientText(Option<String>);
+
+impl<'de> Deserialize<'de> for LenientText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Text).map(Self)
+    }
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(Text)
+}
+
+/// An array's elements as lenient strings; anything but an array is empty.
+fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<String>>, D::Error> {
+    d.deserialize_any(Texts)
+}
+
+struct Texts;
+
+impl<'de> Visitor<'de> for Texts {
+    type Value = Vec<Option<String>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(LenientText(item)) = seq.next_element()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Text.visit_str(v).map(|_| Vec::new())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Text.visit_map(map).map(|_| Vec::new())
+    }
+}
+
+/// True for a header name spelling `authorization` in any case; read without allocating.
+struct IsAuthorization(bool);
+
+impl<'de> Deserialize<'de> for IsAuthorization {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a header name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+                Ok(v.eq_ignore_ascii_case("authorization"))
+            }
+        }
+        d.deserialize_str(Name).map(Self)
+    }
+}
+
+/// The values of every `Authorization` entry (any case) of `headers`; other
+/// headers are skipped unread. A value that is not a string reads as `None`.
+/// Anything but a map gives no values.
+fn authorization_headers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<String>>, D::Error> {
+    d.deserialize_any(Headers { multi: false })
+}
+
+/// As [`authorization_headers`], for `multiValueHeaders`: one item per array element.
+fn authorization_multi_value_headers<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Option<String>>, D::Error> {
+    d.deserialize_any(Headers { multi: true })
+}
+
+struct Headers {
+    multi: bool,
+}
+
+impl<'de> Visitor<'de> for Headers {
+    type Value = Vec<Option<String>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of headers")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(IsAuthorization(wanted)) = map.next_key()? {
+            if !wanted {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            match map.next_value::<AuthorizationValue>()? {
+                AuthorizationValue::One(v) => out.push(v),
+                AuthorizationValue::Many(vs) if self.multi => out.extend(vs),
+                AuthorizationValue::Many(_) => out.push(None),
+            }
+        }
+        Ok(out)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Text.visit_seq(seq).map(|_| Vec::new())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// An `Authorization` header value: a string (`headers`) or an array (`multiValueHeaders`).
+enum AuthorizationValue {
+    One(Option<String>),
+    Many(Vec<Option<String>>),
+}
+
+impl<'de> Deserialize<'de> for AuthorizationValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Value;
+        impl<'de> Visitor<'de> for Value {
+            type Value = AuthorizationValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a header value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Texts.visit_seq(seq).map(AuthorizationValue::Many)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(Some(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(Some(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Text.visit_map(map).map(AuthorizationValue::One)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(AuthorizationValue::One(None))
+            }
+        }
+        d.deserialize_any(Value)
+    }
+}
+
+#[cfg(test)]
+#[path = "event_tests.rs"]
+mod tests;

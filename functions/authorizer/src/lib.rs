@@ -17,12 +17,16 @@ pub mod arn;
 pub mod event;
 pub mod response;
 
+use std::sync::Arc;
+
 use claimsgate_core::rules::routes::{RouteTable, allowed_routes};
 use claimsgate_core::{ConfigError, FetchError, Verifier, VerifierConfig};
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use crate::arn::MethodArn;
-use crate::event::{Call, EventKind};
+use crate::event::{AuthorizerEvent, Call, EventKind};
+use crate::response::Decision;
 
 /// Why the authorizer gives no policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,7 +126,22 @@ impl Authorizer {
     /// [`AuthError::Unauthorized`] for a missing or invalid token,
     /// [`AuthError::UnsupportedEvent`] for an event of another shape.
     pub async fn handle(&self, event: Value) -> Result<Value, AuthError> {
-        let call = event::read(&event).map_err(|why| {
+        let event = AuthorizerEvent::deserialize(&event).map_err(|_| {
+            tracing::error!(reason = "not a JSON object", "unsupported authorizer event");
+            AuthError::UnsupportedEvent("the event is not a JSON object")
+        })?;
+        let decision = self.decide(&event).await?;
+        // Serializing a decision cannot fail; if it ever did, fail closed.
+        serde_json::to_value(&decision).map_err(|_| AuthError::Unauthorized)
+    }
+
+    /// Decides on a parsed event; the [`Decision`] serializes to the response.
+    /// This is what the Lambda runs (`main.rs`), without a JSON tree in between.
+    ///
+    /// # Errors
+    /// As [`Authorizer::handle`].
+    pub async fn decide(&self, event: &AuthorizerEvent) -> Result<Decision, AuthError> {
+        let call = event.call().map_err(|why| {
             tracing::error!(reason = why, "unsupported authorizer event");
             AuthError::UnsupportedEvent(why)
         })?;
@@ -145,10 +164,22 @@ impl Authorizer {
             })
             .ok();
         let allowed = allowed_routes(claims, &self.routes);
-        // Same answer as `rules::routes::is_allowed`: a listed route that the pet admits.
-        let called = arn
-            .as_ref()
-            .is_some_and(|a| allowed.iter().any(|r| r.is(a.method(), a.path())));
+        let decision = match call.kind {
+            EventKind::HttpV2 => {
+                // Same answer as `rules::routes::is_allowed`: a listed route that the pet admits.
+                let called = arn
+                    .as_ref()
+                    .is_some_and(|a| allowed.iter().any(|r| r.is(a.method(), a.path())));
+                Decision::simple(Arc::clone(&token), called)
+            }
+            EventKind::RestToken | EventKind::RestRequest => Decision::rest(
+                call.kind,
+                Arc::clone(&token),
+                arn.as_ref(),
+                &self.routes,
+                &allowed,
+            ),
+        };
         tracing::info!(
             event_type = kind,
             sub,
@@ -156,24 +187,21 @@ impl Authorizer {
             pet = claims.pet_preference(),
             method = arn.as_ref().map(MethodArn::method),
             path = arn.as_ref().map(MethodArn::path),
-            decision = if called { "allow" } else { "deny" },
+            decision = if decision.allows_called_route() {
+                "allow"
+            } else {
+                "deny"
+            },
             allowed_routes = allowed.len(),
             "authorized"
         );
-
-        let context = response::context(&token);
-        Ok(match call.kind {
-            EventKind::HttpV2 => response::simple(called, context),
-            EventKind::RestToken | EventKind::RestRequest => {
-                response::policy(sub, arn.as_ref(), &self.routes, &allowed, context)
-            }
-        })
+        Ok(decision)
     }
 
     async fn verify(
         &self,
         call: &Call<'_>,
-    ) -> Result<std::sync::Arc<claimsgate_core::VerifiedToken>, AuthError> {
+    ) -> Result<Arc<claimsgate_core::VerifiedToken>, AuthError> {
         let kind = call.kind.as_str();
         let token = call.token.map_err(|why| {
             tracing::info!(

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -24,8 +24,10 @@ async fn main() -> ExitCode {
         "authorizer ready"
     );
     let authorizer = &authorizer;
-    let handler = service_fn(move |event: LambdaEvent<Value>| async move {
-        authorizer.handle(event.payload).await
+    // The runtime reads the event straight into `AuthorizerEvent` and writes the
+    // `Decision` straight out: the same code `Authorizer::handle` wraps for JSON values.
+    let handler = service_fn(move |event: LambdaEvent<AuthorizerEvent>| async move {
+        authorizer.decide(&event.payload).await
     });
     match lambda_runtime::run(handler).await {
         Ok(()) => ExitCode::SUCCESS,
