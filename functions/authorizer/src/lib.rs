@@ -15,6 +15,7 @@
 
 pub mod arn;
 pub mod event;
+mod lenient;
 pub mod response;
 
 use std::sync::Arc;
