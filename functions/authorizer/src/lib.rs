@@ -10,8 +10,10 @@
 //! - HTTP API payload 2.0 events get the simple response `{isAuthorized, context}`.
 //! - A missing, malformed or invalid token is the error `Unauthorized` (401).
 //!
-//! [`Authorizer::handle`] is the whole handler; `main.rs` only wires it to the
-//! Lambda runtime, and the local stack calls it directly.
+//! [`Authorizer::decide`] is the whole handler over a parsed event, and its
+//! [`Decision`] serializes to the response. `main.rs` only wires it to the
+//! Lambda runtime; [`Authorizer::handle`] wraps it for JSON values (the local
+//! stack and the tests).
 
 pub mod arn;
 pub mod event;
