@@ -249,10 +249,19 @@ impl ApiGateway {
     }
 
     async fn me_claims(&self, headers: &HeaderMap, auth: &CachedPolicy) -> Response {
-        let flat: Map<String, Value> = headers
+        // API Gateway sets these itself; copying the client's would let a bad value break the event.
+        let own = ["host", "x-forwarded-proto", "x-forwarded-port"];
+        let mut flat: Map<String, Value> = headers
             .iter()
+            .filter(|(k, _)| !own.contains(&k.as_str()))
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
             .collect();
+        flat.insert(
+            "host".into(),
+            json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")),
+        );
+        flat.insert("x-forwarded-proto".into(), json!("https"));
+        flat.insert("x-forwarded-port".into(), json!("443"));
         let multi: Map<String, Value> = flat.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
         let mut authorizer = auth.context.clone();
         authorizer.insert("principalId".into(), json!(auth.principal_id));

@@ -456,6 +456,18 @@ async fn the_api_answers_like_api_gateway() {
     let (status, _) = api(&s, "/birds", Some("x")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
+    // Client headers API Gateway would overwrite cannot break the proxy event.
+    let id = s.tokens_for(DOGS.0).await.unwrap().id_token;
+    let r = client()
+        .get(format!("{}/me/claims", s.api_url))
+        .bearer_auth(&id)
+        .header("X-Forwarded-Proto", "a b")
+        .header("X-Forwarded-Port", "[x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
     // Expired: a token signed by the pool's own key, an hour old.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
