@@ -1,6 +1,8 @@
 //! Cognito token claims: typed accessors over the claims exactly as the token carries them.
 
-use serde::Serialize;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// Which kind of Cognito token this is (`token_use`).
@@ -29,24 +31,109 @@ impl TokenUse {
 /// Every claim is kept as it is in the token (numbers stay numbers, arrays stay
 /// arrays); the methods read the Cognito ones with their types. A method returns
 /// `None` (or an empty list) when the claim is absent or of another type.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
+///
+/// The Cognito claims are read once, at verification; the full set is parsed
+/// only when asked for ([`Claims::as_map`], serialization), so a decision that
+/// needs a few claims does not pay for all of them.
+#[derive(Debug, Clone)]
 pub struct Claims {
-    raw: Map<String, Value>,
+    text: Box<str>,
+    known: Known,
+    all: OnceLock<Map<String, Value>>,
+}
+
+/// The claims this crate and the functions read, as in the token.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Known {
+    #[serde(default, deserialize_with = "present")]
+    sub: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    iss: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    token_use: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    aud: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    client_id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[serde(rename = "cognito:username")]
+    cognito_username: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    username: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    #[serde(rename = "cognito:groups")]
+    groups: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    scope: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    email_verified: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pet_preference: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    exp: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    iat: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    nbf: Option<Value>,
+}
+
+/// Keeps a claim that is present, even as `null` (which is not the same as absent).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// Why a payload is not a claim set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimsError {
+    /// Not a JSON object (or not JSON at all).
+    NotAnObject,
+    /// A claim appears twice: which one counts would depend on the reader.
+    DuplicateClaim,
 }
 
 impl Claims {
+    /// Reads a JSON object of claims, as a token's payload carries it.
+    ///
+    /// # Errors
+    /// When the text is not a JSON object, or names a Cognito claim twice.
+    pub fn from_json(text: &str) -> Result<Self, ClaimsError> {
+        // serde would also read a struct from a JSON array; claims are an object.
+        if text.trim_start().as_bytes().first() != Some(&b'{') {
+            return Err(ClaimsError::NotAnObject);
+        }
+        let known: Known = serde_json::from_str(text).map_err(|e| {
+            if e.to_string().starts_with("duplicate field") {
+                ClaimsError::DuplicateClaim
+            } else {
+                ClaimsError::NotAnObject
+            }
+        })?;
+        Ok(Self {
+            text: text.into(),
+            known,
+            all: OnceLock::new(),
+        })
+    }
+
     /// Wraps a JSON object of claims.
     #[must_use]
-    pub fn new(raw: Map<String, Value>) -> Self {
-        Self { raw }
+    pub fn new(map: Map<String, Value>) -> Self {
+        let text = Value::Object(map.clone()).to_string();
+        let known = serde_json::from_str(&text).unwrap_or_default();
+        Self {
+            text: text.into(),
+            known,
+            all: OnceLock::from(map),
+        }
     }
 
     /// Wraps a JSON value that is an object of claims; `None` for any other value.
     #[must_use]
     pub fn from_value(value: Value) -> Option<Self> {
         match value {
-            Value::Object(raw) => Some(Self { raw }),
+            Value::Object(map) => Some(Self::new(map)),
             _ => None,
         }
     }
@@ -54,19 +141,40 @@ impl Claims {
     /// All claims, as in the token.
     #[must_use]
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.raw
+        // The text was read as a JSON object when the claims were made, so this parse succeeds.
+        self.all
+            .get_or_init(|| serde_json::from_str(&self.text).unwrap_or_default())
     }
 
     /// One claim, as in the token.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.raw.get(name)
+        let k = &self.known;
+        let known = match name {
+            "sub" => &k.sub,
+            "iss" => &k.iss,
+            "token_use" => &k.token_use,
+            "aud" => &k.aud,
+            "client_id" => &k.client_id,
+            "cognito:username" => &k.cognito_username,
+            "username" => &k.username,
+            "cognito:groups" => &k.groups,
+            "scope" => &k.scope,
+            "email" => &k.email,
+            "email_verified" => &k.email_verified,
+            "pet_preference" => &k.pet_preference,
+            "exp" => &k.exp,
+            "iat" => &k.iat,
+            "nbf" => &k.nbf,
+            other => return self.as_map().get(other),
+        };
+        known.as_ref()
     }
 
     /// A claim that is a string.
     #[must_use]
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.raw.get(name).and_then(Value::as_str)
+        self.get(name).and_then(Value::as_str)
     }
 
     /// `sub`: the user's stable id (for a client-credentials token, the client id).
@@ -94,7 +202,7 @@ impl Claims {
     /// `aud` values (a string or an array of strings).
     #[must_use]
     pub fn aud(&self) -> Vec<&str> {
-        match self.raw.get("aud") {
+        match self.get("aud") {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -126,7 +234,7 @@ impl Claims {
     /// `cognito:groups`.
     #[must_use]
     pub fn groups(&self) -> Vec<&str> {
-        match self.raw.get("cognito:groups") {
+        match self.get("cognito:groups") {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         }
@@ -147,7 +255,7 @@ impl Claims {
     /// `email_verified`: a boolean, or the strings `"true"`/`"false"` as Cognito attributes carry it.
     #[must_use]
     pub fn email_verified(&self) -> Option<bool> {
-        match self.raw.get("email_verified")? {
+        match self.get("email_verified")? {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s == "true" => Some(true),
             Value::String(s) if s == "false" => Some(false),
@@ -164,13 +272,25 @@ impl Claims {
     /// `exp`, seconds since the epoch (verified tokens always have it).
     #[must_use]
     pub fn exp(&self) -> Option<u64> {
-        self.raw.get("exp").and_then(Value::as_u64)
+        self.get("exp").and_then(Value::as_u64)
     }
 
     /// `iat`, seconds since the epoch.
     #[must_use]
     pub fn iat(&self) -> Option<u64> {
-        self.raw.get("iat").and_then(Value::as_u64)
+        self.get("iat").and_then(Value::as_u64)
+    }
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_map() == other.as_map()
+    }
+}
+
+impl Serialize for Claims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_map().serialize(serializer)
     }
 }
 
@@ -217,6 +337,25 @@ mod tests {
         assert_eq!(c.email_verified(), None);
         assert_eq!(c.exp(), None);
         assert!(c.groups().is_empty());
+    }
+
+    #[test]
+    fn duplicates_and_non_objects_are_refused() {
+        assert_eq!(
+            Claims::from_json(r#"{"exp": 1, "exp": 2}"#).err(),
+            Some(ClaimsError::DuplicateClaim)
+        );
+        for bad in ["[1, 2]", "\"str\"", "null", "{", ""] {
+            assert_eq!(
+                Claims::from_json(bad).err(),
+                Some(ClaimsError::NotAnObject),
+                "{bad}"
+            );
+        }
+        let c =
+            Claims::from_json(r#"{"sub": "u", "custom": [1]}"#).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(c.sub(), Some("u"));
+        assert_eq!(c.get("custom"), Some(&json!([1])));
     }
 
     #[test]

@@ -74,6 +74,12 @@ impl TokenCache {
         }
     }
 
+    /// False when the cache was built with capacity 0.
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// The verified token with this digest, if cached.
     #[must_use]
     pub fn get(&self, key: &TokenDigest) -> Option<Arc<VerifiedToken>> {

@@ -15,10 +15,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::checks::{check_claim_types, check_client, check_times};
-use crate::claims::{Claims, TokenUse};
+use crate::claims::{Claims, ClaimsError, TokenUse};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{TokenUsePolicy, VerifierConfig};
 use crate::error::{FetchError, VerifyError};
@@ -139,9 +139,9 @@ impl Verifier {
                 max: MAX_TOKEN_BYTES,
             });
         }
-        let digest = token_digest(token);
         let now = self.clock.now_secs();
-        if let Some(hit) = self.cache.get(&digest) {
+        let digest = self.cache.is_enabled().then(|| token_digest(token));
+        if let Some(hit) = digest.as_ref().and_then(|d| self.cache.get(d)) {
             check_times(&hit.claims, now, self.leeway)?;
             return Ok(hit);
         }
@@ -158,11 +158,11 @@ impl Verifier {
             .get(iss)
             .ok_or(VerifyError::InvalidIssuer)?;
         let key = self.jwks.key(uri, &header.kid).await?;
-        if !key.verify_rs256(parts.signed.as_bytes(), &parts.signature) {
+        if !key.verify_rs256(parts.signed.as_bytes(), parts.signature.as_slice()) {
             return Err(VerifyError::InvalidSignature);
         }
 
-        let claims = Claims::new(parts.claims);
+        let claims = parts.claims;
         check_claim_types(&claims)?;
         check_times(&claims, now, self.leeway)?;
         let token_use = check_client(&claims, self.token_use, &self.client_ids)?;
@@ -172,12 +172,14 @@ impl Verifier {
             token_use,
             claims,
         });
-        let exp = verified.exp().saturating_add(self.leeway);
-        self.cache.insert(
-            digest,
-            Arc::clone(&verified),
-            Duration::from_secs(exp.saturating_sub(now)),
-        );
+        if let Some(digest) = digest {
+            let exp = verified.exp().saturating_add(self.leeway);
+            self.cache.insert(
+                digest,
+                Arc::clone(&verified),
+                Duration::from_secs(exp.saturating_sub(now)),
+            );
+        }
         Ok(verified)
     }
 }
@@ -196,8 +198,20 @@ struct RawHeader {
 struct Parts<'a> {
     signed: &'a str,
     header: RawHeader,
-    claims: Map<String, Value>,
-    signature: Vec<u8>,
+    claims: Claims,
+    signature: Signature,
+}
+
+/// A decoded signature, on the stack (RSA signatures of keys up to 8192 bits).
+struct Signature {
+    bytes: [u8; 1024],
+    len: usize,
+}
+
+impl Signature {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
@@ -222,9 +236,13 @@ fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
         .ok_or(VerifyError::Malformed(
             "the header is not a base64url-encoded JSON object",
         ))?;
-    let claims = json_object(c, "the payload is not base64url-encoded JSON")?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(s)
+    let claims = claims(c)?;
+    let mut signature = Signature {
+        bytes: [0; 1024],
+        len: 0,
+    };
+    signature.len = URL_SAFE_NO_PAD
+        .decode_slice(s, &mut signature.bytes)
         .map_err(|_| VerifyError::Malformed("the signature is not base64url"))?;
     Ok(Parts {
         signed: &token[..h.len() + 1 + c.len()],
@@ -234,14 +252,16 @@ fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
     })
 }
 
-fn json_object(segment: &str, why: &'static str) -> Result<Map<String, Value>, VerifyError> {
+fn claims(segment: &str) -> Result<Claims, VerifyError> {
+    const WHY: &str = "the payload is not a base64url-encoded JSON object";
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
-        .map_err(|_| VerifyError::Malformed(why))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(VerifyError::Malformed(why)),
-    }
+        .map_err(|_| VerifyError::Malformed(WHY))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| VerifyError::Malformed(WHY))?;
+    Claims::from_json(text).map_err(|e| match e {
+        ClaimsError::NotAnObject => VerifyError::Malformed(WHY),
+        ClaimsError::DuplicateClaim => VerifyError::Malformed("the payload names a claim twice"),
+    })
 }
 
 fn check_header(header: RawHeader) -> Result<TokenHeader, VerifyError> {
