@@ -37,7 +37,7 @@ impl TokenUse {
 /// needs a few claims does not pay for all of them.
 #[derive(Debug, Clone)]
 pub struct Claims {
-    text: Box<str>,
+    text: String,
     known: Known,
     all: OnceLock<Map<String, Value>>,
 }
@@ -98,12 +98,13 @@ impl Claims {
     ///
     /// # Errors
     /// When the text is not a JSON object, or names a Cognito claim twice.
-    pub fn from_json(text: &str) -> Result<Self, ClaimsError> {
+    pub fn from_json(text: impl Into<String>) -> Result<Self, ClaimsError> {
+        let text = text.into();
         // serde would also read a struct from a JSON array; claims are an object.
         if text.trim_start().as_bytes().first() != Some(&b'{') {
             return Err(ClaimsError::NotAnObject);
         }
-        let known: Known = serde_json::from_str(text).map_err(|e| {
+        let known: Known = serde_json::from_str(&text).map_err(|e| {
             if e.to_string().starts_with("duplicate field") {
                 ClaimsError::DuplicateClaim
             } else {
@@ -111,7 +112,7 @@ impl Claims {
             }
         })?;
         Ok(Self {
-            text: text.into(),
+            text,
             known,
             all: OnceLock::new(),
         })
@@ -123,7 +124,7 @@ impl Claims {
         let text = Value::Object(map.clone()).to_string();
         let known = serde_json::from_str(&text).unwrap_or_default();
         Self {
-            text: text.into(),
+            text,
             known,
             all: OnceLock::from(map),
         }

@@ -9,7 +9,6 @@
 //! The URIs are fixed when the cache is built (one per configured issuer), so
 //! the cache is a plain map of slots: it never grows with input.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -83,7 +82,8 @@ pub struct JwksCache {
     fetcher: Arc<dyn Fetcher>,
     clock: Arc<dyn Clock>,
     settings: JwksSettings,
-    slots: HashMap<String, Slot>,
+    // One slot per configured issuer: a few at most, so a scan beats hashing a long URL.
+    slots: Vec<(String, Slot)>,
 }
 
 impl JwksCache {
@@ -123,7 +123,12 @@ impl JwksCache {
     /// [`VerifyError::JwksUnavailable`] when no usable set can be had, or the
     /// kid is missing and the latest refresh failed.
     pub async fn key(&self, uri: &str, kid: &str) -> Result<Arc<VerifyingKey>, VerifyError> {
-        let slot = self.slots.get(uri).ok_or(VerifyError::JwksUnavailable)?;
+        let slot = self
+            .slots
+            .iter()
+            .find(|(known, _)| known == uri)
+            .map(|(_, slot)| slot)
+            .ok_or(VerifyError::JwksUnavailable)?;
         if let Some(loaded) = slot.current()
             && self.is_fresh(&loaded)
             && let Some(key) = loaded.keys.get(kid)

@@ -7,7 +7,6 @@
 //! (required), `iat` (required, not in the future), `nbf`, `token_use` and the
 //! app client (`aud` or `client_id`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +59,8 @@ impl VerifiedToken {
 /// Verifies Cognito JWTs against the configured issuers.
 #[derive(Debug)]
 pub struct Verifier {
-    jwks_by_issuer: HashMap<String, String>,
+    // A handful of issuers at most: a scan beats hashing a long URL.
+    jwks_by_issuer: Vec<(String, String)>,
     client_ids: Vec<String>,
     token_use: TokenUsePolicy,
     leeway: u64,
@@ -82,13 +82,13 @@ impl Verifier {
     /// A verifier over the given fetcher and clock (the seams tests replace).
     #[must_use]
     pub fn new(config: &VerifierConfig, fetcher: Arc<dyn Fetcher>, clock: Arc<dyn Clock>) -> Self {
-        let jwks_by_issuer: HashMap<String, String> = config
+        let jwks_by_issuer: Vec<(String, String)> = config
             .issuers
             .iter()
             .map(|i| (i.iss.clone(), i.jwks_uri.clone()))
             .collect();
         let jwks = JwksCache::new(
-            jwks_by_issuer.values().cloned(),
+            jwks_by_issuer.iter().map(|(_, uri)| uri.clone()),
             fetcher,
             Arc::clone(&clock),
             config.jwks,
@@ -155,7 +155,9 @@ impl Verifier {
         };
         let uri = self
             .jwks_by_issuer
-            .get(iss)
+            .iter()
+            .find(|(known, _)| known == iss)
+            .map(|(_, uri)| uri.as_str())
             .ok_or(VerifyError::InvalidIssuer)?;
         let key = self.jwks.key(uri, &header.kid).await?;
         if !key.verify_rs256(parts.signed.as_bytes(), parts.signature.as_slice()) {
@@ -257,7 +259,8 @@ fn claims(segment: &str) -> Result<Claims, VerifyError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| VerifyError::Malformed(WHY))?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| VerifyError::Malformed(WHY))?;
+    // The decoded bytes become the claims' text without a copy.
+    let text = String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(WHY))?;
     Claims::from_json(text).map_err(|e| match e {
         ClaimsError::NotAnObject => VerifyError::Malformed(WHY),
         ClaimsError::DuplicateClaim => VerifyError::Malformed("the payload names a claim twice"),
