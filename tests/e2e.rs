@@ -489,32 +489,48 @@ async fn a_cached_policy_is_right_for_the_next_route() {
         let s = stack_with(kind, |_| {}).await;
         let dogs = s.tokens_for(DOGS.0).await.unwrap().id_token;
         let cats = s.tokens_for(CATS.0).await.unwrap().id_token;
-        // First call caches the policy for the token; the next routes reuse it, as in AWS.
-        assert_eq!(api(&s, "/me/claims", Some(&dogs)).await.0, StatusCode::OK);
+        // The first call of each token caches its policy; the next routes reuse it, as in AWS.
+        let calls = [
+            (&dogs, "/me/claims", StatusCode::OK),
+            (&dogs, "/cats", StatusCode::FORBIDDEN),
+            (&dogs, "/dogs", StatusCode::OK),
+            (&cats, "/cats", StatusCode::OK),
+            (&cats, "/me/claims", StatusCode::OK),
+            (&cats, "/dogs", StatusCode::FORBIDDEN),
+        ];
+        for (token, path, want) in calls {
+            assert_eq!(api(&s, path, Some(token)).await.0, want, "{kind:?} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn authorizer_results_are_cached_per_token_for_the_ttl() {
+    // As in API Gateway: within the TTL the cached policy answers, even for a token that has since expired.
+    let short_lived = |s: &Stack| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let mut claims = json!({
+            "sub": "s", "iss": s.cognito.issuer_url(), "aud": "claimsgate-local-client",
+            "token_use": "id", "pet_preference": "dogs", "iat": now, "exp": now + 2,
+        });
+        claims["jti"] = json!(claimsgate::random::uuid());
+        s.cognito.issuer.key.sign(&claims).unwrap()
+    };
+    for (ttl, after_expiry) in [(300, StatusCode::OK), (0, StatusCode::UNAUTHORIZED)] {
+        let s = stack_with(AuthorizerKind::Token, |settings| {
+            settings.authorizer_cache_ttl = ttl
+        })
+        .await;
+        let token = short_lived(&s);
+        assert_eq!(api(&s, "/dogs", Some(&token)).await.0, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
         assert_eq!(
-            api(&s, "/cats", Some(&dogs)).await.0,
-            StatusCode::FORBIDDEN,
-            "{kind:?}"
-        );
-        assert_eq!(
-            api(&s, "/dogs", Some(&dogs)).await.0,
-            StatusCode::OK,
-            "{kind:?}"
-        );
-        assert_eq!(
-            api(&s, "/cats", Some(&cats)).await.0,
-            StatusCode::OK,
-            "{kind:?}"
-        );
-        assert_eq!(
-            api(&s, "/me/claims", Some(&cats)).await.0,
-            StatusCode::OK,
-            "{kind:?}"
-        );
-        assert_eq!(
-            api(&s, "/dogs", Some(&cats)).await.0,
-            StatusCode::FORBIDDEN,
-            "{kind:?}"
+            api(&s, "/dogs", Some(&token)).await.0,
+            after_expiry,
+            "cache TTL {ttl}"
         );
     }
 }

@@ -295,10 +295,7 @@ mod tests {
     use serde_json::{Map, Value, json};
 
     fn claims(v: Value) -> Claims {
-        match v {
-            Value::Object(m) => Claims::new(m),
-            _ => Claims::new(Map::new()),
-        }
+        Claims::from_value(v).unwrap_or_else(|| Claims::new(Map::new()))
     }
 
     fn routes(claims_json: Value, table: &RouteTable) -> Vec<String> {
