@@ -360,6 +360,18 @@ mod tests {
     }
 
     #[test]
+    fn escaped_strings_read_unescaped() {
+        let text = r#"{"pet_preference": "\u0064ogs", "sub": "a\"b", "aud": "app", "email_verified": "true", "exp": 1000}"#;
+        let c = Claims::from_json(text).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(c.pet_preference(), Some("dogs"));
+        assert_eq!(c.sub(), Some("a\"b"));
+        assert_eq!(c.aud(), vec!["app"]);
+        assert_eq!(c.email_verified(), Some(true));
+        assert_eq!(c.exp(), Some(1000));
+        assert_eq!(c.username(), None);
+    }
+
+    #[test]
     fn serializes_as_the_token_had_it() {
         let raw = json!({"exp": 10, "cognito:groups": ["a"], "custom": {"n": 1.5}});
         let c = claims(raw.clone());
