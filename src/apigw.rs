@@ -119,6 +119,25 @@ pub fn method_arn(method: &str, path: &str) -> String {
     )
 }
 
+/// The request's headers as API Gateway passes them on: `Host` and
+/// `X-Forwarded-*` are its own, never the client's (a client's bad value would
+/// otherwise break the event).
+fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
+    const OWN: [&str; 3] = ["host", "x-forwarded-proto", "x-forwarded-port"];
+    let mut flat: Map<String, Value> = headers
+        .iter()
+        .filter(|(k, _)| !OWN.contains(&k.as_str()))
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
+        .collect();
+    flat.insert(
+        "host".into(),
+        json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")),
+    );
+    flat.insert("x-forwarded-proto".into(), json!("https"));
+    flat.insert("x-forwarded-port".into(), json!("443"));
+    flat
+}
+
 async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -176,11 +195,7 @@ impl ApiGateway {
         if self.cache_ttl.is_zero() {
             return None;
         }
-        let cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
+        crate::lock(&self.cache)
             .get(token)
             .filter(|c| c.at.elapsed() < self.cache_ttl)
             .cloned()
@@ -199,13 +214,9 @@ impl ApiGateway {
                 json!({"type": "TOKEN", "authorizationToken": token, "methodArn": arn})
             }
             AuthorizerKind::Request => {
-                let flat: Map<String, Value> = headers
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
-                    .collect();
                 json!({
                     "type": "REQUEST", "methodArn": arn, "resource": path, "path": path,
-                    "httpMethod": method.as_str(), "headers": flat,
+                    "httpMethod": method.as_str(), "headers": gateway_headers(headers),
                     "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE, "httpMethod": method.as_str(), "resourcePath": path},
                 })
             }
@@ -238,10 +249,7 @@ impl ApiGateway {
             context,
         };
         if !self.cache_ttl.is_zero() {
-            let mut cache = self
-                .cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut cache = crate::lock(&self.cache);
             cache.retain(|_, c| c.at.elapsed() < self.cache_ttl);
             cache.insert(token.to_owned(), result.clone());
         }
@@ -249,19 +257,7 @@ impl ApiGateway {
     }
 
     async fn me_claims(&self, headers: &HeaderMap, auth: &CachedPolicy) -> Response {
-        // API Gateway sets these itself; copying the client's would let a bad value break the event.
-        let own = ["host", "x-forwarded-proto", "x-forwarded-port"];
-        let mut flat: Map<String, Value> = headers
-            .iter()
-            .filter(|(k, _)| !own.contains(&k.as_str()))
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
-            .collect();
-        flat.insert(
-            "host".into(),
-            json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")),
-        );
-        flat.insert("x-forwarded-proto".into(), json!("https"));
-        flat.insert("x-forwarded-port".into(), json!("443"));
+        let flat = gateway_headers(headers);
         let multi: Map<String, Value> = flat.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
         let mut authorizer = auth.context.clone();
         authorizer.insert("principalId".into(), json!(auth.principal_id));

@@ -31,32 +31,35 @@ use cognito::Cognito;
 use issuer::{Grant, Source, TokenIssuer, Tokens};
 pub use settings::StackSettings;
 
+/// Locks a mutex; a poisoned one only means a panic elsewhere, and the maps it guards stay consistent.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Loads the signing key from `path`, or makes one and saves it there.
 ///
 /// # Errors
 /// When the file cannot be read, parsed or written.
 pub fn load_or_create_key(path: &Path) -> Result<SigningKey, String> {
-    let kid_of = |key: &SigningKey| {
-        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.modulus());
-        URL_SAFE_NO_PAD.encode(&d.as_ref()[..20])
-    };
-    if path.exists() {
+    let key = if path.exists() {
         let pem = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
-        let key = SigningKey::from_pkcs8_pem("pending", &pem)
-            .map_err(|e| format!("key file {}: {e}", path.display()))?;
-        let kid = kid_of(&key);
-        return SigningKey::from_pkcs8_pem(&kid, &pem).map_err(|e| e.to_string());
-    }
-    let fresh = SigningKey::generate("pending").map_err(|e| e.to_string())?;
-    let pem = fresh.to_pkcs8_pem();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    write_private(path, &pem)
-        .map_err(|e| format!("cannot write key file {}: {e}", path.display()))?;
-    SigningKey::from_pkcs8_pem(&kid_of(&fresh), &pem).map_err(|e| e.to_string())
+        SigningKey::from_pkcs8_pem("", &pem)
+            .map_err(|e| format!("key file {}: {e}", path.display()))?
+    } else {
+        let fresh = SigningKey::generate("").map_err(|e| e.to_string())?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        write_private(path, &fresh.to_pkcs8_pem())
+            .map_err(|e| format!("cannot write key file {}: {e}", path.display()))?;
+        fresh
+    };
+    // The kid is derived from the key, so every process using the file names it alike.
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.modulus());
+    let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..20]);
+    Ok(key.with_kid(&kid))
 }
 
 #[cfg(unix)]
@@ -157,13 +160,7 @@ pub async fn tokens_for(
     let user = pool
         .user(email)
         .ok_or_else(|| format!("no user {email} in the pool"))?;
-    if let Some(password) = password
-        && aws_lc_rs::constant_time::verify_slices_are_equal(
-            password.as_bytes(),
-            user.password.as_bytes(),
-        )
-        .is_err()
-    {
+    if password.is_some_and(|p| pool.authenticate(email, p).is_none()) {
         return Err("Incorrect username or password.".into());
     }
     let now = pool.issuer.clock.now_secs();
@@ -177,16 +174,8 @@ pub async fn tokens_for(
         source: Source::Authentication,
     };
     let mut tokens = pool.issuer.issue(&grant).await.map_err(|e| e.to_string())?;
-    let refresh = cognito::RefreshGrant {
-        email: user.email.clone(),
-        client_id: pool.client_id.clone(),
-        scopes,
-        auth_time: now,
-        origin_jti: grant.origin_jti.clone(),
-        expires_at: now + pool.refresh_token_ttl,
-    };
     tokens.refresh_token =
-        Some(refresh.seal(&cognito::refresh_key(&pool.issuer.key.to_pkcs8_pem())));
+        Some(pool.refresh_token(&user.email, scopes, now, grant.origin_jti.clone(), now));
     Ok(tokens)
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use claimsgate::{AuthorizerKind, StackSettings};
-use claimsgate_core::{Issuer, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -207,19 +207,12 @@ async fn verify(
             settings.pool_id
         ),
     };
-    let config = VerifierConfig {
-        issuers: vec![Issuer {
-            jwks_uri: format!("{iss}/.well-known/jwks.json"),
-            iss,
-        }],
-        client_ids: vec![settings.client_id.clone()],
-        token_use: match token_use {
-            Use::Id => TokenUsePolicy::Id,
-            Use::Access => TokenUsePolicy::Access,
-            Use::Any => TokenUsePolicy::Any,
-        },
-        ..VerifierConfig::for_issuer("", &[], TokenUsePolicy::Any)
+    let policy = match token_use {
+        Use::Id => TokenUsePolicy::Id,
+        Use::Access => TokenUsePolicy::Access,
+        Use::Any => TokenUsePolicy::Any,
     };
+    let config = VerifierConfig::for_issuer(&iss, &[&settings.client_id], policy);
     let verifier = Arc::new(Verifier::from_config(&config).map_err(|e| e.to_string())?);
     match verifier.verify(token.trim()).await {
         Ok(verified) => {

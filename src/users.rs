@@ -21,9 +21,9 @@ pub struct User {
     /// Group names (`cognito:groups`).
     #[serde(default)]
     pub groups: Vec<String>,
-    /// The user's `sub`; derived from the email when absent.
+    /// The user's `sub`; derived from the email when the file gives none.
     #[serde(default)]
-    pub sub: Option<String>,
+    sub: Option<String>,
 }
 
 fn yes() -> bool {
@@ -40,26 +40,32 @@ impl User {
             groups: Vec::new(),
             sub: None,
         }
+        .with_sub()
     }
 
-    /// The stable `sub`: given, or a UUID-shaped digest of the email.
-    #[must_use]
-    pub fn sub(&self) -> String {
-        if let Some(sub) = &self.sub {
-            return sub.clone();
+    /// Fills in a missing `sub` once, at load: a UUID-shaped digest of the email, stable across restarts.
+    fn with_sub(mut self) -> Self {
+        if self.sub.is_none() {
+            let d = aws_lc_rs::digest::digest(
+                &aws_lc_rs::digest::SHA256,
+                self.email.to_ascii_lowercase().as_bytes(),
+            );
+            self.sub = Some(crate::random::uuid_from(d.as_ref()));
         }
-        let d = aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
-            self.email.to_ascii_lowercase().as_bytes(),
-        );
-        crate::random::uuid_from(d.as_ref())
+        self
+    }
+
+    /// The stable `sub`.
+    #[must_use]
+    pub fn sub(&self) -> &str {
+        self.sub.as_deref().unwrap_or_default()
     }
 
     /// The Cognito user attributes as the trigger sees them (all strings).
     #[must_use]
     pub fn attributes(&self) -> Map<String, Value> {
         let mut attrs = self.attributes.clone();
-        attrs.insert("sub".into(), Value::String(self.sub()));
+        attrs.insert("sub".into(), Value::String(self.sub().to_owned()));
         attrs.insert("email".into(), Value::String(self.email.clone()));
         attrs.insert(
             "email_verified".into(),
@@ -98,5 +104,5 @@ pub fn load(path: &Path) -> Result<Vec<User>, String> {
     if users.is_empty() {
         return Err(format!("users file {} lists no user", path.display()));
     }
-    Ok(users)
+    Ok(users.into_iter().map(User::with_sub).collect())
 }

@@ -100,6 +100,22 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
         .unwrap()
 }
 
+/// Types the credentials into the login form (replacing what is there) and submits it.
+async fn submit_login(b: &fantoccini::Client, email: &str, password: &str) {
+    let username = b.wait().for_element(Locator::Id("username")).await.unwrap();
+    username.clear().await.unwrap();
+    username.send_keys(email).await.unwrap();
+    let field = b.find(Locator::Id("password")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(password).await.unwrap();
+    b.find(Locator::Id("signin"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_page_signs_in_from_a_real_browser() {
     let Some(driver) = start_driver().await else {
@@ -132,25 +148,7 @@ async fn the_login_page_signs_in_from_a_real_browser() {
 
     // A wrong password first: the page says so and stays.
     b.goto(&authorize).await.unwrap();
-    b.wait()
-        .for_element(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("test-user@amazon.com")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("wrong")
-        .await
-        .unwrap();
-    b.find(Locator::Id("signin"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(&b, "test-user@amazon.com", "wrong").await;
     let error = b
         .wait()
         .for_element(Locator::Id("error"))
@@ -162,21 +160,7 @@ async fn the_login_page_signs_in_from_a_real_browser() {
     assert_eq!(error, "Incorrect username or password.");
 
     // Then the right one: the browser lands on the callback with a code.
-    let username = b.find(Locator::Id("username")).await.unwrap();
-    username.clear().await.unwrap();
-    username.send_keys("test-user@amazon.com").await.unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("Dogs-rule-1")
-        .await
-        .unwrap();
-    b.find(Locator::Id("signin"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(&b, "test-user@amazon.com", "Dogs-rule-1").await;
     let mut landed = None;
     for _ in 0..100 {
         let url = b.current_url().await.unwrap();

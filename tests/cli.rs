@@ -167,34 +167,14 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
         .status();
     assert_eq!(status.as_u16(), 200);
 
-    let out = Command::new(BIN)
-        .args([
-            "verify",
-            id,
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "claimsgate-local-client",
-        ])
-        .output()
-        .unwrap();
+    let out = verify(id, &issuer);
     assert!(out.status.success());
     let verified: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(verified["valid"], true);
     assert_eq!(verified["claims"]["pet_preference"], "cats");
     assert_eq!(verified["header"]["alg"], "RS256");
 
-    let out = Command::new(BIN)
-        .args([
-            "verify",
-            "not.a.jwt",
-            "--issuer",
-            &issuer,
-            "--client-id",
-            "claimsgate-local-client",
-        ])
-        .output()
-        .unwrap();
+    let out = verify("not.a.jwt", &issuer);
     assert_eq!(out.status.code(), Some(1));
     let rejected: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rejected["code"], "malformed_token");
@@ -213,6 +193,21 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Incorrect username or password."));
+}
+
+/// Runs `claimsgate verify TOKEN` against `issuer` for the local app client.
+fn verify(token: &str, issuer: &str) -> std::process::Output {
+    Command::new(BIN)
+        .args([
+            "verify",
+            token,
+            "--issuer",
+            issuer,
+            "--client-id",
+            "claimsgate-local-client",
+        ])
+        .output()
+        .unwrap()
 }
 
 #[test]

@@ -100,9 +100,12 @@ async fn sign_in(s: &Stack, user: (&str, &str), extra: &[(&str, &str)]) -> Strin
     query_param(&back, "code").unwrap()
 }
 
+fn token_request(s: &Stack) -> reqwest::RequestBuilder {
+    client().post(format!("{}/oauth2/token", s.cognito_url))
+}
+
 async fn exchange_basic(s: &Stack, form: &[(&str, &str)]) -> reqwest::Response {
-    client()
-        .post(format!("{}/oauth2/token", s.cognito_url))
+    token_request(s)
         .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
         .form(form)
         .send()
@@ -196,8 +199,7 @@ async fn the_articles_flow_for_both_users() {
 async fn client_authentication_methods() {
     let s = stack().await;
     let code = sign_in(&s, DOGS, &[]).await;
-    let post = client()
-        .post(format!("{}/oauth2/token", s.cognito_url))
+    let post = token_request(&s)
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
@@ -211,8 +213,7 @@ async fn client_authentication_methods() {
     assert_eq!(post.status(), StatusCode::OK, "client_secret_post");
 
     let code = sign_in(&s, DOGS, &[]).await;
-    let wrong = client()
-        .post(format!("{}/oauth2/token", s.cognito_url))
+    let wrong = token_request(&s)
         .basic_auth("claimsgate-local-client", Some("not-the-secret"))
         .form(&[
             ("grant_type", "authorization_code"),
@@ -228,8 +229,7 @@ async fn client_authentication_methods() {
         "invalid_client"
     );
 
-    let none = client()
-        .post(format!("{}/oauth2/token", s.cognito_url))
+    let none = token_request(&s)
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),

@@ -93,6 +93,13 @@ impl SigningKey {
         })
     }
 
+    /// The same key under another `kid`.
+    #[must_use]
+    pub fn with_kid(mut self, kid: &str) -> Self {
+        kid.clone_into(&mut self.kid);
+        self
+    }
+
     /// The key as PKCS#8 PEM, to save and load again.
     #[must_use]
     pub fn to_pkcs8_pem(&self) -> String {

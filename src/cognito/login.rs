@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use aws_lc_rs::constant_time::verify_slices_are_equal;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -10,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::token::CodeGrant;
-use super::{CLIENT_SCOPES, Cognito, lock, page};
+use super::{CLIENT_SCOPES, Cognito, page};
+use crate::lock;
 use crate::random;
 
 /// An authorization request, as the query of `/oauth2/authorize` or the hidden fields of the form.
@@ -161,10 +161,7 @@ pub async fn submit(State(pool): State<Arc<Cognito>>, Form(f): Form<LoginForm>) 
         Ok(c) => c,
         Err(response) => return response,
     };
-    let user = pool
-        .user(&f.username)
-        .filter(|u| verify_slices_are_equal(u.password.as_bytes(), f.password.as_bytes()).is_ok());
-    let Some(user) = user else {
+    let Some(user) = pool.authenticate(&f.username, &f.password) else {
         tracing::info!(
             decision = "deny",
             "hosted login: wrong username or password"

@@ -19,7 +19,8 @@ use serde_json::json;
 use crate::issuer::TokenIssuer;
 use crate::users::User;
 
-pub use token::{CodeGrant, RefreshGrant, refresh_key};
+pub use token::CodeGrant;
+use token::RefreshGrant;
 
 /// Scopes the local app client may ask for.
 pub const CLIENT_SCOPES: &[&str] = &[
@@ -102,6 +103,40 @@ impl Cognito {
             .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
     }
 
+    /// The user signing in with this name and password (compared in constant time).
+    #[must_use]
+    pub fn authenticate(&self, email: &str, password: &str) -> Option<&User> {
+        self.user(email).filter(|u| {
+            aws_lc_rs::constant_time::verify_slices_are_equal(
+                u.password.as_bytes(),
+                password.as_bytes(),
+            )
+            .is_ok()
+        })
+    }
+
+    /// A refresh token for a session of `email` that began at `auth_time`,
+    /// valid for the pool's refresh-token lifetime from `now`.
+    #[must_use]
+    pub fn refresh_token(
+        &self,
+        email: &str,
+        scopes: Vec<String>,
+        auth_time: u64,
+        origin_jti: String,
+        now: u64,
+    ) -> String {
+        RefreshGrant {
+            email: email.to_owned(),
+            client_id: self.client_id.clone(),
+            scopes,
+            auth_time,
+            origin_jti,
+            expires_at: now + self.refresh_token_ttl,
+        }
+        .seal(&self.refresh_key)
+    }
+
     fn user_by_sub(&self, sub: &str) -> Option<&User> {
         self.users.iter().find(|u| u.sub() == sub)
     }
@@ -122,11 +157,6 @@ impl Cognito {
             .route("/logout", get(logout))
             .with_state(self)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A poisoned map only means a panic elsewhere; its entries are still consistent.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn discovery(State(pool): State<Arc<Cognito>>, Path(id): Path<String>) -> Response {
@@ -169,13 +199,7 @@ async fn user_info(State(pool): State<Arc<Cognito>>, headers: HeaderMap) -> Resp
         )
             .into_response()
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    let Some(token) = token else {
+    let Ok(token) = me_claims::bearer::bearer_token(&headers) else {
         return denied("Access token is missing");
     };
     let verified = match pool.verifier.verify(token).await {

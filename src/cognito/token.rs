@@ -15,8 +15,9 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Cognito, lock};
+use super::Cognito;
 use crate::issuer::{Grant, Source};
+use crate::lock;
 use crate::random;
 
 /// Authorization codes live five minutes.
@@ -287,15 +288,7 @@ pub async fn token(
         }
     };
     if new_refresh {
-        let grant = RefreshGrant {
-            email,
-            client_id: pool.client_id.clone(),
-            scopes,
-            auth_time,
-            origin_jti,
-            expires_at: now + pool.refresh_token_ttl,
-        };
-        tokens.refresh_token = Some(grant.seal(&pool.refresh_key));
+        tokens.refresh_token = Some(pool.refresh_token(&email, scopes, auth_time, origin_jti, now));
     }
     tracing::info!(sub = %user.sub(), grant = ?grant_source, "tokens issued");
     (
