@@ -1,10 +1,21 @@
-//! The verified-token cache: a token already verified skips the RSA work until its `exp`.
+//! The verified-token cache: a token verified twice skips the RSA work from then until its `exp`.
 //!
 //! Keyed by the SHA-256 of the whole token, so a hit means the very same bytes
 //! (header, claims and signature) were verified before. Only the time checks
 //! remain to be done, and the verifier runs them on every hit.
+//!
+//! A token is admitted on its second verification, not its first. Behind API
+//! Gateway's own result cache most tokens reach the function once, and for
+//! those the SHA-256 and the moka insert (with its bookkeeping) would be pure
+//! cost, about a quarter of the RSA check itself. A small table of *marks*
+//! remembers which tokens were seen: a mark is 63 bits of the token's tail,
+//! which is its signature, so tokens of one issuer differ there. The table only
+//! steers the cache; it is never trusted for a decision: a hit still needs the
+//! SHA-256 of the presented token to match the cached one's. Two tokens sharing
+//! a slot cost each other at most a few extra verifications.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest::{SHA256, digest};
@@ -27,6 +38,15 @@ pub fn token_digest(token: &str) -> TokenDigest {
     out
 }
 
+/// MurmurHash3's 64-bit finalizer: every input bit flips about half the output bits.
+fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
 #[derive(Clone)]
 struct Entry {
     token: Arc<VerifiedToken>,
@@ -46,11 +66,23 @@ impl Expiry<TokenDigest, Entry> for UntilExp {
     }
 }
 
+/// Bytes of the token's tail that make its mark (16 base64url characters: 96 bits of signature).
+const MARK_BYTES: usize = 16;
+/// The low bit of a slot: set once the token with this mark was admitted to the cache.
+const CACHED: u64 = 1;
+
+/// Where a token's mark lives in the table, and the mark itself (never 0, low bit clear).
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    slot: usize,
+    tag: u64,
+}
+
 /// A bounded cache of verified tokens.
-#[derive(Clone)]
 pub struct TokenCache {
     inner: Cache<TokenDigest, Entry>,
-    enabled: bool,
+    /// One slot per mark: 0 (empty), `tag` (seen once) or `tag | CACHED`.
+    seen: Box<[AtomicU64]>,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -63,38 +95,179 @@ impl std::fmt::Debug for TokenCache {
 
 impl TokenCache {
     /// A cache holding at most `capacity` tokens (0 disables it).
+    ///
+    /// The mark table has twice as many slots as the cache has entries (a power
+    /// of two, 8 bytes each, at most 2^20).
     #[must_use]
     pub fn new(capacity: u64) -> Self {
+        let slots = if capacity == 0 {
+            0
+        } else {
+            usize::try_from(capacity.saturating_mul(2))
+                .unwrap_or(usize::MAX)
+                .clamp(64, 1 << 20)
+                .next_power_of_two()
+        };
         Self {
             inner: Cache::builder()
                 .max_capacity(capacity)
                 .expire_after(UntilExp)
                 .build(),
-            enabled: capacity > 0,
+            seen: (0..slots).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
     /// False when the cache was built with capacity 0.
     #[must_use]
     pub fn is_enabled(&self) -> bool {
-        self.enabled
+        !self.seen.is_empty()
     }
 
-    /// The verified token with this digest, if cached.
+    /// The mark of `token` (a few loads from its tail, no hashing); `None` when the cache is disabled.
     #[must_use]
-    pub fn get(&self, key: &TokenDigest) -> Option<Arc<VerifiedToken>> {
-        if !self.enabled {
+    pub fn mark(&self, token: &str) -> Option<Mark> {
+        if self.seen.is_empty() {
             return None;
         }
-        self.inner.get(key).map(|e| e.token)
+        let bytes = token.as_bytes();
+        let mut tail = [0u8; MARK_BYTES];
+        let n = bytes.len().min(MARK_BYTES);
+        tail[MARK_BYTES - n..].copy_from_slice(&bytes[bytes.len() - n..]);
+        let (hi, lo) = tail.split_at(8);
+        let mut word = [0u8; 8];
+        word.copy_from_slice(hi);
+        let hi = u64::from_le_bytes(word);
+        word.copy_from_slice(lo);
+        let lo = u64::from_le_bytes(word);
+        // Mix so that every input bit reaches the slot index and the tag.
+        let mixed = fmix64(hi ^ fmix64(lo));
+        let tag = (mixed & !CACHED).max(2);
+        let slot = usize::try_from(mixed >> 40).unwrap_or(0) & (self.seen.len() - 1);
+        Some(Mark { slot, tag })
     }
 
-    /// Keeps `token` for `life` (its remaining validity), capped at a day.
-    pub fn insert(&self, key: TokenDigest, token: Arc<VerifiedToken>, life: Duration) {
-        if !self.enabled || life.is_zero() {
+    /// The verified token that is exactly `token`, if it was admitted and is still cached.
+    #[must_use]
+    pub fn get(&self, token: &str, mark: Mark) -> Option<Arc<VerifiedToken>> {
+        let slot = self.seen.get(mark.slot)?;
+        if slot.load(Ordering::Relaxed) != mark.tag | CACHED {
+            return None;
+        }
+        self.inner.get(&token_digest(token)).map(|e| e.token)
+    }
+
+    /// Records a verification of `token`; from its second on, keeps it for
+    /// `life` (its remaining validity, capped at a day).
+    pub fn admit(&self, token: &str, mark: Mark, verified: Arc<VerifiedToken>, life: Duration) {
+        let Some(slot) = self.seen.get(mark.slot) else {
+            return;
+        };
+        if life.is_zero() {
+            return;
+        }
+        if slot.load(Ordering::Relaxed) & !CACHED != mark.tag {
+            slot.store(mark.tag, Ordering::Relaxed);
             return;
         }
         let life = life.min(MAX_ENTRY_LIFE);
-        self.inner.insert(key, Entry { token, life });
+        self.inner.insert(
+            token_digest(token),
+            Entry {
+                token: verified,
+                life,
+            },
+        );
+        slot.store(mark.tag | CACHED, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::claims::{Claims, TokenUse};
+    use crate::verify::TokenHeader;
+
+    const LIFE: Duration = Duration::from_secs(600);
+
+    fn verified(sub: &str) -> Arc<VerifiedToken> {
+        let claims = Claims::from_json(format!(r#"{{"sub":"{sub}"}}"#)).unwrap();
+        Arc::new(VerifiedToken {
+            header: TokenHeader {
+                alg: "RS256",
+                kid: "k".into(),
+            },
+            token_use: TokenUse::Id,
+            claims,
+        })
+    }
+
+    fn sub_of(cache: &TokenCache, token: &str) -> Option<String> {
+        let mark = cache.mark(token)?;
+        cache
+            .get(token, mark)
+            .and_then(|t| t.claims.sub().map(str::to_owned))
+    }
+
+    #[test]
+    fn a_token_is_cached_from_its_second_verification() {
+        let cache = TokenCache::new(100);
+        let token = "head.body.c2lnbmF0dXJlLW9uZS10aGF0LWlzLWxvbmc";
+        let mark = cache.mark(token).unwrap();
+        assert_eq!(sub_of(&cache, token), None);
+        cache.admit(token, mark, verified("a"), LIFE);
+        assert_eq!(sub_of(&cache, token), None, "cached on first sight");
+        cache.admit(token, mark, verified("a"), LIFE);
+        assert_eq!(sub_of(&cache, token).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn the_same_tail_with_other_bytes_misses() {
+        let cache = TokenCache::new(100);
+        let token = "head.body.c2lnbmF0dXJlLW9uZS10aGF0LWlzLWxvbmc";
+        let forged = "HEAD.BODY.c2lnbmF0dXJlLW9uZS10aGF0LWlzLWxvbmc";
+        let mark = cache.mark(token).unwrap();
+        cache.admit(token, mark, verified("a"), LIFE);
+        cache.admit(token, mark, verified("a"), LIFE);
+        let forged_mark = cache.mark(forged).unwrap();
+        assert_eq!(forged_mark.tag, mark.tag);
+        assert!(cache.get(forged, forged_mark).is_none());
+        assert_eq!(sub_of(&cache, token).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn expired_and_disabled_are_never_cached() {
+        let cache = TokenCache::new(100);
+        let token = "a.b.c2lnbmF0dXJlLXR3by10aGF0LWlzLWxvbmc";
+        let mark = cache.mark(token).unwrap();
+        for _ in 0..3 {
+            cache.admit(token, mark, verified("a"), Duration::ZERO);
+        }
+        assert_eq!(sub_of(&cache, token), None);
+
+        let off = TokenCache::new(0);
+        assert!(!off.is_enabled());
+        assert!(off.mark(token).is_none());
+    }
+
+    #[test]
+    fn marks_spread_over_the_table_and_short_tokens_do_not_panic() {
+        let cache = TokenCache::new(1000);
+        let mut slots = std::collections::HashSet::new();
+        for i in 0..500 {
+            let token = format!("h.b.sig{i:013}");
+            let mark = cache.mark(&token).unwrap();
+            assert_eq!(mark.tag & CACHED, 0);
+            assert_ne!(mark.tag, 0);
+            slots.insert(mark.slot);
+        }
+        // 500 marks over 2048 slots: a fair spread leaves few collisions.
+        assert!(slots.len() > 400, "{} distinct slots", slots.len());
+        for short in ["", ".", "a.b.c"] {
+            let mark = cache.mark(short).unwrap();
+            cache.admit(short, mark, verified("s"), LIFE);
+            cache.admit(short, mark, verified("s"), LIFE);
+            assert_eq!(sub_of(&cache, short).as_deref(), Some("s"));
+        }
     }
 }

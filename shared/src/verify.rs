@@ -7,11 +7,9 @@
 //! (required), `iat` (required, not in the future), `nbf`, `token_use` and the
 //! app client (`aud` or `client_id`).
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,18 +21,23 @@ use crate::config::{TokenUsePolicy, VerifierConfig};
 use crate::error::{FetchError, VerifyError};
 use crate::fetch::{FetchLimits, Fetcher, HttpFetcher};
 use crate::jwks::JwksCache;
-use crate::token_cache::{TokenCache, token_digest};
+use crate::token_cache::TokenCache;
 
 /// Longest token accepted, in bytes. Cognito tokens are 1–4 KiB; API Gateway caps headers near 10 KiB.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// How many distinct header segments of verified tokens the verifier remembers.
+/// An issuer signs every token of one key with the same header, so this is
+/// about one per key in service.
+const KNOWN_HEADERS: usize = 16;
 
 /// The verified header fields worth showing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenHeader {
     /// Always `RS256`.
-    pub alg: String,
+    pub alg: &'static str,
     /// The key id the token was signed with.
-    pub kid: String,
+    pub kid: Arc<str>,
 }
 
 /// A token that passed every check.
@@ -66,6 +69,9 @@ pub struct Verifier {
     leeway: u64,
     jwks: JwksCache,
     cache: TokenCache,
+    /// Header segments (base64url text) of verified tokens, and what they say:
+    /// a token with one of these skips decoding and parsing its header.
+    headers: RwLock<Vec<(Box<str>, TokenHeader)>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -100,6 +106,7 @@ impl Verifier {
             leeway: config.leeway.as_secs(),
             jwks,
             cache: TokenCache::new(config.token_cache_capacity),
+            headers: RwLock::new(Vec::new()),
             clock,
         }
     }
@@ -140,14 +147,19 @@ impl Verifier {
             });
         }
         let now = self.clock.now_secs();
-        let digest = self.cache.is_enabled().then(|| token_digest(token));
-        if let Some(hit) = digest.as_ref().and_then(|d| self.cache.get(d)) {
+        let mark = self.cache.mark(token);
+        if let Some(hit) = mark.and_then(|m| self.cache.get(token, m)) {
             check_times(&hit.claims, now, self.leeway)?;
             return Ok(hit);
         }
 
-        let parts = split(token)?;
-        let header = check_header(parts.header)?;
+        let segments = segments(token)?;
+        let known = self.known_header(segments.header);
+        let header = match &known {
+            Some(header) => header.clone(),
+            None => check_header(decode_header(segments.header)?)?,
+        };
+        let parts = decode(segments)?;
         let iss = match parts.claims.get("iss") {
             Some(Value::String(iss)) => iss.as_str(),
             Some(_) => return Err(VerifyError::InvalidClaim("iss")),
@@ -169,20 +181,41 @@ impl Verifier {
         check_times(&claims, now, self.leeway)?;
         let token_use = check_client(&claims, self.token_use, &self.client_ids)?;
 
+        if known.is_none() {
+            self.remember_header(segments.header, &header);
+        }
         let verified = Arc::new(VerifiedToken {
             header,
             token_use,
             claims,
         });
-        if let Some(digest) = digest {
+        if let Some(mark) = mark {
             let exp = verified.exp().saturating_add(self.leeway);
-            self.cache.insert(
-                digest,
+            self.cache.admit(
+                token,
+                mark,
                 Arc::clone(&verified),
                 Duration::from_secs(exp.saturating_sub(now)),
             );
         }
         Ok(verified)
+    }
+
+    fn known_header(&self, segment: &str) -> Option<TokenHeader> {
+        let known = self.headers.read().unwrap_or_else(PoisonError::into_inner);
+        known
+            .iter()
+            .find(|(seen, _)| seen.as_ref() == segment)
+            .map(|(_, header)| header.clone())
+    }
+
+    /// Remembers the header of a token that passed every check; bounded, so
+    /// issuers rotating keys forever cannot grow it.
+    fn remember_header(&self, segment: &str, header: &TokenHeader) {
+        let mut known = self.headers.write().unwrap_or_else(PoisonError::into_inner);
+        if known.len() < KNOWN_HEADERS && !known.iter().any(|(seen, _)| seen.as_ref() == segment) {
+            known.push((segment.into(), header.clone()));
+        }
     }
 }
 
@@ -197,9 +230,18 @@ struct RawHeader {
     crit: Option<IgnoredAny>,
 }
 
+/// The three base64url segments of a compact JWS, not yet decoded.
+#[derive(Clone, Copy)]
+struct Segments<'a> {
+    header: &'a str,
+    claims: &'a str,
+    signature: &'a str,
+    /// `header.claims`: the bytes the signature covers.
+    signed: &'a str,
+}
+
 struct Parts<'a> {
     signed: &'a str,
-    header: RawHeader,
     claims: Claims,
     signature: Signature,
 }
@@ -216,9 +258,9 @@ impl Signature {
     }
 }
 
-fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
+fn segments(token: &str) -> Result<Segments<'_>, VerifyError> {
     let mut segments = token.split('.');
-    let (Some(h), Some(c), Some(s), None) = (
+    let (Some(header), Some(claims), Some(signature), None) = (
         segments.next(),
         segments.next(),
         segments.next(),
@@ -226,39 +268,64 @@ fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
     ) else {
         return Err(VerifyError::Malformed("a JWT has exactly three segments"));
     };
-    if s.is_empty() {
+    if signature.is_empty() {
         return Err(VerifyError::Malformed("the signature segment is empty"));
     }
-    let header = URL_SAFE_NO_PAD
-        .decode(h)
-        .ok()
+    Ok(Segments {
+        header,
+        claims,
+        signature,
+        signed: &token[..header.len() + 1 + claims.len()],
+    })
+}
+
+/// Decodes one base64url segment (no padding, canonical trailing bits) with SIMD.
+fn base64url(segment: &str) -> Option<Vec<u8>> {
+    base64_simd::URL_SAFE_NO_PAD.decode_to_vec(segment).ok()
+}
+
+fn decode_header(segment: &str) -> Result<RawHeader, VerifyError> {
+    base64url(segment)
         // serde would also read a struct from a JSON array; a JOSE header is an object.
         .filter(|bytes| bytes.trim_ascii_start().first() == Some(&b'{'))
         .and_then(|bytes| serde_json::from_slice::<RawHeader>(&bytes).ok())
         .ok_or(VerifyError::Malformed(
             "the header is not a base64url-encoded JSON object",
-        ))?;
-    let claims = claims(c)?;
+        ))
+}
+
+/// Decodes the claims and the signature (the header is decoded, or known, already).
+fn decode(segments: Segments<'_>) -> Result<Parts<'_>, VerifyError> {
+    let claims = claims(segments.claims)?;
     let mut signature = Signature {
         bytes: [0; 1024],
         len: 0,
     };
-    signature.len = URL_SAFE_NO_PAD
-        .decode_slice(s, &mut signature.bytes)
-        .map_err(|_| VerifyError::Malformed("the signature is not base64url"))?;
+    signature.len = base64_simd::URL_SAFE_NO_PAD
+        .decode(
+            segments.signature.as_bytes(),
+            base64_simd::Out::from_slice(&mut signature.bytes),
+        )
+        .map_err(|_| VerifyError::Malformed("the signature is not base64url"))?
+        .len();
     Ok(Parts {
-        signed: &token[..h.len() + 1 + c.len()],
-        header,
+        signed: segments.signed,
         claims,
         signature,
     })
 }
 
+/// Every decoding step, in the verifier's order (for the tests).
+#[cfg(test)]
+fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
+    let segments = segments(token)?;
+    decode_header(segments.header)?;
+    decode(segments)
+}
+
 fn claims(segment: &str) -> Result<Claims, VerifyError> {
     const WHY: &str = "the payload is not a base64url-encoded JSON object";
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| VerifyError::Malformed(WHY))?;
+    let bytes = base64url(segment).ok_or(VerifyError::Malformed(WHY))?;
     // The decoded bytes become the claims' text without a copy.
     let text = String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(WHY))?;
     Claims::from_json(text).map_err(|e| match e {
@@ -278,8 +345,8 @@ fn check_header(header: RawHeader) -> Result<TokenHeader, VerifyError> {
     }
     match header.kid {
         Some(Value::String(kid)) if !kid.is_empty() => Ok(TokenHeader {
-            alg: "RS256".to_owned(),
-            kid,
+            alg: "RS256",
+            kid: kid.into(),
         }),
         _ => Err(VerifyError::MissingKid),
     }
@@ -288,6 +355,8 @@ fn check_header(header: RawHeader) -> Result<TokenHeader, VerifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde_json::json;
 
     #[test]
@@ -349,6 +418,10 @@ mod tests {
             format!("{}.{p}.c2ln", URL_SAFE_NO_PAD.encode(b"[1]")),
             format!("{h}.{}.c2ln", URL_SAFE_NO_PAD.encode(b"\"str\"")),
             format!("{h}=.{p}.c2ln"),
+            // Padding, and set trailing bits: other spellings of the same bytes are refused.
+            format!("{h}.{p}.c2c="),
+            format!("{h}.{p}.c2d"),
+            format!("{h}.{p}.c2ln\n"),
         ] {
             assert!(
                 matches!(split(&bad), Err(VerifyError::Malformed(_))),
@@ -356,5 +429,6 @@ mod tests {
             );
         }
         assert!(split(&format!("{h}.{p}.c2ln")).is_ok());
+        assert!(split(&format!("{h}.{p}.c2c")).is_ok());
     }
 }

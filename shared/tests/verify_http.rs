@@ -68,7 +68,7 @@ async fn valid_id_and_access_tokens_verify_with_their_claims() {
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     let id = v.verify(&f.id_token()).await.unwrap();
     assert_eq!(id.token_use, TokenUse::Id);
-    assert_eq!(id.header.kid, "key-1");
+    assert_eq!(&*id.header.kid, "key-1");
     assert_eq!(id.claims.pet_preference(), Some("dogs"));
     assert_eq!(id.claims.username(), Some("test-user"));
     let access = f.key.sign(&access_claims(&f.pool.iss, f.now())).unwrap();
@@ -594,4 +594,62 @@ async fn cached_tokens_still_expire_and_tampering_misses_the_cache() {
 
     f.clock.advance(Duration::from_secs(3600));
     assert_eq!(code(v.verify(&token).await), "token_expired");
+}
+
+#[tokio::test]
+async fn a_token_verified_twice_is_served_from_the_cache_without_its_key() {
+    let f = fixture().await;
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    let later = f.now() + 7200;
+    let twice = f.with_claims(|c| {
+        c.insert("exp".into(), json!(later));
+    });
+    let once = f.with_claims(|c| {
+        c.insert("exp".into(), json!(later));
+    });
+    assert_eq!(code(v.verify(&twice).await), "ok");
+    assert_eq!(code(v.verify(&twice).await), "ok");
+    assert_eq!(code(v.verify(&once).await), "ok");
+
+    // key-1 leaves the JWKS and the set expires: only a cached token can still pass.
+    let next = SigningKey::generate("key-2").unwrap();
+    f.server
+        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next])));
+    f.clock.advance(Duration::from_secs(3601));
+    assert_eq!(code(v.verify(&twice).await), "ok");
+    assert_eq!(f.hits(), 1, "a cache hit needs no keys");
+    assert_eq!(
+        code(v.verify(&once).await),
+        "unknown_kid",
+        "a token seen once was not cached"
+    );
+    assert_eq!(f.hits(), 2);
+}
+
+#[tokio::test]
+async fn remembered_headers_still_need_their_own_signature() {
+    let f = fixture().await;
+    let keys: Vec<SigningKey> = (0..20)
+        .map(|i| SigningKey::generate(&format!("key-{i:02}")).unwrap())
+        .collect();
+    let refs: Vec<&SigningKey> = keys.iter().collect();
+    f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&refs)));
+    let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
+    // More keys than the verifier remembers headers for: every one verifies, twice.
+    for _ in 0..2 {
+        for key in &keys {
+            let token = key.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+            let verified = v.verify(&token).await.unwrap();
+            assert_eq!(&*verified.header.kid, key.kid());
+        }
+    }
+    // A remembered header on a payload signed by another key is still refused.
+    let genuine = keys[0].sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    let other = keys[1].sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+    let (header, _) = genuine.split_once('.').unwrap();
+    let (_, rest) = other.split_once('.').unwrap();
+    assert_eq!(
+        code(v.verify(&format!("{header}.{rest}")).await),
+        "invalid_signature"
+    );
 }
