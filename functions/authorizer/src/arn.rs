@@ -75,6 +75,12 @@ impl<'a> MethodArn<'a> {
         self.path
     }
 
+    /// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/`: every route's ARN starts so.
+    #[must_use]
+    pub fn prefix(&self) -> &'a str {
+        self.prefix
+    }
+
     /// The ARN of `route` on the same API and stage.
     #[must_use]
     pub fn for_route(&self, route: &Route) -> String {

@@ -143,7 +143,7 @@ impl Authorizer {
     ///
     /// # Errors
     /// As [`Authorizer::handle`].
-    pub async fn decide(&self, event: &AuthorizerEvent) -> Result<Decision, AuthError> {
+    pub async fn decide(&self, event: &AuthorizerEvent) -> Result<Decision<'_>, AuthError> {
         let call = event.call().map_err(|why| {
             tracing::error!(reason = why, "unsupported authorizer event");
             AuthError::UnsupportedEvent(why)
@@ -167,6 +167,7 @@ impl Authorizer {
             })
             .ok();
         let allowed = allowed_routes(claims, &self.routes);
+        let allowed_count = allowed.len();
         let decision = match call.kind {
             EventKind::HttpV2 => {
                 // Same answer as `rules::routes::is_allowed`: a listed route that the pet admits.
@@ -180,13 +181,13 @@ impl Authorizer {
                 Arc::clone(&token),
                 arn.as_ref(),
                 &self.routes,
-                &allowed,
+                allowed,
             ),
         };
         tracing::info!(
             event_type = kind,
             sub,
-            kid = token.header.kid.as_str(),
+            kid = &*token.header.kid,
             pet = claims.pet_preference(),
             method = arn.as_ref().map(MethodArn::method),
             path = arn.as_ref().map(MethodArn::path),
@@ -195,7 +196,7 @@ impl Authorizer {
             } else {
                 "deny"
             },
-            allowed_routes = allowed.len(),
+            allowed_routes = allowed_count,
             "authorized"
         );
         Ok(decision)

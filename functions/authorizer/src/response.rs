@@ -6,6 +6,7 @@
 //! those of `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse` and
 //! `ApiGatewayV2CustomAuthorizerSimpleResponse`; a test reads them back as such.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use claimsgate_core::VerifiedToken;
@@ -16,16 +17,35 @@ use crate::arn::MethodArn;
 use crate::event::EventKind;
 
 /// What the authorizer answers for a valid token.
+///
+/// It borrows the route table of the [`Authorizer`](crate::Authorizer) that
+/// made it; the ARNs of the policy are written as the decision is serialized.
 #[derive(Debug, Clone)]
-pub struct Decision {
+pub struct Decision<'t> {
     kind: EventKind,
     token: Arc<VerifiedToken>,
     called: bool,
-    allow: Vec<String>,
-    deny: Vec<String>,
+    policy: Policy<'t>,
 }
 
-impl Decision {
+#[derive(Debug, Clone)]
+enum Policy<'t> {
+    /// HTTP API simple response: no policy.
+    None,
+    /// No readable ARN: Deny `*`.
+    DenyAll,
+    /// Allow the allowed routes, Deny the table's others (and the called route when unlisted).
+    Routes {
+        /// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/`.
+        prefix: String,
+        table: &'t RouteTable,
+        allowed: Vec<&'t Route>,
+        /// `{METHOD}{path}` of the called route when the table lacks it.
+        unlisted: Option<String>,
+    },
+}
+
+impl<'t> Decision<'t> {
     /// The answer to a REST event: a policy for the principal.
     ///
     /// Allow lists every route this principal may call; Deny lists every other
@@ -38,35 +58,32 @@ impl Decision {
         kind: EventKind,
         token: Arc<VerifiedToken>,
         arn: Option<&MethodArn<'_>>,
-        table: &RouteTable,
-        allowed: &[&Route],
+        table: &'t RouteTable,
+        allowed: Vec<&'t Route>,
     ) -> Self {
         let Some(arn) = arn else {
             return Self {
                 kind,
                 token,
                 called: false,
-                allow: Vec::new(),
-                deny: vec!["*".to_owned()],
+                policy: Policy::DenyAll,
             };
         };
         let called = allowed.iter().any(|r| r.is(arn.method(), arn.path()));
-        let allow = allowed.iter().map(|r| arn.for_route(r)).collect();
-        let mut deny: Vec<String> = table
-            .rules()
-            .iter()
-            .filter(|rule| !allowed.contains(&&rule.route))
-            .map(|rule| arn.for_route(&rule.route))
-            .collect();
-        if table.rule_for(arn.method(), arn.path()).is_none() {
-            deny.push(arn.called());
-        }
+        let unlisted = table
+            .rule_for(arn.method(), arn.path())
+            .is_none()
+            .then(|| [arn.method(), arn.path()].concat());
         Self {
             kind,
             token,
             called,
-            allow,
-            deny,
+            policy: Policy::Routes {
+                prefix: arn.prefix().to_owned(),
+                table,
+                allowed,
+                unlisted,
+            },
         }
     }
 
@@ -77,8 +94,7 @@ impl Decision {
             kind: EventKind::HttpV2,
             token,
             called,
-            allow: Vec::new(),
-            deny: Vec::new(),
+            policy: Policy::None,
         }
     }
 
@@ -95,7 +111,7 @@ impl Decision {
     }
 }
 
-impl Serialize for Decision {
+impl Serialize for Decision<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let context = Context(&self.token);
         match self.kind {
@@ -108,7 +124,7 @@ impl Serialize for Decision {
             EventKind::RestToken | EventKind::RestRequest => {
                 let mut map = serializer.serialize_map(Some(3))?;
                 map.serialize_entry("context", &context)?;
-                map.serialize_entry("policyDocument", &Document(self))?;
+                map.serialize_entry("policyDocument", &Document(&self.policy))?;
                 map.serialize_entry("principalId", self.token.claims.sub().unwrap_or_default())?;
                 map.end()
             }
@@ -135,7 +151,7 @@ impl Serialize for Context<'_> {
     }
 }
 
-struct Document<'a>(&'a Decision);
+struct Document<'a>(&'a Policy<'a>);
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -146,28 +162,107 @@ impl Serialize for Document<'_> {
     }
 }
 
-struct Statements<'a>(&'a Decision);
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Allow,
+    Deny,
+}
+
+struct Statements<'a>(&'a Policy<'a>);
 
 impl Serialize for Statements<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let statements = [("Allow", &self.0.allow), ("Deny", &self.0.deny)];
-        let present = statements.iter().filter(|(_, r)| !r.is_empty());
+        let statements = [Effect::Allow, Effect::Deny].map(|effect| Resources(self.0, effect));
+        let present = statements.iter().filter(|r| r.count() > 0);
         let mut seq = serializer.serialize_seq(Some(present.clone().count()))?;
-        for (effect, resources) in present {
-            seq.serialize_element(&Statement(effect, resources))?;
+        for resources in present {
+            seq.serialize_element(&Statement(*resources))?;
         }
         seq.end()
     }
 }
 
-struct Statement<'a>(&'static str, &'a [String]);
+struct Statement<'a>(Resources<'a>);
 
 impl Serialize for Statement<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let effect = match self.0.1 {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("Action", "execute-api:Invoke")?;
-        map.serialize_entry("Effect", self.0)?;
-        map.serialize_entry("Resource", self.1)?;
+        map.serialize_entry("Effect", effect)?;
+        map.serialize_entry("Resource", &self.0)?;
         map.end()
+    }
+}
+
+/// The resource ARNs of one effect, written without building them first.
+#[derive(Clone, Copy)]
+struct Resources<'a>(&'a Policy<'a>, Effect);
+
+impl Resources<'_> {
+    /// Calls `each` with the parts of every ARN of this effect, in order.
+    fn for_each<E>(
+        &self,
+        mut each: impl FnMut(&str, &str, &str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match (self.0, self.1) {
+            (Policy::None, _) | (Policy::DenyAll, Effect::Allow) => Ok(()),
+            (Policy::DenyAll, Effect::Deny) => each("*", "", ""),
+            (
+                Policy::Routes {
+                    prefix, allowed, ..
+                },
+                Effect::Allow,
+            ) => allowed
+                .iter()
+                .try_for_each(|r| each(prefix, r.method(), r.path())),
+            (
+                Policy::Routes {
+                    prefix,
+                    table,
+                    allowed,
+                    unlisted,
+                },
+                Effect::Deny,
+            ) => {
+                for rule in table.rules() {
+                    if !allowed.contains(&&rule.route) {
+                        each(prefix, rule.route.method(), rule.route.path())?;
+                    }
+                }
+                match unlisted {
+                    Some(called) => each(prefix, called, ""),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        let mut n = 0;
+        let Ok(()) = self.for_each::<Infallible>(|_, _, _| {
+            n += 1;
+            Ok(())
+        });
+        n
+    }
+}
+
+impl Serialize for Resources<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.count()))?;
+        // One buffer for every ARN of the list.
+        let mut arn = String::with_capacity(128);
+        self.for_each(|prefix, method, path| {
+            arn.clear();
+            arn.push_str(prefix);
+            arn.push_str(method);
+            arn.push_str(path);
+            seq.serialize_element(arn.as_str())
+        })?;
+        seq.end()
     }
 }
