@@ -6,9 +6,9 @@ use crate::claims::{Claims, TokenUse};
 use crate::config::TokenUsePolicy;
 use crate::error::VerifyError;
 
-/// Reads a NumericDate claim: absent is `None`, a non-negative number is its whole seconds, anything else is an error.
-fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<u64>, VerifyError> {
-    match claims.get(name) {
+/// Reads the NumericDate claim `name`: absent is `None`, a non-negative number is its whole seconds, anything else is an error.
+fn numeric_date(value: Option<&Value>, name: &'static str) -> Result<Option<u64>, VerifyError> {
+    match value {
         None => Ok(None),
         Some(Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
             (Some(v), _) => Ok(Some(v)),
@@ -20,27 +20,27 @@ fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<u64>, Veri
 }
 
 pub(crate) fn check_claim_types(claims: &Claims) -> Result<(), VerifyError> {
-    if numeric_date(claims, "exp")?.is_none() {
+    if numeric_date(claims.exp_value(), "exp")?.is_none() {
         return Err(VerifyError::MissingClaim("exp"));
     }
-    if numeric_date(claims, "iat")?.is_none() {
+    if numeric_date(claims.iat_value(), "iat")?.is_none() {
         return Err(VerifyError::MissingClaim("iat"));
     }
-    numeric_date(claims, "nbf")?;
+    numeric_date(claims.nbf_value(), "nbf")?;
     Ok(())
 }
 
 /// The time checks, run on every verification, cached or not.
 pub(crate) fn check_times(claims: &Claims, now: u64, leeway: u64) -> Result<(), VerifyError> {
-    let exp = numeric_date(claims, "exp")?.ok_or(VerifyError::MissingClaim("exp"))?;
+    let exp = numeric_date(claims.exp_value(), "exp")?.ok_or(VerifyError::MissingClaim("exp"))?;
     if now >= exp.saturating_add(leeway) {
         return Err(VerifyError::Expired);
     }
-    let iat = numeric_date(claims, "iat")?.ok_or(VerifyError::MissingClaim("iat"))?;
+    let iat = numeric_date(claims.iat_value(), "iat")?.ok_or(VerifyError::MissingClaim("iat"))?;
     if iat > now.saturating_add(leeway) {
         return Err(VerifyError::IssuedInFuture);
     }
-    if let Some(nbf) = numeric_date(claims, "nbf")?
+    if let Some(nbf) = numeric_date(claims.nbf_value(), "nbf")?
         && nbf > now.saturating_add(leeway)
     {
         return Err(VerifyError::NotYetValid);
@@ -66,8 +66,15 @@ pub(crate) fn check_client(
     let allowed = |id: &str| client_ids.iter().any(|c| c == id);
     match token_use {
         TokenUse::Id => {
-            let aud = claims.aud();
-            if aud.is_empty() || !aud.iter().all(|a| allowed(a)) {
+            // Every audience must be an allowed client: a string, or a non-empty array of strings.
+            let ok = match claims.aud_value() {
+                Some(Value::String(aud)) => allowed(aud),
+                Some(Value::Array(auds)) => {
+                    !auds.is_empty() && auds.iter().all(|a| a.as_str().is_some_and(allowed))
+                }
+                _ => false,
+            };
+            if !ok {
                 return Err(VerifyError::InvalidAudience);
             }
         }
@@ -183,6 +190,16 @@ mod tests {
             ),
             (
                 json!({"token_use": "id", "aud": "other"}),
+                Any,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id", "aud": ["app", 5]}),
+                Any,
+                Err(VerifyError::InvalidAudience),
+            ),
+            (
+                json!({"token_use": "id", "aud": []}),
                 Any,
                 Err(VerifyError::InvalidAudience),
             ),

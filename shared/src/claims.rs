@@ -79,6 +79,11 @@ struct Known {
     nbf: Option<Value>,
 }
 
+/// A known claim that is a string.
+fn text(claim: &Option<Value>) -> Option<&str> {
+    claim.as_ref().and_then(Value::as_str)
+}
+
 /// Keeps a claim that is present, even as `null` (which is not the same as absent).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
@@ -172,6 +177,23 @@ impl Claims {
         known.as_ref()
     }
 
+    /// The claims the checks read, as in the token, without looking them up by name.
+    pub(crate) fn exp_value(&self) -> Option<&Value> {
+        self.known.exp.as_ref()
+    }
+
+    pub(crate) fn iat_value(&self) -> Option<&Value> {
+        self.known.iat.as_ref()
+    }
+
+    pub(crate) fn nbf_value(&self) -> Option<&Value> {
+        self.known.nbf.as_ref()
+    }
+
+    pub(crate) fn aud_value(&self) -> Option<&Value> {
+        self.known.aud.as_ref()
+    }
+
     /// A claim that is a string.
     #[must_use]
     pub fn str(&self, name: &str) -> Option<&str> {
@@ -181,19 +203,19 @@ impl Claims {
     /// `sub`: the user's stable id (for a client-credentials token, the client id).
     #[must_use]
     pub fn sub(&self) -> Option<&str> {
-        self.str("sub")
+        text(&self.known.sub)
     }
 
     /// `iss`: the issuer URL.
     #[must_use]
     pub fn iss(&self) -> Option<&str> {
-        self.str("iss")
+        text(&self.known.iss)
     }
 
     /// `token_use`, when it is `id` or `access`.
     #[must_use]
     pub fn token_use(&self) -> Option<TokenUse> {
-        match self.str("token_use")? {
+        match text(&self.known.token_use)? {
             "id" => Some(TokenUse::Id),
             "access" => Some(TokenUse::Access),
             _ => None,
@@ -203,7 +225,7 @@ impl Claims {
     /// `aud` values (a string or an array of strings).
     #[must_use]
     pub fn aud(&self) -> Vec<&str> {
-        match self.get("aud") {
+        match self.known.aud.as_ref() {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -213,7 +235,7 @@ impl Claims {
     /// `client_id` (access tokens).
     #[must_use]
     pub fn client_id(&self) -> Option<&str> {
-        self.str("client_id")
+        text(&self.known.client_id)
     }
 
     /// The app client the token was issued to: `aud` of an ID token, `client_id` of an access token.
@@ -221,21 +243,24 @@ impl Claims {
     pub fn app_client_id(&self) -> Option<&str> {
         match self.token_use() {
             Some(TokenUse::Access) => self.client_id(),
-            _ => self.aud().first().copied(),
+            _ => match self.known.aud.as_ref()? {
+                Value::String(aud) => Some(aud),
+                Value::Array(auds) => auds.iter().find_map(Value::as_str),
+                _ => None,
+            },
         }
     }
 
     /// The user name: `cognito:username` (ID token) or `username` (access token).
     #[must_use]
     pub fn username(&self) -> Option<&str> {
-        self.str("cognito:username")
-            .or_else(|| self.str("username"))
+        text(&self.known.cognito_username).or_else(|| text(&self.known.username))
     }
 
     /// `cognito:groups`.
     #[must_use]
     pub fn groups(&self) -> Vec<&str> {
-        match self.get("cognito:groups") {
+        match self.known.groups.as_ref() {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         }
@@ -244,19 +269,19 @@ impl Claims {
     /// `scope` (access tokens): space-separated.
     #[must_use]
     pub fn scope(&self) -> Option<&str> {
-        self.str("scope")
+        text(&self.known.scope)
     }
 
     /// `email`.
     #[must_use]
     pub fn email(&self) -> Option<&str> {
-        self.str("email")
+        text(&self.known.email)
     }
 
     /// `email_verified`: a boolean, or the strings `"true"`/`"false"` as Cognito attributes carry it.
     #[must_use]
     pub fn email_verified(&self) -> Option<bool> {
-        match self.get("email_verified")? {
+        match self.known.email_verified.as_ref()? {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s == "true" => Some(true),
             Value::String(s) if s == "false" => Some(false),
@@ -267,19 +292,19 @@ impl Claims {
     /// `pet_preference`, as the trigger set it.
     #[must_use]
     pub fn pet_preference(&self) -> Option<&str> {
-        self.str("pet_preference")
+        text(&self.known.pet_preference)
     }
 
     /// `exp`, seconds since the epoch (verified tokens always have it).
     #[must_use]
     pub fn exp(&self) -> Option<u64> {
-        self.get("exp").and_then(Value::as_u64)
+        self.known.exp.as_ref().and_then(Value::as_u64)
     }
 
     /// `iat`, seconds since the epoch.
     #[must_use]
     pub fn iat(&self) -> Option<u64> {
-        self.get("iat").and_then(Value::as_u64)
+        self.known.iat.as_ref().and_then(Value::as_u64)
     }
 }
 
