@@ -29,7 +29,7 @@ use serde_json::Value;
 
 use crate::arn::MethodArn;
 use crate::event::{AuthorizerEvent, Call, EventKind};
-use crate::response::Decision;
+use crate::response::{Decision, PolicyMemo};
 
 /// Why the authorizer gives no policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,13 +82,18 @@ pub enum InitError {
 pub struct Authorizer {
     verifier: Verifier,
     routes: RouteTable,
+    policies: PolicyMemo,
 }
 
 impl Authorizer {
     /// An authorizer over a verifier and a route table.
     #[must_use]
     pub fn new(verifier: Verifier, routes: RouteTable) -> Self {
-        Self { verifier, routes }
+        Self {
+            verifier,
+            routes,
+            policies: PolicyMemo::default(),
+        }
     }
 
     /// Reads the configuration from the process environment.
@@ -182,6 +187,7 @@ impl Authorizer {
                 arn.as_ref(),
                 &self.routes,
                 allowed,
+                &self.policies,
             ),
         };
         tracing::info!(

@@ -7,11 +7,12 @@
 //! `ApiGatewayV2CustomAuthorizerSimpleResponse`; a test reads them back as such.
 
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use claimsgate_core::VerifiedToken;
 use claimsgate_core::rules::routes::{Route, RouteTable};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::value::RawValue;
 
 use crate::arn::MethodArn;
 use crate::event::EventKind;
@@ -32,6 +33,8 @@ pub struct Decision<'t> {
 enum Policy<'t> {
     /// HTTP API simple response: no policy.
     None,
+    /// A policy document rendered before, from the [`PolicyMemo`].
+    Rendered(Arc<RawValue>),
     /// No readable ARN: Deny `*`.
     DenyAll,
     /// Allow the allowed routes, Deny the table's others (and the called route when unlisted).
@@ -60,6 +63,7 @@ impl<'t> Decision<'t> {
         arn: Option<&MethodArn<'_>>,
         table: &'t RouteTable,
         allowed: Vec<&'t Route>,
+        memo: &PolicyMemo,
     ) -> Self {
         let Some(arn) = arn else {
             return Self {
@@ -70,20 +74,23 @@ impl<'t> Decision<'t> {
             };
         };
         let called = allowed.iter().any(|r| r.is(arn.method(), arn.path()));
-        let unlisted = table
-            .rule_for(arn.method(), arn.path())
-            .is_none()
-            .then(|| [arn.method(), arn.path()].concat());
+        let listed = table.rule_for(arn.method(), arn.path()).is_some();
+        let policy = if listed {
+            memo.policy(arn.prefix(), table, allowed)
+        } else {
+            // The unlisted route joins the Deny list; such documents are not memoized.
+            Policy::Routes {
+                prefix: arn.prefix().to_owned(),
+                table,
+                allowed,
+                unlisted: Some([arn.method(), arn.path()].concat()),
+            }
+        };
         Self {
             kind,
             token,
             called,
-            policy: Policy::Routes {
-                prefix: arn.prefix().to_owned(),
-                table,
-                allowed,
-                unlisted,
-            },
+            policy,
         }
     }
 
@@ -155,6 +162,9 @@ struct Document<'a>(&'a Policy<'a>);
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if let Policy::Rendered(document) = self.0 {
+            return document.serialize(serializer);
+        }
         let mut map = serializer.serialize_map(Some(2))?;
         map.serialize_entry("Statement", &Statements(self.0))?;
         map.serialize_entry("Version", "2012-10-17")?;
@@ -209,7 +219,7 @@ impl Resources<'_> {
         mut each: impl FnMut(&str, &str, &str) -> Result<(), E>,
     ) -> Result<(), E> {
         match (self.0, self.1) {
-            (Policy::None, _) | (Policy::DenyAll, Effect::Allow) => Ok(()),
+            (Policy::None | Policy::Rendered(_), _) | (Policy::DenyAll, Effect::Allow) => Ok(()),
             (Policy::DenyAll, Effect::Deny) => each("*", "", ""),
             (
                 Policy::Routes {
@@ -265,4 +275,97 @@ impl Serialize for Resources<'_> {
         })?;
         seq.end()
     }
+}
+
+/// How many rendered policy documents an authorizer keeps.
+const MEMO_DOCUMENTS: usize = 32;
+
+/// Policy documents rendered once and written verbatim after that.
+///
+/// For a route of the table, the document depends only on the API and stage
+/// (the ARN prefix) and on which routes the principal may call: a handful of
+/// documents serve every principal of a deployment. Documents for unlisted
+/// routes, for tables of over 64 routes, or beyond [`MEMO_DOCUMENTS`] are
+/// rendered per call instead.
+#[derive(Debug, Default)]
+pub struct PolicyMemo {
+    documents: RwLock<Vec<Memoized>>,
+}
+
+#[derive(Debug)]
+struct Memoized {
+    prefix: Box<str>,
+    /// Bit `i` set when rule `i` of the table is allowed.
+    allowed: u64,
+    document: Arc<RawValue>,
+}
+
+impl PolicyMemo {
+    fn policy<'t>(
+        &self,
+        prefix: &str,
+        table: &'t RouteTable,
+        allowed: Vec<&'t Route>,
+    ) -> Policy<'t> {
+        let mask = mask(table, &allowed);
+        let find = |documents: &[Memoized]| {
+            documents
+                .iter()
+                .find(|m| Some(m.allowed) == mask && *m.prefix == *prefix)
+                .map(|m| Policy::Rendered(Arc::clone(&m.document)))
+        };
+        if mask.is_some()
+            && let Some(hit) = find(
+                &self
+                    .documents
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner),
+            )
+        {
+            return hit;
+        }
+        let routes = Policy::Routes {
+            prefix: prefix.to_owned(),
+            table,
+            allowed,
+            unlisted: None,
+        };
+        let Some(mask) = mask else {
+            return routes;
+        };
+        // Rendering a document of strings into a string cannot fail; if it did, write it per call.
+        let Ok(document) = serde_json::value::to_raw_value(&Document(&routes)) else {
+            return routes;
+        };
+        let document: Arc<RawValue> = Arc::from(document);
+        let mut documents = self
+            .documents
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(hit) = find(&documents) {
+            return hit;
+        }
+        if documents.len() < MEMO_DOCUMENTS {
+            documents.push(Memoized {
+                prefix: prefix.into(),
+                allowed: mask,
+                document: Arc::clone(&document),
+            });
+        }
+        Policy::Rendered(document)
+    }
+}
+
+/// The allowed rules of `table` as a bit set; `None` for tables of over 64 rules.
+fn mask(table: &RouteTable, allowed: &[&Route]) -> Option<u64> {
+    if table.rules().len() > 64 {
+        return None;
+    }
+    let mut mask = 0u64;
+    for (i, rule) in table.rules().iter().enumerate() {
+        if allowed.contains(&&rule.route) {
+            mask |= 1 << i;
+        }
+    }
+    Some(mask)
 }

@@ -180,3 +180,41 @@ async fn the_policy_does_not_depend_on_the_called_listed_route() {
     }
     assert_eq!(on_dogs["principalId"], json!(common::DOGS_SUB));
 }
+
+#[tokio::test]
+async fn each_api_and_stage_gets_its_own_policy_document() {
+    let h = Harness::new();
+    let users = [
+        (h.dogs_id_token(), "dogs", "cats"),
+        (h.cats_id_token(), "cats", "dogs"),
+    ];
+    // More stages than the authorizer keeps rendered documents for, each called twice.
+    for round in 0..2 {
+        for stage in 0..40 {
+            for (token, pet, other) in &users {
+                let prefix =
+                    format!("arn:aws:execute-api:eu-west-1:210987654321:api{stage}/stage{stage}");
+                let event = json!({
+                    "type": "TOKEN",
+                    "authorizationToken": format!("Bearer {token}"),
+                    "methodArn": format!("{prefix}/GET/{pet}"),
+                });
+                let response = h.call(event).await.unwrap();
+                let statements = &response["policyDocument"]["Statement"];
+                let want = json!([
+                    {
+                        "Action": "execute-api:Invoke",
+                        "Effect": "Allow",
+                        "Resource": [format!("{prefix}/GET/{pet}"), format!("{prefix}/GET/me/claims")],
+                    },
+                    {
+                        "Action": "execute-api:Invoke",
+                        "Effect": "Deny",
+                        "Resource": [format!("{prefix}/GET/{other}")],
+                    },
+                ]);
+                assert_eq!(statements, &want, "round {round}, stage {stage}, {pet}");
+            }
+        }
+    }
+}
