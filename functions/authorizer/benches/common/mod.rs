@@ -60,7 +60,7 @@ fn event(token: &str) -> Vec<u8> {
 pub struct Bench {
     pub rt: tokio::runtime::Runtime,
     key: SigningKey,
-    /// [`POOL`] events, each with a token of its own.
+    /// Events, each with a token of its own ([`POOL`] unless asked otherwise).
     pub fresh: Vec<Vec<u8>>,
     /// One event, for the repeated-token case.
     pub repeated: Vec<u8>,
@@ -71,16 +71,21 @@ pub struct Bench {
 
 impl Bench {
     pub fn new() -> Self {
+        Self::with_pool(POOL)
+    }
+
+    /// As [`Bench::new`], with `pool` fresh events.
+    pub fn with_pool(pool: usize) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         let key = SigningKey::generate("bench-kid").unwrap();
-        let fresh = (0..POOL)
+        let fresh = (0..pool)
             .map(|i| event(&key.sign(&claims(i)).unwrap()))
             .collect();
-        let repeated = event(&key.sign(&claims(POOL)).unwrap());
-        let token = key.sign(&claims(POOL + 1)).unwrap();
+        let repeated = event(&key.sign(&claims(pool)).unwrap());
+        let token = key.sign(&claims(pool + 1)).unwrap();
         let (signed, signature) = token.rsplit_once('.').unwrap();
         let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
         let raw_key =
