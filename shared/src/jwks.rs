@@ -104,6 +104,13 @@ impl JwksCache {
     }
 
     /// Fetches every URI now (at cold start, before the first request).
+    /// How long after a fetch (failed or not) the next one may start: the
+    /// soonest keys that could not be had may be had.
+    #[must_use]
+    pub fn min_refresh(&self) -> std::time::Duration {
+        self.settings.min_refresh
+    }
+
     /// Failures are logged and returned; requests will retry after `min_refresh`.
     pub async fn hydrate(&self) -> Vec<(String, FetchError)> {
         let mut failures = Vec::new();

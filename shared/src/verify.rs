@@ -116,6 +116,13 @@ impl Verifier {
         self.jwks.hydrate().await
     }
 
+    /// When keys that could not be fetched will next be tried: a `Retry-After`
+    /// for [`VerifyError::JwksUnavailable`].
+    #[must_use]
+    pub fn retry_after(&self) -> Duration {
+        self.jwks.min_refresh()
+    }
+
     /// The clock this verifier judges time by.
     #[must_use]
     pub fn clock(&self) -> &Arc<dyn Clock> {

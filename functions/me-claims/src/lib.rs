@@ -163,7 +163,7 @@ impl App {
                     code = error.code(),
                     "cannot verify: the issuer's keys are unavailable"
                 );
-                Problem::jwks_unavailable(&error).into_response()
+                Problem::jwks_unavailable(&error, self.verifier.retry_after()).into_response()
             }
             Err(error) => {
                 tracing::info!(status = 401, code = error.code(), "token rejected");

@@ -1,7 +1,9 @@
 //! Error responses: RFC 9457 problem details with RFC 6750 bearer challenges.
 
 use claimsgate_core::VerifyError;
-use lambda_http::http::header::{ALLOW, CONTENT_TYPE, WWW_AUTHENTICATE};
+use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use std::time::Duration;
+
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -26,6 +28,8 @@ pub struct Problem {
     detail: String,
     challenge: Option<String>,
     allow: Option<&'static str>,
+    /// Seconds, for `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +54,7 @@ impl Problem {
             detail: "send the token as `Authorization: Bearer <token>`".to_owned(),
             challenge: Some(challenge(None)),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -64,6 +69,7 @@ impl Problem {
             detail: reason.to_owned(),
             challenge: Some(challenge(Some(("invalid_request", reason)))),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -79,12 +85,14 @@ impl Problem {
             challenge: Some(challenge(Some(("invalid_token", &detail)))),
             detail,
             allow: None,
+            retry_after: None,
         }
     }
 
     /// 503: the issuer's keys cannot be had, so no token can be judged. Not the client's fault.
+    /// `Retry-After` says when the keys will next be fetched (at least a second).
     #[must_use]
-    pub fn jwks_unavailable(error: &VerifyError) -> Self {
+    pub fn jwks_unavailable(error: &VerifyError, retry_after: Duration) -> Self {
         Self {
             status: StatusCode::SERVICE_UNAVAILABLE,
             kind: "jwks_unavailable",
@@ -94,6 +102,7 @@ impl Problem {
                 .to_owned(),
             challenge: None,
             allow: None,
+            retry_after: Some(retry_after.as_secs().max(1)),
         }
     }
 
@@ -108,6 +117,7 @@ impl Problem {
             detail: "there is no resource at this path; the endpoint is GET /me/claims".to_owned(),
             challenge: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -122,6 +132,7 @@ impl Problem {
             detail: format!("/me/claims answers {allow} only"),
             challenge: None,
             allow: Some(allow),
+            retry_after: None,
         }
     }
 
@@ -164,6 +175,9 @@ impl Problem {
         }
         if let Some(allow) = self.allow {
             headers.insert(ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -187,7 +187,9 @@ async fn unreachable_jwks_is_503_not_401() {
             .unwrap()
             .ends_with("#jwks_unavailable")
     );
-    // Not the client's fault: no bearer challenge that would send it to fetch a new token.
+    // Not the client's fault: no bearer challenge that would send it to fetch a new token,
+    // and a Retry-After of the JWKS refetch interval (JWKS_MIN_REFRESH_SECS, 10 by default).
     assert_eq!(header(&response, "www-authenticate"), None);
+    assert_eq!(header(&response, "retry-after"), Some("10"));
     assert!(h.fetcher.calls() >= 1);
 }
