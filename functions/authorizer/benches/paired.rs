@@ -2,7 +2,7 @@
 //! calls (each on a token never seen, event bytes in, response bytes out) and
 //! blocks of as many raw RS256 checks alternate, each pair within a few
 //! milliseconds, so a machine that speeds up or slows down moves both alike.
-//! Each block starts with a few untimed calls, so both are timed warm.
+//! Each block follows a few untimed calls of its own kind, so both are timed warm.
 //! Prints the median per-call times and the median of the per-round ratios.
 //!
 //! `cargo bench -p authorizer --bench paired`
@@ -14,12 +14,10 @@ mod common;
 use std::hint::black_box;
 use std::time::Instant;
 
-use common::{Bench, POOL};
+use common::{Bench, POOL, WARM_CALLS};
 
 const WARM_UP_ROUNDS: usize = 20;
 const ROUNDS: usize = 600;
-/// Untimed calls before each timed block, so that both cases are timed warm.
-const WARM_CALLS: usize = 10;
 
 /// Microseconds per call of `POOL` runs of `f`.
 fn per_call(mut f: impl FnMut()) -> f64 {
@@ -46,15 +44,12 @@ fn main() {
     } else {
         (0, 2)
     };
-    let b = Bench::with_pool(WARM_CALLS + POOL);
+    let b = Bench::new();
     let (mut raw, mut fresh, mut repeated, mut ratio) = (vec![], vec![], vec![], vec![]);
     for round in 0..warm_up + rounds {
-        let auth = b.authorizer();
-        let mut fresh_events = b.fresh.iter();
+        let (auth, events) = b.warm_authorizer();
+        let mut fresh_events = events.iter();
         let mut fresh_block = || {
-            for event in fresh_events.by_ref().take(WARM_CALLS) {
-                black_box(b.call(&auth, event));
-            }
             per_call(|| {
                 let event = fresh_events.next().unwrap();
                 black_box(b.call(&auth, black_box(event)));
