@@ -138,6 +138,8 @@ async fn the_login_page_signs_in_from_a_real_browser() {
     let stack = claimsgate::start(&settings, AuthorizerKind::Token)
         .await
         .unwrap();
+    // The running stack holds its key in memory; the file is no longer needed.
+    let _ = std::fs::remove_dir_all(&dir);
 
     let b = browser(&driver).await;
     let authorize = format!(

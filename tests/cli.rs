@@ -11,10 +11,23 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_claimsgate");
 
-fn temp_key() -> PathBuf {
-    std::env::temp_dir()
-        .join(format!("claimsgate-cli-{}", claimsgate::random::uuid()))
-        .join("key.pem")
+/// A key file in a directory of its own, removed with the guard.
+struct TempKey(PathBuf);
+
+impl TempKey {
+    fn path(&self) -> PathBuf {
+        self.0.join("key.pem")
+    }
+}
+
+impl Drop for TempKey {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_key() -> TempKey {
+    TempKey(std::env::temp_dir().join(format!("claimsgate-cli-{}", claimsgate::random::uuid())))
 }
 
 struct Server(Child);
@@ -66,7 +79,8 @@ fn curl_parts(line: &str) -> (String, String) {
 
 #[tokio::test]
 async fn the_printed_curl_lines_answer_as_documented() {
-    let (_server, banner) = serve(&temp_key());
+    let key = temp_key();
+    let (_server, banner) = serve(&key.path());
     assert!(
         banner
             .iter()
@@ -106,7 +120,8 @@ async fn the_printed_curl_lines_answer_as_documented() {
 
 #[tokio::test]
 async fn token_and_verify_commands_agree_with_the_running_stack() {
-    let key = temp_key();
+    let dir = temp_key();
+    let key = dir.path();
     let (_server, banner) = serve(&key);
     let issuer = banner
         .iter()

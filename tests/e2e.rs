@@ -21,7 +21,10 @@ async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettings))
     ));
     let mut settings = StackSettings::ephemeral(dir.join("key.pem"));
     edit(&mut settings);
-    claimsgate::start(&settings, kind).await.unwrap()
+    let stack = claimsgate::start(&settings, kind).await.unwrap();
+    // The running stack holds its key in memory; the file is no longer needed.
+    let _ = std::fs::remove_dir_all(&dir);
+    stack
 }
 
 async fn stack() -> Stack {
