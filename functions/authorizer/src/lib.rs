@@ -148,7 +148,7 @@ impl Authorizer {
     ///
     /// # Errors
     /// As [`Authorizer::handle`].
-    pub async fn decide(&self, event: &AuthorizerEvent) -> Result<Decision<'_>, AuthError> {
+    pub async fn decide(&self, event: &AuthorizerEvent) -> Result<Decision, AuthError> {
         let call = event.call().map_err(|why| {
             tracing::error!(reason = why, "unsupported authorizer event");
             AuthError::UnsupportedEvent(why)
@@ -172,7 +172,6 @@ impl Authorizer {
             })
             .ok();
         let allowed = allowed_routes(claims, &self.routes);
-        let allowed_count = allowed.len();
         let decision = match call.kind {
             EventKind::HttpV2 => {
                 // Same answer as `rules::routes::is_allowed`: a listed route that the pet admits.
@@ -186,7 +185,7 @@ impl Authorizer {
                 Arc::clone(&token),
                 arn.as_ref(),
                 &self.routes,
-                allowed,
+                &allowed,
                 &self.policies,
             ),
         };
@@ -202,7 +201,7 @@ impl Authorizer {
             } else {
                 "deny"
             },
-            allowed_routes = allowed_count,
+            allowed_routes = allowed.len(),
             "authorized"
         );
         Ok(decision)

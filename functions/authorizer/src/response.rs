@@ -2,11 +2,11 @@
 //!
 //! A [`Decision`] serializes itself straight to the JSON API Gateway expects,
 //! reading the context from the verified claims as it goes: no intermediate
-//! struct or `serde_json::Value` is built on the Lambda path. The shapes are
-//! those of `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse` and
-//! `ApiGatewayV2CustomAuthorizerSimpleResponse`; a test reads them back as such.
+//! struct or `serde_json::Value` is built on the Lambda path. The policy
+//! document of a listed route comes ready-rendered from a [`PolicyMemo`]. The
+//! shapes are those of `aws_lambda_events`' `ApiGatewayCustomAuthorizerResponse`
+//! and `ApiGatewayV2CustomAuthorizerSimpleResponse`; a test reads them back as such.
 
-use std::convert::Infallible;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use claimsgate_core::VerifiedToken;
@@ -18,37 +18,24 @@ use crate::arn::MethodArn;
 use crate::event::EventKind;
 
 /// What the authorizer answers for a valid token.
-///
-/// It borrows the route table of the [`Authorizer`](crate::Authorizer) that
-/// made it; the ARNs of the policy are written as the decision is serialized.
 #[derive(Debug, Clone)]
-pub struct Decision<'t> {
+pub struct Decision {
     kind: EventKind,
     token: Arc<VerifiedToken>,
     called: bool,
-    policy: Policy<'t>,
+    /// The policy document of a REST answer; `None` for the HTTP API simple response.
+    policy: Option<Policy>,
 }
 
 #[derive(Debug, Clone)]
-enum Policy<'t> {
-    /// HTTP API simple response: no policy.
-    None,
-    /// A policy document rendered before, from the [`PolicyMemo`].
+enum Policy {
+    /// Rendered once, from the [`PolicyMemo`].
     Rendered(Arc<RawValue>),
-    /// No readable ARN: Deny `*`.
-    DenyAll,
-    /// Allow the allowed routes, Deny the table's others (and the called route when unlisted).
-    Routes {
-        /// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/`.
-        prefix: String,
-        table: &'t RouteTable,
-        allowed: Vec<&'t Route>,
-        /// `{METHOD}{path}` of the called route when the table lacks it.
-        unlisted: Option<String>,
-    },
+    /// Written per call.
+    Listed(PolicyDocument),
 }
 
-impl<'t> Decision<'t> {
+impl Decision {
     /// The answer to a REST event: a policy for the principal.
     ///
     /// Allow lists every route this principal may call; Deny lists every other
@@ -61,36 +48,30 @@ impl<'t> Decision<'t> {
         kind: EventKind,
         token: Arc<VerifiedToken>,
         arn: Option<&MethodArn<'_>>,
-        table: &'t RouteTable,
-        allowed: Vec<&'t Route>,
+        table: &RouteTable,
+        allowed: &[&Route],
         memo: &PolicyMemo,
     ) -> Self {
-        let Some(arn) = arn else {
-            return Self {
-                kind,
-                token,
-                called: false,
-                policy: Policy::DenyAll,
-            };
-        };
-        let called = allowed.iter().any(|r| r.is(arn.method(), arn.path()));
-        let listed = table.rule_for(arn.method(), arn.path()).is_some();
-        let policy = if listed {
-            memo.policy(arn.prefix(), table, allowed)
-        } else {
-            // The unlisted route joins the Deny list; such documents are not memoized.
-            Policy::Routes {
-                prefix: arn.prefix().to_owned(),
-                table,
-                allowed,
-                unlisted: Some([arn.method(), arn.path()].concat()),
+        let (called, policy) = match arn {
+            None => (false, Policy::Listed(PolicyDocument::deny_all())),
+            Some(arn) => {
+                let called = allowed.iter().any(|r| r.is(arn.method(), arn.path()));
+                let policy = if table.rule_for(arn.method(), arn.path()).is_some() {
+                    memo.policy(arn, table, allowed)
+                } else {
+                    // The unlisted route joins the Deny list; such documents are not memoized.
+                    let mut document = PolicyDocument::new(arn, table, allowed);
+                    document.deny.push(arn.called());
+                    Policy::Listed(document)
+                };
+                (called, policy)
             }
         };
         Self {
             kind,
             token,
             called,
-            policy,
+            policy: Some(policy),
         }
     }
 
@@ -101,7 +82,7 @@ impl<'t> Decision<'t> {
             kind: EventKind::HttpV2,
             token,
             called,
-            policy: Policy::None,
+            policy: None,
         }
     }
 
@@ -118,7 +99,7 @@ impl<'t> Decision<'t> {
     }
 }
 
-impl Serialize for Decision<'_> {
+impl Serialize for Decision {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let context = Context(&self.token);
         match self.kind {
@@ -131,10 +112,19 @@ impl Serialize for Decision<'_> {
             EventKind::RestToken | EventKind::RestRequest => {
                 let mut map = serializer.serialize_map(Some(3))?;
                 map.serialize_entry("context", &context)?;
-                map.serialize_entry("policyDocument", &Document(&self.policy))?;
+                map.serialize_entry("policyDocument", &self.policy)?;
                 map.serialize_entry("principalId", self.token.claims.sub().unwrap_or_default())?;
                 map.end()
             }
+        }
+    }
+}
+
+impl Serialize for Policy {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Rendered(document) => document.serialize(serializer),
+            Self::Listed(document) => document.serialize(serializer),
         }
     }
 }
@@ -158,122 +148,67 @@ impl Serialize for Context<'_> {
     }
 }
 
-struct Document<'a>(&'a Policy<'a>);
+/// An IAM policy document: the resource ARNs allowed, and those denied.
+#[derive(Debug, Clone)]
+struct PolicyDocument {
+    allow: Vec<String>,
+    deny: Vec<String>,
+}
 
-impl Serialize for Document<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if let Policy::Rendered(document) = self.0 {
-            return document.serialize(serializer);
+impl PolicyDocument {
+    /// Allow the `allowed` routes, Deny the table's others, on the ARN's API and stage.
+    fn new(arn: &MethodArn<'_>, table: &RouteTable, allowed: &[&Route]) -> Self {
+        Self {
+            allow: allowed.iter().map(|r| arn.for_route(r)).collect(),
+            deny: table
+                .rules()
+                .iter()
+                .filter(|rule| !allowed.contains(&&rule.route))
+                .map(|rule| arn.for_route(&rule.route))
+                .collect(),
         }
+    }
+
+    fn deny_all() -> Self {
+        Self {
+            allow: Vec::new(),
+            deny: vec!["*".to_owned()],
+        }
+    }
+}
+
+impl Serialize for PolicyDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("Statement", &Statements(self.0))?;
+        map.serialize_entry("Statement", &Statements(self))?;
         map.serialize_entry("Version", "2012-10-17")?;
         map.end()
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Effect {
-    Allow,
-    Deny,
-}
-
-struct Statements<'a>(&'a Policy<'a>);
+struct Statements<'a>(&'a PolicyDocument);
 
 impl Serialize for Statements<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let statements = [Effect::Allow, Effect::Deny].map(|effect| Resources(self.0, effect));
-        let present = statements.iter().filter(|r| r.count() > 0);
+        let statements = [("Allow", &self.0.allow), ("Deny", &self.0.deny)];
+        let present = statements.iter().filter(|(_, r)| !r.is_empty());
         let mut seq = serializer.serialize_seq(Some(present.clone().count()))?;
-        for resources in present {
-            seq.serialize_element(&Statement(*resources))?;
+        for (effect, resources) in present {
+            seq.serialize_element(&Statement(effect, resources))?;
         }
         seq.end()
     }
 }
 
-struct Statement<'a>(Resources<'a>);
+struct Statement<'a>(&'static str, &'a [String]);
 
 impl Serialize for Statement<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let effect = match self.0.1 {
-            Effect::Allow => "Allow",
-            Effect::Deny => "Deny",
-        };
         let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("Action", "execute-api:Invoke")?;
-        map.serialize_entry("Effect", effect)?;
-        map.serialize_entry("Resource", &self.0)?;
+        map.serialize_entry("Effect", self.0)?;
+        map.serialize_entry("Resource", self.1)?;
         map.end()
-    }
-}
-
-/// The resource ARNs of one effect, written without building them first.
-#[derive(Clone, Copy)]
-struct Resources<'a>(&'a Policy<'a>, Effect);
-
-impl Resources<'_> {
-    /// Calls `each` with the parts of every ARN of this effect, in order.
-    fn for_each<E>(
-        &self,
-        mut each: impl FnMut(&str, &str, &str) -> Result<(), E>,
-    ) -> Result<(), E> {
-        match (self.0, self.1) {
-            (Policy::None | Policy::Rendered(_), _) | (Policy::DenyAll, Effect::Allow) => Ok(()),
-            (Policy::DenyAll, Effect::Deny) => each("*", "", ""),
-            (
-                Policy::Routes {
-                    prefix, allowed, ..
-                },
-                Effect::Allow,
-            ) => allowed
-                .iter()
-                .try_for_each(|r| each(prefix, r.method(), r.path())),
-            (
-                Policy::Routes {
-                    prefix,
-                    table,
-                    allowed,
-                    unlisted,
-                },
-                Effect::Deny,
-            ) => {
-                for rule in table.rules() {
-                    if !allowed.contains(&&rule.route) {
-                        each(prefix, rule.route.method(), rule.route.path())?;
-                    }
-                }
-                match unlisted {
-                    Some(called) => each(prefix, called, ""),
-                    None => Ok(()),
-                }
-            }
-        }
-    }
-
-    fn count(&self) -> usize {
-        let mut n = 0;
-        let Ok(()) = self.for_each::<Infallible>(|_, _, _| {
-            n += 1;
-            Ok(())
-        });
-        n
-    }
-}
-
-impl Serialize for Resources<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.count()))?;
-        // One buffer for every ARN of the list.
-        let mut arn = String::with_capacity(128);
-        self.for_each(|prefix, method, path| {
-            arn.clear();
-            arn.push_str(prefix);
-            arn.push_str(method);
-            arn.push_str(path);
-            seq.serialize_element(arn.as_str())
-        })?;
-        seq.end()
     }
 }
 
@@ -286,7 +221,7 @@ const MEMO_DOCUMENTS: usize = 32;
 /// (the ARN prefix) and on which routes the principal may call: a handful of
 /// documents serve every principal of a deployment. Documents for unlisted
 /// routes, for tables of over 64 routes, or beyond [`MEMO_DOCUMENTS`] are
-/// rendered per call instead.
+/// written per call instead.
 #[derive(Debug, Default)]
 pub struct PolicyMemo {
     documents: RwLock<Vec<Memoized>>,
@@ -301,43 +236,30 @@ struct Memoized {
 }
 
 impl PolicyMemo {
-    fn policy<'t>(
-        &self,
-        prefix: &str,
-        table: &'t RouteTable,
-        allowed: Vec<&'t Route>,
-    ) -> Policy<'t> {
-        let mask = mask(table, &allowed);
+    fn policy(&self, arn: &MethodArn<'_>, table: &RouteTable, allowed: &[&Route]) -> Policy {
+        let Some(mask) = mask(table, allowed) else {
+            return Policy::Listed(PolicyDocument::new(arn, table, allowed));
+        };
         let find = |documents: &[Memoized]| {
             documents
                 .iter()
-                .find(|m| Some(m.allowed) == mask && *m.prefix == *prefix)
+                .find(|m| m.allowed == mask && *m.prefix == *arn.prefix())
                 .map(|m| Policy::Rendered(Arc::clone(&m.document)))
         };
-        if mask.is_some()
-            && let Some(hit) = find(
-                &self
-                    .documents
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner),
-            )
-        {
+        let read = self
+            .documents
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(hit) = find(&read) {
             return hit;
         }
-        let routes = Policy::Routes {
-            prefix: prefix.to_owned(),
-            table,
-            allowed,
-            unlisted: None,
+        drop(read);
+        let document = PolicyDocument::new(arn, table, allowed);
+        // Rendering a document of strings cannot fail; if it did, write it per call.
+        let Ok(rendered) = serde_json::value::to_raw_value(&document) else {
+            return Policy::Listed(document);
         };
-        let Some(mask) = mask else {
-            return routes;
-        };
-        // Rendering a document of strings into a string cannot fail; if it did, write it per call.
-        let Ok(document) = serde_json::value::to_raw_value(&Document(&routes)) else {
-            return routes;
-        };
-        let document: Arc<RawValue> = Arc::from(document);
+        let rendered: Arc<RawValue> = Arc::from(rendered);
         let mut documents = self
             .documents
             .write()
@@ -347,12 +269,12 @@ impl PolicyMemo {
         }
         if documents.len() < MEMO_DOCUMENTS {
             documents.push(Memoized {
-                prefix: prefix.into(),
+                prefix: arn.prefix().into(),
                 allowed: mask,
-                document: Arc::clone(&document),
+                document: Arc::clone(&rendered),
             });
         }
-        Policy::Rendered(document)
+        Policy::Rendered(rendered)
     }
 }
 
