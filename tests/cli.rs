@@ -118,19 +118,20 @@ async fn the_printed_curl_lines_answer_as_documented() {
     }
 }
 
+/// The value after `label` on the banner line that starts with it.
+fn banner_value(banner: &[String], label: &str) -> String {
+    banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(label).map(|s| s.trim().to_owned()))
+        .unwrap()
+}
+
 #[tokio::test]
 async fn token_and_verify_commands_agree_with_the_running_stack() {
     let dir = temp_key();
     let key = dir.path();
     let (_server, banner) = serve(&key);
-    let issuer = banner
-        .iter()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("issuer:")
-                .map(|s| s.trim().to_owned())
-        })
-        .unwrap();
+    let issuer = banner_value(&banner, "issuer:");
 
     // `token` signs offline; it needs the port only to name the same issuer.
     let port = issuer
@@ -165,14 +166,7 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
     let id = tokens["id_token"].as_str().unwrap();
 
     // `token` signs with the key file the server publishes, so the server's API accepts it.
-    let api = banner
-        .iter()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("API Gateway stand-in:")
-                .map(|s| s.trim().to_owned())
-        })
-        .unwrap();
+    let api = banner_value(&banner, "API Gateway stand-in:");
     let status = reqwest::Client::new()
         .get(format!("{api}/cats"))
         .bearer_auth(id)
