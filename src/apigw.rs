@@ -3,17 +3,19 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use claimsgate_core::Clock;
 use serde_json::{Map, Value, json};
 
-use crate::policy::{Decision, evaluate};
+use crate::policy::{Evaluation, evaluate};
 
 /// The mock integration bodies, shared with serverless.yml.
 pub const MOCKS: &str = include_str!("../openapi/mocks.json");
@@ -34,7 +36,8 @@ pub enum AuthorizerKind {
 
 #[derive(Debug, Clone)]
 struct CachedPolicy {
-    at: Instant,
+    /// When it was cached, by the stack's clock.
+    at: Duration,
     principal_id: String,
     policy: Value,
     context: Map<String, Value>,
@@ -47,6 +50,7 @@ pub struct ApiGateway {
     kind: AuthorizerKind,
     cache_ttl: Duration,
     cache: Mutex<HashMap<String, CachedPolicy>>,
+    clock: Arc<dyn Clock>,
     mocks: HashMap<String, String>,
 }
 
@@ -68,6 +72,7 @@ impl ApiGateway {
         me_claims: Arc<me_claims::App>,
         kind: AuthorizerKind,
         cache_ttl: Duration,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, String> {
         let mocks: HashMap<String, String> =
             serde_json::from_str(MOCKS).map_err(|e| format!("openapi/mocks.json: {e}"))?;
@@ -77,6 +82,7 @@ impl ApiGateway {
             kind,
             cache_ttl,
             cache: Mutex::new(HashMap::new()),
+            clock,
             mocks,
         })
     }
@@ -165,8 +171,8 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
         },
     };
     match evaluate(&result.policy, &arn) {
-        Decision::Allow => {}
-        Decision::ExplicitDeny | Decision::ImplicitDeny => {
+        Evaluation::Allow => {}
+        Evaluation::ExplicitDeny | Evaluation::ImplicitDeny => {
             return message(
                 StatusCode::FORBIDDEN,
                 json!("User is not authorized to access this resource"),
@@ -195,9 +201,10 @@ impl ApiGateway {
         if self.cache_ttl.is_zero() {
             return None;
         }
+        let now = self.clock.now();
         crate::lock(&self.cache)
             .get(token)
-            .filter(|c| c.at.elapsed() < self.cache_ttl)
+            .filter(|c| now.saturating_sub(c.at) < self.cache_ttl)
             .cloned()
     }
 
@@ -221,7 +228,11 @@ impl ApiGateway {
                 })
             }
         };
-        let answer = match self.authorizer.handle(event).await {
+        let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
+            Ok(event) => self.authorizer.handle(event).await.map(|a| json!(a)),
+            Err(_) => Err(authorizer::AuthError::UnsupportedEvent("not a JSON object")),
+        };
+        let answer = match answer {
             Ok(answer) => answer,
             Err(e) if e.is_unauthorized() => {
                 return Err(message(StatusCode::UNAUTHORIZED, json!("Unauthorized")));
@@ -242,15 +253,16 @@ impl ApiGateway {
             Some(Value::Object(m)) => m.clone(),
             _ => Map::new(),
         };
+        let now = self.clock.now();
         let result = CachedPolicy {
-            at: Instant::now(),
+            at: now,
             principal_id: principal_id.to_owned(),
             policy: policy.clone(),
             context,
         };
         if !self.cache_ttl.is_zero() {
             let mut cache = crate::lock(&self.cache);
-            cache.retain(|_, c| c.at.elapsed() < self.cache_ttl);
+            cache.retain(|_, c| now.saturating_sub(c.at) < self.cache_ttl);
             cache.insert(token.to_owned(), result.clone());
         }
         Ok(result)

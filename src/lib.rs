@@ -22,7 +22,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::{Clock, SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::{Clock, FetchLimits, HttpFetcher, TokenUsePolicy, Verifier, VerifierConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -94,10 +94,13 @@ pub fn users_of(settings: &StackSettings) -> Result<Vec<users::User>, String> {
 ///
 /// # Errors
 /// When the key or the trigger configuration cannot be loaded.
-pub fn token_issuer(settings: &StackSettings, base_url: &str) -> Result<TokenIssuer, String> {
+pub fn token_issuer(
+    settings: &StackSettings,
+    base_url: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<TokenIssuer, String> {
     let key = load_or_create_key(&settings.key_file)?;
     let trigger = pre_token_gen::Config::from_env().map_err(|e| e.to_string())?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(TokenIssuer {
         key: Arc::new(key),
         issuer: format!("{base_url}/{}", settings.pool_id),
@@ -179,11 +182,16 @@ pub async fn tokens_for(
     Ok(tokens)
 }
 
-/// Starts both stand-ins.
+/// Starts both stand-ins. Every part tells time by `clock` (the system clock
+/// when run; tests move a manual one).
 ///
 /// # Errors
 /// When a port cannot be bound or a part cannot be configured.
-pub async fn start(settings: &StackSettings, kind: AuthorizerKind) -> Result<Stack, String> {
+pub async fn start(
+    settings: &StackSettings,
+    kind: AuthorizerKind,
+    clock: Arc<dyn Clock>,
+) -> Result<Stack, String> {
     let cognito_addr = SocketAddr::new(settings.host, settings.cognito_port);
     let cognito_listener = TcpListener::bind(cognito_addr)
         .await
@@ -193,11 +201,11 @@ pub async fn start(settings: &StackSettings, kind: AuthorizerKind) -> Result<Sta
         cognito_listener.local_addr().map_err(|e| e.to_string())?
     );
     let users = users_of(settings)?;
-    let issuer = token_issuer(settings, &cognito_url)?;
-    let cognito = Arc::new(Cognito::new(cognito_url.clone(), settings, users, issuer));
+    let issuer = token_issuer(settings, &cognito_url, Arc::clone(&clock))?;
+    let cognito = Arc::new(Cognito::new(cognito_url.clone(), settings, users, issuer)?);
     let mut tasks = vec![tokio::spawn(serve(
         cognito_listener,
-        Arc::clone(&cognito).router(),
+        logged("cognito", Arc::clone(&cognito).router()),
     ))];
 
     let verifier = || -> Result<Verifier, String> {
@@ -205,8 +213,14 @@ pub async fn start(settings: &StackSettings, kind: AuthorizerKind) -> Result<Sta
             cognito.issuer_url(),
             &[&settings.client_id],
             TokenUsePolicy::Any,
-        );
-        Verifier::from_config(&config).map_err(|e| e.to_string())
+        )
+        .map_err(|e| e.to_string())?;
+        let fetcher = HttpFetcher::new(FetchLimits::default()).map_err(|e| e.to_string())?;
+        Ok(Verifier::new(
+            &config,
+            Arc::new(fetcher),
+            Arc::clone(&clock),
+        ))
     };
     let routes = RouteTable::from_env().map_err(|e| e.to_string())?;
     let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
@@ -218,6 +232,7 @@ pub async fn start(settings: &StackSettings, kind: AuthorizerKind) -> Result<Sta
         me_claims,
         kind,
         Duration::from_secs(settings.authorizer_cache_ttl),
+        Arc::clone(&clock),
     )?);
 
     let api_addr = SocketAddr::new(settings.host, settings.api_port);
@@ -230,13 +245,38 @@ pub async fn start(settings: &StackSettings, kind: AuthorizerKind) -> Result<Sta
         "http://{}",
         api_listener.local_addr().map_err(|e| e.to_string())?
     );
-    tasks.push(tokio::spawn(serve(api_listener, api.router())));
+    tasks.push(tokio::spawn(serve(
+        api_listener,
+        logged("api", api.router()),
+    )));
     Ok(Stack {
         cognito_url,
         api_url,
         cognito,
         tasks,
     })
+}
+
+/// Logs one line per request: which stand-in, method, path (never the query,
+/// which may carry a code), status and time taken.
+fn logged(part: &'static str, router: axum::Router) -> axum::Router {
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+            let started = std::time::Instant::now();
+            let response = next.run(request).await;
+            tracing::info!(
+                target: "claimsgate::http",
+                part,
+                %method,
+                path,
+                status = response.status().as_u16(),
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "request"
+            );
+            response
+        },
+    ))
 }
 
 async fn serve(listener: TcpListener, router: axum::Router) {

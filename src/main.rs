@@ -1,10 +1,11 @@
 //! `claimsgate`: run the local stack, mint tokens, verify any token.
 
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use claimsgate::{AuthorizerKind, StackSettings};
-use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::{Clock, SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -18,6 +19,21 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     stack: StackSettings,
+    /// Log lines on standard error as readable text or as JSON (level: RUST_LOG, default info).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "CLAIMSGATE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,7 +42,7 @@ enum Command {
     Serve {
         /// Event type the API Gateway stand-in sends to the authorizer.
         #[arg(long, value_enum, default_value = "token")]
-        authorizer_event: EventKind,
+        authorizer_event: RestEvent,
     },
     /// Print ID, access and refresh tokens (JSON) for a user of the local pool.
     Token {
@@ -54,8 +70,9 @@ enum Command {
     },
 }
 
+/// The REST authorizer event the API Gateway stand-in sends.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum EventKind {
+enum RestEvent {
     Token,
     Request,
 }
@@ -69,13 +86,23 @@ enum Use {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    // The running stack shows each request and decision; one-shot commands only their problems.
+    let default_level = if matches!(cli.command, None | Some(Command::Serve { .. })) {
+        "info"
+    } else {
+        "warn"
+    };
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -88,8 +115,8 @@ fn main() -> ExitCode {
             None => serve(&cli.stack, AuthorizerKind::Token).await,
             Some(Command::Serve { authorizer_event }) => {
                 let kind = match authorizer_event {
-                    EventKind::Token => AuthorizerKind::Token,
-                    EventKind::Request => AuthorizerKind::Request,
+                    RestEvent::Token => AuthorizerKind::Token,
+                    RestEvent::Request => AuthorizerKind::Request,
                 };
                 serve(&cli.stack, kind).await
             }
@@ -114,7 +141,8 @@ fn main() -> ExitCode {
 }
 
 async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCode, String> {
-    let stack = claimsgate::start(settings, kind).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let stack = claimsgate::start(settings, kind, clock).await?;
     let pool = &stack.cognito;
     let callback = settings.callback_urls.first().cloned().unwrap_or_default();
     let login = format!(
@@ -123,52 +151,58 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
         pool.client_id,
         url::form_urlencoded::byte_serialize(callback.as_bytes()).collect::<String>()
     );
-    println!("claimsgate local stack");
-    println!("  Cognito stand-in:     {}", stack.cognito_url);
-    println!("    issuer:             {}", pool.issuer_url());
-    println!(
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line("claimsgate local stack".into());
+    line(format!("  Cognito stand-in:     {}", stack.cognito_url));
+    line(format!("    issuer:             {}", pool.issuer_url()));
+    line(format!(
         "    JWKS:               {}/.well-known/jwks.json",
         pool.issuer_url()
-    );
-    println!(
+    ));
+    line(format!(
         "    app client:         {} (secret: {})",
         pool.client_id, pool.client_secret
-    );
-    println!("  API Gateway stand-in: {}", stack.api_url);
-    println!();
-    println!("Users:");
+    ));
+    line(format!("  API Gateway stand-in: {}", stack.api_url));
+    line(String::new());
+    line("Users:".into());
     for user in &pool.users {
-        println!("  {:<28} password: {}", user.email, user.password);
+        line(format!("  {:<28} password: {}", user.email, user.password));
     }
-    println!();
-    println!("Sign in with the hosted login page:");
-    println!("  {login}");
-    println!("Exchange the code from the callback URL:");
-    println!(
+    line(String::new());
+    line("Sign in with the hosted login page:".into());
+    line(format!("  {login}"));
+    line("Exchange the code from the callback URL:".into());
+    line(format!(
         "  curl -s -u '{}:{}' -d grant_type=authorization_code -d redirect_uri={callback} -d code=CODE {}/oauth2/token",
         pool.client_id, pool.client_secret, stack.cognito_url
-    );
-    println!();
+    ));
+    line(String::new());
     for user in &pool.users {
         let tokens = stack.tokens_for(&user.email).await?;
-        println!(
+        line(format!(
             "As {} (ID token, valid {} s):",
             user.email, tokens.expires_in
-        );
+        ));
         for route in ["/me/claims", "/dogs", "/cats"] {
-            println!(
+            line(format!(
                 "  curl -s -H 'Authorization: Bearer {}' {}{route}",
                 tokens.id_token, stack.api_url
-            );
+            ));
         }
-        println!();
+        line(String::new());
     }
-    println!("Ctrl-C stops the stack.");
+    line("Ctrl-C stops the stack.".into());
+    emit(&out)?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     drop(stack);
-    println!("stopped");
+    emit("stopped\n")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -179,13 +213,11 @@ async fn token(
 ) -> Result<ExitCode, String> {
     let base = claimsgate::cognito_base_url(settings);
     let users = claimsgate::users_of(settings)?;
-    let issuer = claimsgate::token_issuer(settings, &base)?;
-    let pool = claimsgate::cognito::Cognito::new(base, settings, users, issuer);
+    let issuer = claimsgate::token_issuer(settings, &base, Arc::new(SystemClock))?;
+    let pool = claimsgate::cognito::Cognito::new(base, settings, users, issuer)?;
     let tokens = claimsgate::tokens_for(&pool, email, password).await?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&tokens).map_err(|e| e.to_string())?
-    );
+    let json = serde_json::to_string_pretty(&tokens).map_err(|e| e.to_string())?;
+    emit(&format!("{json}\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -212,7 +244,8 @@ async fn verify(
         Use::Access => TokenUsePolicy::Access,
         Use::Any => TokenUsePolicy::Any,
     };
-    let config = VerifierConfig::for_issuer(&iss, &[&settings.client_id], policy);
+    let config = VerifierConfig::for_issuer(&iss, &[&settings.client_id], policy)
+        .map_err(|e| format!("--issuer: {}", e.problem))?;
     let verifier = Arc::new(Verifier::from_config(&config).map_err(|e| e.to_string())?);
     match verifier.verify(token.trim()).await {
         Ok(verified) => {
@@ -222,17 +255,27 @@ async fn verify(
                 "token_use": verified.token_use,
                 "claims": verified.claims,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-            );
+            let json = serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?;
+            emit(&format!("{json}\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             let out =
                 serde_json::json!({"valid": false, "code": e.code(), "message": e.to_string()});
-            println!("{out}");
+            emit(&format!("{out}\n"))?;
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// Writes `text` to standard output. A closed output (`claimsgate token … | head -1`)
+/// is not an error: whoever reads it has seen enough, as with any Unix tool.
+fn emit(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
     }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// The outcome for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub enum Evaluation {
     /// A matching Allow and no matching Deny.
     Allow,
     /// A matching Deny.
@@ -16,11 +16,11 @@ pub enum Decision {
 
 /// Evaluates `policy` (an IAM policy document) for invoking `method_arn`.
 #[must_use]
-pub fn evaluate(policy: &Value, method_arn: &str) -> Decision {
+pub fn evaluate(policy: &Value, method_arn: &str) -> Evaluation {
     let statements: Vec<&Value> = match policy.get("Statement") {
         Some(Value::Array(list)) => list.iter().collect(),
         Some(one @ Value::Object(_)) => vec![one],
-        _ => return Decision::ImplicitDeny,
+        _ => return Evaluation::ImplicitDeny,
     };
     let mut allowed = false;
     for statement in statements {
@@ -34,15 +34,15 @@ pub fn evaluate(policy: &Value, method_arn: &str) -> Decision {
             continue;
         }
         match statement.get("Effect").and_then(Value::as_str) {
-            Some("Deny") => return Decision::ExplicitDeny,
+            Some("Deny") => return Evaluation::ExplicitDeny,
             Some("Allow") => allowed = true,
             _ => {}
         }
     }
     if allowed {
-        Decision::Allow
+        Evaluation::Allow
     } else {
-        Decision::ImplicitDeny
+        Evaluation::ImplicitDeny
     }
 }
 
@@ -120,21 +120,21 @@ mod tests {
         let deny =
             |r: &str| json!({"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": r});
         let doc = |s: Vec<Value>| json!({"Version": "2012-10-17", "Statement": s});
-        assert_eq!(evaluate(&doc(vec![allow(ARN)]), ARN), Decision::Allow);
+        assert_eq!(evaluate(&doc(vec![allow(ARN)]), ARN), Evaluation::Allow);
         assert_eq!(
             evaluate(&doc(vec![allow("*"), deny(ARN)]), ARN),
-            Decision::ExplicitDeny
+            Evaluation::ExplicitDeny
         );
         assert_eq!(
             evaluate(&doc(vec![allow("arn:*/GET/cats")]), ARN),
-            Decision::ImplicitDeny
+            Evaluation::ImplicitDeny
         );
-        assert_eq!(evaluate(&doc(vec![]), ARN), Decision::ImplicitDeny);
-        assert_eq!(evaluate(&json!({}), ARN), Decision::ImplicitDeny);
+        assert_eq!(evaluate(&doc(vec![]), ARN), Evaluation::ImplicitDeny);
+        assert_eq!(evaluate(&json!({}), ARN), Evaluation::ImplicitDeny);
         let other_action = json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"});
         assert_eq!(
             evaluate(&doc(vec![other_action]), ARN),
-            Decision::ImplicitDeny
+            Evaluation::ImplicitDeny
         );
     }
 }

@@ -6,7 +6,8 @@
 //! (`CI=true`) a missing browser is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener as StdListener;
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimsgate::{AuthorizerKind, StackSettings};
+use claimsgate::AuthorizerKind;
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -36,14 +37,6 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn start_driver() -> Option<Driver> {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
@@ -55,12 +48,20 @@ async fn start_driver() -> Option<Driver> {
         );
         return None;
     }
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+    // Port 0: chromedriver binds a free port itself and says which.
+    let mut child = Command::new(CHROMEDRIVER)
+        .arg("--port=0")
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
+        .unwrap();
+    let started = common::read_until(&mut child, Duration::from_secs(20), |line| {
+        line.contains("started successfully on port")
+    });
+    let port = started
+        .last()
+        .and_then(|l| l.rsplit(' ').next())
+        .map(|p| p.trim_end_matches('.').to_owned())
         .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let profile = std::env::temp_dir().join(format!("claimsgate-chromium-{port}"));
@@ -131,15 +132,10 @@ async fn the_login_page_signs_in_from_a_real_browser() {
     let app = Router::new().route("/callback", get(|| async { "signed in" }));
     tokio::spawn(async move { axum::serve(callback_listener, app).await });
 
-    let dir =
-        std::env::temp_dir().join(format!("claimsgate-browser-{}", claimsgate::random::uuid()));
-    let mut settings = StackSettings::ephemeral(dir.join("key.pem"));
-    settings.callback_urls = vec![callback.clone()];
-    let stack = claimsgate::start(&settings, AuthorizerKind::Token)
-        .await
-        .unwrap();
-    // The running stack holds its key in memory; the file is no longer needed.
-    let _ = std::fs::remove_dir_all(&dir);
+    let stack = common::stack_with(AuthorizerKind::Token, |settings| {
+        settings.callback_urls = vec![callback.clone()];
+    })
+    .await;
 
     let b = browser(&driver).await;
     let authorize = format!(

@@ -2,33 +2,16 @@
 //! `token` and `verify` agree, bad flags exit with 2.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{KeyDir, read_until};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_claimsgate");
-
-/// A key file in a directory of its own, removed with the guard.
-struct TempKey(PathBuf);
-
-impl TempKey {
-    fn path(&self) -> PathBuf {
-        self.0.join("key.pem")
-    }
-}
-
-impl Drop for TempKey {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_key() -> TempKey {
-    TempKey(std::env::temp_dir().join(format!("claimsgate-cli-{}", claimsgate::random::uuid())))
-}
 
 struct Server(Child);
 
@@ -48,19 +31,10 @@ fn serve(key: &PathBuf) -> (Server, Vec<String>) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let done = line.starts_with("Ctrl-C stops");
-        lines.push(line);
-        if done || Instant::now() > deadline {
-            break;
-        }
-    }
-    (server, lines)
+    let lines = read_until(&mut child, Duration::from_secs(60), |line| {
+        line.starts_with("Ctrl-C stops")
+    });
+    (Server(child), lines)
 }
 
 /// Splits `curl -s -H 'Authorization: Bearer T' URL` into (token, url).
@@ -79,7 +53,7 @@ fn curl_parts(line: &str) -> (String, String) {
 
 #[tokio::test]
 async fn the_printed_curl_lines_answer_as_documented() {
-    let key = temp_key();
+    let key = KeyDir::new();
     let (_server, banner) = serve(&key.path());
     assert!(
         banner
@@ -128,7 +102,7 @@ fn banner_value(banner: &[String], label: &str) -> String {
 
 #[tokio::test]
 async fn token_and_verify_commands_agree_with_the_running_stack() {
-    let dir = temp_key();
+    let dir = KeyDir::new();
     let key = dir.path();
     let (_server, banner) = serve(&key);
     let issuer = banner_value(&banner, "issuer:");

@@ -4,7 +4,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimsgate::{AuthorizerKind, Stack, StackSettings};
+mod common;
+
+use std::time::Duration;
+
+use claimsgate::AuthorizerKind;
+use claimsgate_core::Clock;
+use common::{TestStack, stack, stack_with};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
@@ -12,24 +18,6 @@ use serde_json::{Value, json};
 const DOGS: (&str, &str) = ("test-user@amazon.com", "Dogs-rule-1");
 const CATS: (&str, &str) = ("test-user@example.com", "Cats-rule-1");
 const CALLBACK: &str = "http://localhost";
-
-async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettings)) -> Stack {
-    let dir = std::env::temp_dir().join(format!(
-        "claimsgate-e2e-{}-{}",
-        std::process::id(),
-        claimsgate::random::uuid()
-    ));
-    let mut settings = StackSettings::ephemeral(dir.join("key.pem"));
-    edit(&mut settings);
-    let stack = claimsgate::start(&settings, kind).await.unwrap();
-    // The running stack holds its key in memory; the file is no longer needed.
-    let _ = std::fs::remove_dir_all(&dir);
-    stack
-}
-
-async fn stack() -> Stack {
-    stack_with(AuthorizerKind::Token, |_| {}).await
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -52,7 +40,7 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// authorize → login page → form post → the code from the callback redirect.
-async fn sign_in(s: &Stack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
+async fn sign_in(s: &TestStack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
     let c = client();
     let mut params = vec![
         ("response_type", "code"),
@@ -103,11 +91,11 @@ async fn sign_in(s: &Stack, user: (&str, &str), extra: &[(&str, &str)]) -> Strin
     query_param(&back, "code").unwrap()
 }
 
-fn token_request(s: &Stack) -> reqwest::RequestBuilder {
+fn token_request(s: &TestStack) -> reqwest::RequestBuilder {
     client().post(format!("{}/oauth2/token", s.cognito_url))
 }
 
-async fn exchange_basic(s: &Stack, form: &[(&str, &str)]) -> reqwest::Response {
+async fn exchange_basic(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
     token_request(s)
         .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
         .form(form)
@@ -121,7 +109,7 @@ fn claims_of(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-async fn api(s: &Stack, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode, Value) {
     let mut req = client().get(format!("{}{path}", s.api_url));
     if let Some(t) = token {
         req = req.header("Authorization", format!("Bearer {t}"));
@@ -472,10 +460,7 @@ async fn the_api_answers_like_api_gateway() {
     assert_eq!(r.status(), StatusCode::OK);
 
     // Expired: a token signed by the pool's own key, an hour old.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = s.clock.now_secs();
     let mut claims = claims_of(&s.tokens_for(DOGS.0).await.unwrap().id_token);
     claims["iat"] = json!(now - 7200);
     claims["exp"] = json!(now - 3600);
@@ -510,11 +495,8 @@ async fn a_cached_policy_is_right_for_the_next_route() {
 #[tokio::test]
 async fn authorizer_results_are_cached_per_token_for_the_ttl() {
     // As in API Gateway: within the TTL the cached policy answers, even for a token that has since expired.
-    let short_lived = |s: &Stack| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+    let short_lived = |s: &TestStack| {
+        let now = s.clock.now_secs();
         let mut claims = json!({
             "sub": "s", "iss": s.cognito.issuer_url(), "aud": "claimsgate-local-client",
             "token_use": "id", "pet_preference": "dogs", "iat": now, "exp": now + 2,
@@ -529,7 +511,7 @@ async fn authorizer_results_are_cached_per_token_for_the_ttl() {
         .await;
         let token = short_lived(&s);
         assert_eq!(api(&s, "/dogs", Some(&token)).await.0, StatusCode::OK);
-        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        s.clock.advance(Duration::from_secs(3));
         assert_eq!(
             api(&s, "/dogs", Some(&token)).await.0,
             after_expiry,

@@ -1,9 +1,15 @@
-//! Cognito token claims: typed accessors over the claims exactly as the token carries them.
+//! Cognito token claims: one strict parse of the payload, typed accessors over it.
 
-use std::sync::OnceLock;
+use std::cell::Cell;
+use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+/// Deepest nesting of arrays and objects a payload may have (the claim set itself is level 1).
+/// Cognito's claims nest two levels at most; a deeper payload is an attack, not a token.
+pub const MAX_CLAIMS_DEPTH: usize = 32;
 
 /// Which kind of Cognito token this is (`token_use`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -26,120 +32,72 @@ impl TokenUse {
     }
 }
 
-/// The verified claims of a token.
-///
-/// Every claim is kept as it is in the token (numbers stay numbers, arrays stay
-/// arrays); the methods read the Cognito ones with their types. A method returns
-/// `None` (or an empty list) when the claim is absent or of another type.
-///
-/// The Cognito claims are read once, at verification; the full set is parsed
-/// only when asked for ([`Claims::as_map`], serialization), so a decision that
-/// needs a few claims does not pay for all of them.
-#[derive(Debug, Clone)]
-pub struct Claims {
-    text: String,
-    known: Known,
-    all: OnceLock<Map<String, Value>>,
-}
-
-/// The claims this crate and the functions read, as in the token.
-#[derive(Debug, Clone, Default, Deserialize)]
-struct Known {
-    #[serde(default, deserialize_with = "present")]
-    sub: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    iss: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    token_use: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    aud: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    client_id: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    #[serde(rename = "cognito:username")]
-    cognito_username: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    username: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    #[serde(rename = "cognito:groups")]
-    groups: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    scope: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    email: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    email_verified: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pet_preference: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    exp: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    iat: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    nbf: Option<Value>,
-}
-
-/// A known claim that is a string.
-fn text(claim: &Option<Value>) -> Option<&str> {
-    claim.as_ref().and_then(Value::as_str)
-}
-
-/// Keeps a claim that is present, even as `null` (which is not the same as absent).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
-}
-
 /// Why a payload is not a claim set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimsError {
-    /// Not a JSON object (or not JSON at all).
+    /// Not a JSON object, or not valid JSON (bad escapes, numbers out of range, ...).
     NotAnObject,
-    /// A claim appears twice: which one counts would depend on the reader.
+    /// A name appears twice in one object: which one counts would depend on the reader.
     DuplicateClaim,
+    /// Arrays and objects nest deeper than [`MAX_CLAIMS_DEPTH`].
+    TooDeep,
 }
 
+impl ClaimsError {
+    /// Why, in words (for error messages).
+    #[must_use]
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::NotAnObject => "the payload is not a JSON object",
+            Self::DuplicateClaim => "the payload names a claim twice",
+            Self::TooDeep => "the payload nests deeper than 32 levels",
+        }
+    }
+}
+
+/// The claims of a token, exactly as it carries them.
+///
+/// Every claim is kept (numbers stay numbers, arrays stay arrays); the methods
+/// read the Cognito ones with their types and return `None` (or an empty list)
+/// when a claim is absent or of another type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Claims(Map<String, Value>);
+
 impl Claims {
-    /// Reads a JSON object of claims, as a token's payload carries it.
+    /// Parses a token's payload. It must be one JSON object: valid UTF-8 and
+    /// escapes, numbers that fit a double, no name twice in any object, at most
+    /// [`MAX_CLAIMS_DEPTH`] levels deep.
     ///
     /// # Errors
-    /// When the text is not a JSON object, or names a Cognito claim twice.
-    pub fn from_json(text: impl Into<String>) -> Result<Self, ClaimsError> {
-        let text = text.into();
-        // serde would also read a struct from a JSON array; claims are an object.
-        if text.trim_start().as_bytes().first() != Some(&b'{') {
-            return Err(ClaimsError::NotAnObject);
+    /// The first rule the text breaks.
+    pub fn from_json(text: &[u8]) -> Result<Self, ClaimsError> {
+        let why = Cell::new(None);
+        let mut reader = serde_json::Deserializer::from_slice(text);
+        let parsed = Strict {
+            depth: 1,
+            why: &why,
         }
-        let known: Known = serde_json::from_str(&text).map_err(|e| {
-            if e.to_string().starts_with("duplicate field") {
-                ClaimsError::DuplicateClaim
-            } else {
-                ClaimsError::NotAnObject
-            }
-        })?;
-        Ok(Self {
-            text,
-            known,
-            all: OnceLock::new(),
-        })
+        .deserialize(&mut reader)
+        .and_then(|value| reader.end().map(|()| value));
+        match parsed {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(ClaimsError::NotAnObject),
+            Err(_) => Err(why.get().unwrap_or(ClaimsError::NotAnObject)),
+        }
     }
 
     /// Wraps a JSON object of claims.
     #[must_use]
     pub fn new(map: Map<String, Value>) -> Self {
-        let text = Value::Object(map.clone()).to_string();
-        let known = serde_json::from_str(&text).unwrap_or_default();
-        Self {
-            text,
-            known,
-            all: OnceLock::from(map),
-        }
+        Self(map)
     }
 
     /// Wraps a JSON value that is an object of claims; `None` for any other value.
     #[must_use]
     pub fn from_value(value: Value) -> Option<Self> {
         match value {
-            Value::Object(map) => Some(Self::new(map)),
+            Value::Object(map) => Some(Self(map)),
             _ => None,
         }
     }
@@ -147,51 +105,13 @@ impl Claims {
     /// All claims, as in the token.
     #[must_use]
     pub fn as_map(&self) -> &Map<String, Value> {
-        // The text was read as a JSON object when the claims were made, so this parse succeeds.
-        self.all
-            .get_or_init(|| serde_json::from_str(&self.text).unwrap_or_default())
+        &self.0
     }
 
     /// One claim, as in the token.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        let k = &self.known;
-        let known = match name {
-            "sub" => &k.sub,
-            "iss" => &k.iss,
-            "token_use" => &k.token_use,
-            "aud" => &k.aud,
-            "client_id" => &k.client_id,
-            "cognito:username" => &k.cognito_username,
-            "username" => &k.username,
-            "cognito:groups" => &k.groups,
-            "scope" => &k.scope,
-            "email" => &k.email,
-            "email_verified" => &k.email_verified,
-            "pet_preference" => &k.pet_preference,
-            "exp" => &k.exp,
-            "iat" => &k.iat,
-            "nbf" => &k.nbf,
-            other => return self.as_map().get(other),
-        };
-        known.as_ref()
-    }
-
-    /// The claims the checks read, as in the token, without looking them up by name.
-    pub(crate) fn exp_value(&self) -> Option<&Value> {
-        self.known.exp.as_ref()
-    }
-
-    pub(crate) fn iat_value(&self) -> Option<&Value> {
-        self.known.iat.as_ref()
-    }
-
-    pub(crate) fn nbf_value(&self) -> Option<&Value> {
-        self.known.nbf.as_ref()
-    }
-
-    pub(crate) fn aud_value(&self) -> Option<&Value> {
-        self.known.aud.as_ref()
+        self.0.get(name)
     }
 
     /// A claim that is a string.
@@ -203,19 +123,19 @@ impl Claims {
     /// `sub`: the user's stable id (for a client-credentials token, the client id).
     #[must_use]
     pub fn sub(&self) -> Option<&str> {
-        text(&self.known.sub)
+        self.str("sub")
     }
 
     /// `iss`: the issuer URL.
     #[must_use]
     pub fn iss(&self) -> Option<&str> {
-        text(&self.known.iss)
+        self.str("iss")
     }
 
     /// `token_use`, when it is `id` or `access`.
     #[must_use]
     pub fn token_use(&self) -> Option<TokenUse> {
-        match text(&self.known.token_use)? {
+        match self.str("token_use")? {
             "id" => Some(TokenUse::Id),
             "access" => Some(TokenUse::Access),
             _ => None,
@@ -225,17 +145,13 @@ impl Claims {
     /// `aud` values (a string or an array of strings).
     #[must_use]
     pub fn aud(&self) -> Vec<&str> {
-        match self.known.aud.as_ref() {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        }
+        strings(self.get("aud"))
     }
 
     /// `client_id` (access tokens).
     #[must_use]
     pub fn client_id(&self) -> Option<&str> {
-        text(&self.known.client_id)
+        self.str("client_id")
     }
 
     /// The app client the token was issued to: `aud` of an ID token, `client_id` of an access token.
@@ -243,25 +159,22 @@ impl Claims {
     pub fn app_client_id(&self) -> Option<&str> {
         match self.token_use() {
             Some(TokenUse::Access) => self.client_id(),
-            _ => match self.known.aud.as_ref()? {
-                Value::String(aud) => Some(aud),
-                Value::Array(auds) => auds.iter().find_map(Value::as_str),
-                _ => None,
-            },
+            _ => self.aud().first().copied(),
         }
     }
 
     /// The user name: `cognito:username` (ID token) or `username` (access token).
     #[must_use]
     pub fn username(&self) -> Option<&str> {
-        text(&self.known.cognito_username).or_else(|| text(&self.known.username))
+        self.str("cognito:username")
+            .or_else(|| self.str("username"))
     }
 
     /// `cognito:groups`.
     #[must_use]
     pub fn groups(&self) -> Vec<&str> {
-        match self.known.groups.as_ref() {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        match self.get("cognito:groups") {
+            Some(Value::Array(_)) => strings(self.get("cognito:groups")),
             _ => Vec::new(),
         }
     }
@@ -269,19 +182,26 @@ impl Claims {
     /// `scope` (access tokens): space-separated.
     #[must_use]
     pub fn scope(&self) -> Option<&str> {
-        text(&self.known.scope)
+        self.str("scope")
+    }
+
+    /// True when `scope` lists `wanted`.
+    #[must_use]
+    pub fn has_scope(&self, wanted: &str) -> bool {
+        self.scope()
+            .is_some_and(|s| s.split(' ').any(|scope| scope == wanted))
     }
 
     /// `email`.
     #[must_use]
     pub fn email(&self) -> Option<&str> {
-        text(&self.known.email)
+        self.str("email")
     }
 
     /// `email_verified`: a boolean, or the strings `"true"`/`"false"` as Cognito attributes carry it.
     #[must_use]
     pub fn email_verified(&self) -> Option<bool> {
-        match self.known.email_verified.as_ref()? {
+        match self.get("email_verified")? {
             Value::Bool(b) => Some(*b),
             Value::String(s) if s == "true" => Some(true),
             Value::String(s) if s == "false" => Some(false),
@@ -292,31 +212,113 @@ impl Claims {
     /// `pet_preference`, as the trigger set it.
     #[must_use]
     pub fn pet_preference(&self) -> Option<&str> {
-        text(&self.known.pet_preference)
+        self.str("pet_preference")
     }
 
     /// `exp`, seconds since the epoch (verified tokens always have it).
     #[must_use]
     pub fn exp(&self) -> Option<u64> {
-        self.known.exp.as_ref().and_then(Value::as_u64)
+        self.get("exp").and_then(Value::as_u64)
     }
 
     /// `iat`, seconds since the epoch.
     #[must_use]
     pub fn iat(&self) -> Option<u64> {
-        self.known.iat.as_ref().and_then(Value::as_u64)
+        self.get("iat").and_then(Value::as_u64)
     }
 }
 
-impl PartialEq for Claims {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_map() == other.as_map()
+/// A string, or the strings of an array (other elements skipped).
+fn strings(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
     }
 }
 
-impl Serialize for Claims {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.as_map().serialize(serializer)
+/// A JSON reader that refuses what `serde_json::Value` would let through
+/// silently: a name twice in an object (the last would win) and deep nesting.
+/// It records why in `why`, since serde errors carry only text.
+#[derive(Clone, Copy)]
+struct Strict<'w> {
+    depth: usize,
+    why: &'w Cell<Option<ClaimsError>>,
+}
+
+impl Strict<'_> {
+    fn fail<E: serde::de::Error>(&self, why: ClaimsError) -> E {
+        self.why.set(Some(why));
+        E::custom(why.reason())
+    }
+
+    /// The reader for what an array or object at this depth holds.
+    fn inside<E: serde::de::Error>(&self) -> Result<Self, E> {
+        if self.depth > MAX_CLAIMS_DEPTH {
+            return Err(self.fail(ClaimsError::TooDeep));
+        }
+        Ok(Strict {
+            depth: self.depth + 1,
+            why: self.why,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inside = self.inside()?;
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(inside)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let inside = self.inside()?;
+        let mut map = Map::new();
+        while let Some(name) = access.next_key::<String>()? {
+            let value = access.next_value_seed(inside)?;
+            if map.insert(name, value).is_some() {
+                return Err(self.fail(ClaimsError::DuplicateClaim));
+            }
+        }
+        Ok(Value::Object(map))
     }
 }
 
@@ -326,7 +328,7 @@ mod tests {
     use serde_json::json;
 
     fn claims(v: Value) -> Claims {
-        Claims::from_value(v).unwrap_or_else(|| Claims::new(Map::new()))
+        Claims::from_value(v).unwrap_or_default()
     }
 
     #[test]
@@ -347,10 +349,12 @@ mod tests {
     #[test]
     fn reads_access_token_claims() {
         let c = claims(
-            json!({"token_use": "access", "client_id": "c2", "username": "bob", "aud": ["x"]}),
+            json!({"token_use": "access", "client_id": "c2", "username": "bob", "aud": ["x"], "scope": "openid claimsgate/pets.read"}),
         );
         assert_eq!(c.app_client_id(), Some("c2"));
         assert_eq!(c.username(), Some("bob"));
+        assert!(c.has_scope("claimsgate/pets.read"));
+        assert!(!c.has_scope("claimsgate/pets"));
     }
 
     #[test]
@@ -366,28 +370,60 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_and_non_objects_are_refused() {
-        assert_eq!(
-            Claims::from_json(r#"{"exp": 1, "exp": 2}"#).err(),
-            Some(ClaimsError::DuplicateClaim)
-        );
-        for bad in ["[1, 2]", "\"str\"", "null", "{", ""] {
+    fn what_the_strict_parse_refuses() {
+        let cases: &[(&str, ClaimsError)] = &[
+            (r#"{"exp": 1, "exp": 2}"#, ClaimsError::DuplicateClaim),
+            (r#"{"a": {"x": 1, "x": 1}}"#, ClaimsError::DuplicateClaim),
+            (r#"{"a": [{"x": 1, "x": 2}]}"#, ClaimsError::DuplicateClaim),
+            (r#"{"sub": "\ud800"}"#, ClaimsError::NotAnObject),
+            (r#"{"n": 1e400}"#, ClaimsError::NotAnObject),
+            (r#"{"n": -1e400}"#, ClaimsError::NotAnObject),
+            (r#"{"s": "\x"}"#, ClaimsError::NotAnObject),
+            (r#"{"a": 1} {"b": 2}"#, ClaimsError::NotAnObject),
+            ("[1, 2]", ClaimsError::NotAnObject),
+            ("\"str\"", ClaimsError::NotAnObject),
+            ("null", ClaimsError::NotAnObject),
+            ("{", ClaimsError::NotAnObject),
+            ("", ClaimsError::NotAnObject),
+        ];
+        for (text, want) in cases {
             assert_eq!(
-                Claims::from_json(bad).err(),
-                Some(ClaimsError::NotAnObject),
-                "{bad}"
+                Claims::from_json(text.as_bytes()).err(),
+                Some(*want),
+                "{text}"
             );
         }
-        let c =
-            Claims::from_json(r#"{"sub": "u", "custom": [1]}"#).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            Claims::from_json(b"{\"s\": \"\xff\"}").err(),
+            Some(ClaimsError::NotAnObject)
+        );
+        let c = Claims::from_json(br#"{"sub": "u", "custom": [1]}"#).unwrap_or_default();
         assert_eq!(c.sub(), Some("u"));
         assert_eq!(c.get("custom"), Some(&json!([1])));
     }
 
     #[test]
+    fn nesting_is_allowed_up_to_the_limit_only() {
+        let nest = |levels: usize| {
+            // The claim set is one level; each `[` below adds one.
+            let inner = levels - 1;
+            format!(r#"{{"a": {}1{}}}"#, "[".repeat(inner), "]".repeat(inner))
+        };
+        assert!(Claims::from_json(nest(MAX_CLAIMS_DEPTH).as_bytes()).is_ok());
+        assert_eq!(
+            Claims::from_json(nest(MAX_CLAIMS_DEPTH + 1).as_bytes()).err(),
+            Some(ClaimsError::TooDeep)
+        );
+        assert_eq!(
+            Claims::from_json(nest(100_000).as_bytes()).err(),
+            Some(ClaimsError::TooDeep)
+        );
+    }
+
+    #[test]
     fn escaped_strings_read_unescaped() {
         let text = r#"{"pet_preference": "\u0064ogs", "sub": "a\"b", "aud": "app", "email_verified": "true", "exp": 1000}"#;
-        let c = Claims::from_json(text).unwrap_or_else(|e| panic!("{e:?}"));
+        let c = Claims::from_json(text.as_bytes()).unwrap_or_default();
         assert_eq!(c.pet_preference(), Some("dogs"));
         assert_eq!(c.sub(), Some("a\"b"));
         assert_eq!(c.aud(), vec!["app"]);
@@ -398,8 +434,8 @@ mod tests {
 
     #[test]
     fn serializes_as_the_token_had_it() {
-        let raw = json!({"exp": 10, "cognito:groups": ["a"], "custom": {"n": 1.5}});
-        let c = claims(raw.clone());
-        assert_eq!(serde_json::to_value(&c).ok(), Some(raw));
+        let raw = json!({"exp": 10, "cognito:groups": ["a"], "custom": {"n": 1.5}, "big": 18446744073709551615u64, "neg": -3});
+        let parsed = Claims::from_json(raw.to_string().as_bytes()).unwrap_or_default();
+        assert_eq!(serde_json::to_value(&parsed).ok(), Some(raw));
     }
 }

@@ -48,16 +48,22 @@ pub struct VerifierConfig {
 
 impl VerifierConfig {
     /// A configuration for one issuer with the default JWKS URI and settings.
-    #[must_use]
-    pub fn for_issuer(iss: &str, client_ids: &[&str], token_use: TokenUsePolicy) -> Self {
-        Self {
-            issuers: vec![issuer(iss)],
+    ///
+    /// # Errors
+    /// When `iss` is not an `https` URL (`http` is allowed on loopback hosts only).
+    pub fn for_issuer(
+        iss: &str,
+        client_ids: &[&str],
+        token_use: TokenUsePolicy,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            issuers: vec![issuer(&endpoint("TOKEN_ISSUERS", iss)?)],
             client_ids: client_ids.iter().map(|c| (*c).to_owned()).collect(),
             token_use,
             leeway: Duration::ZERO,
             jwks: JwksSettings::default(),
             token_cache_capacity: DEFAULT_TOKEN_CACHE_CAPACITY,
-        }
+        })
     }
 
     /// Reads the process environment.
@@ -89,22 +95,9 @@ impl VerifierConfig {
                 ));
             }
             (Some(pool), None) => vec![issuer(&issuer_for_pool(&pool)?)],
-            (None, Some(list)) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|iss| {
-                    if iss.starts_with("https://") || iss.starts_with("http://") {
-                        Ok(issuer(iss.trim_end_matches('/')))
-                    } else {
-                        Err(ConfigError::new(
-                            "TOKEN_ISSUERS",
-                            format!(
-                                "`{iss}` is not an http(s) URL; give issuer URLs, comma-separated"
-                            ),
-                        ))
-                    }
-                })
+            (None, Some(listed)) => list(&listed)
+                .iter()
+                .map(|iss| endpoint("TOKEN_ISSUERS", iss).map(|iss| issuer(&iss)))
                 .collect::<Result<Vec<_>, _>>()?,
             (None, None) => {
                 return Err(ConfigError::new(
@@ -123,11 +116,8 @@ impl VerifierConfig {
                     "can only override the JWKS of a single issuer; unset it or list one issuer",
                 ));
             }
-            if !(uri.starts_with("https://") || uri.starts_with("http://")) {
-                return Err(ConfigError::new("JWKS_URI", "must be an http(s) URL"));
-            }
             if let Some(only) = issuers.first_mut() {
-                only.jwks_uri = uri;
+                only.jwks_uri = endpoint("JWKS_URI", &uri)?;
             }
         }
 
@@ -216,6 +206,37 @@ pub fn issuer_for_pool(pool_id: &str) -> Result<String, ConfigError> {
     ))
 }
 
+/// Checks that `text` (read from `var`) is an `https` URL, or `http` on a
+/// loopback host (the local stack), and returns it without a trailing `/`.
+/// Keys fetched over plain HTTP from anywhere else could be swapped in transit.
+fn endpoint(var: &'static str, text: &str) -> Result<String, ConfigError> {
+    let text = text.trim().trim_end_matches('/');
+    let url = url::Url::parse(text).map_err(|e| {
+        ConfigError::new(
+            var,
+            format!("`{text}` is not a URL ({e}); give an https URL"),
+        )
+    })?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(text.to_owned()),
+        "http" if loopback => Ok(text.to_owned()),
+        "http" => Err(ConfigError::new(
+            var,
+            format!("`{text}` must use https (plain http is allowed on loopback hosts only)"),
+        )),
+        _ => Err(ConfigError::new(
+            var,
+            format!("`{text}` is not an https URL"),
+        )),
+    }
+}
+
 fn issuer(iss: &str) -> Issuer {
     Issuer {
         iss: iss.to_owned(),
@@ -273,7 +294,7 @@ mod tests {
         let c = read(&[
             (
                 "TOKEN_ISSUERS",
-                "http://127.0.0.1:9229/local_pool/, https://issuer.example",
+                "http://127.0.0.1:9229/local_pool/, https://issuer.example, http://localhost:1/p, http://[::1]:2/q",
             ),
             ("COGNITO_CLIENT_IDS", "a"),
             ("TOKEN_USE", "ACCESS"),
@@ -281,7 +302,7 @@ mod tests {
             ("CLOCK_LEEWAY_SECS", "5"),
         ])
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.issuers.len(), 2);
+        assert_eq!(c.issuers.len(), 4);
         assert_eq!(c.issuers[0].iss, "http://127.0.0.1:9229/local_pool");
         assert_eq!(c.token_use, TokenUsePolicy::Access);
         assert_eq!(c.jwks.ttl, Duration::from_secs(60));
@@ -319,6 +340,35 @@ mod tests {
                 &[
                     ("TOKEN_ISSUERS", "https://a,https://b"),
                     ("JWKS_URI", "https://k"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "JWKS_URI",
+            ),
+            (
+                &[
+                    ("TOKEN_ISSUERS", "http://issuer.example"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "TOKEN_ISSUERS",
+            ),
+            (
+                &[
+                    ("TOKEN_ISSUERS", "http://127.0.0.1.evil.io/p"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "TOKEN_ISSUERS",
+            ),
+            (
+                &[
+                    ("TOKEN_ISSUERS", "issuer.example"),
+                    ("COGNITO_CLIENT_IDS", "a"),
+                ],
+                "TOKEN_ISSUERS",
+            ),
+            (
+                &[
+                    ("COGNITO_USER_POOL_ID", "us-east-1_x"),
+                    ("JWKS_URI", "http://keys.example/jwks.json"),
                     ("COGNITO_CLIENT_IDS", "a"),
                 ],
                 "JWKS_URI",

@@ -103,14 +103,14 @@ impl JwksCache {
         }
     }
 
-    /// Fetches every URI now (at cold start, before the first request).
     /// How long after a fetch (failed or not) the next one may start: the
     /// soonest keys that could not be had may be had.
     #[must_use]
-    pub fn min_refresh(&self) -> std::time::Duration {
+    pub fn min_refresh(&self) -> Duration {
         self.settings.min_refresh
     }
 
+    /// Fetches every URI now (at cold start, before the first request).
     /// Failures are logged and returned; requests will retry after `min_refresh`.
     pub async fn hydrate(&self) -> Vec<(String, FetchError)> {
         let mut failures = Vec::new();
@@ -189,6 +189,14 @@ impl JwksCache {
             None if attempt.failed => Err(VerifyError::JwksUnavailable),
             None => Err(VerifyError::UnknownKid),
         }
+    }
+
+    /// How old the key set of `uri` is; `None` before it was first fetched.
+    #[must_use]
+    pub fn age(&self, uri: &str) -> Option<Duration> {
+        let (_, slot) = self.slots.iter().find(|(known, _)| known == uri)?;
+        let loaded = slot.current()?;
+        Some(self.clock.now().saturating_sub(loaded.fetched_at))
     }
 
     fn is_fresh(&self, loaded: &Loaded) -> bool {

@@ -1,8 +1,8 @@
 //! # claimsgate-core
 //!
 //! What the three claimsgate Lambdas share: a JWKS cache, a Cognito token
-//! verifier with a verified-token cache, typed claims, the pet and route
-//! rules, and configuration read from the environment.
+//! verifier with a verified-token cache, typed claims, the bearer-header
+//! grammar, the pet and route rules, and configuration read from the environment.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bearer;
 mod checks;
 pub mod claims;
 pub mod clock;
@@ -25,17 +26,20 @@ pub mod error;
 pub mod fetch;
 pub mod jwk;
 pub mod jwks;
+pub mod logging;
 pub mod rules;
+#[cfg(feature = "signing")]
+pub mod signing;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod token_cache;
 pub mod verify;
 
 pub use claims::{Claims, TokenUse};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, SystemClock};
 pub use config::{Issuer, TokenUsePolicy, VerifierConfig};
-pub use error::{ConfigError, FetchError, VerifyError};
-pub use fetch::{FetchLimits, Fetcher, HttpFetcher, StaticFetcher};
+pub use error::{ConfigError, FetchError, InitError, VerifyError};
+pub use fetch::{FetchLimits, Fetcher, HttpFetcher};
 pub use jwks::{JwksCache, JwksSettings};
 pub use rules::Pet;
-pub use verify::{MAX_TOKEN_BYTES, TokenHeader, VerifiedToken, Verifier};
-#[cfg(feature = "signing")]
-pub mod signing;
+pub use verify::{MAX_TOKEN_BYTES, Report, TokenHeader, VerifiedToken, Verifier};

@@ -24,6 +24,7 @@ pub enum SigningError {
 }
 
 /// An RSA private key with its `kid`, able to mint RS256 tokens.
+#[derive(Clone)]
 pub struct SigningKey {
     kid: String,
     pkcs8_der: Vec<u8>,

@@ -191,7 +191,7 @@ mod tests {
     const LIFE: Duration = Duration::from_secs(600);
 
     fn verified(sub: &str) -> Arc<VerifiedToken> {
-        let claims = Claims::from_json(format!(r#"{{"sub":"{sub}"}}"#)).unwrap();
+        let claims = Claims::from_json(format!(r#"{{"sub":"{sub}"}}"#).as_bytes()).unwrap();
         Arc::new(VerifiedToken {
             header: TokenHeader {
                 alg: "RS256",

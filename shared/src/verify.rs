@@ -1,35 +1,34 @@
 //! The token verifier: a token string in, verified claims or a precise error out.
 //!
 //! Every check runs on every token, in this order: size; three base64url
-//! segments of JSON; header `alg` exactly `RS256`, no `crit`, a `kid`
-//! (`jku`, `x5u`, `jwk`, `x5c` are ignored, never fetched); `iss` among the
-//! configured issuers; the signature with that issuer's key; then `exp`
-//! (required), `iat` (required, not in the future), `nbf`, `token_use` and the
-//! app client (`aud` or `client_id`).
+//! segments; a header that is a JSON object with `alg` exactly `RS256`, no
+//! `crit` and a `kid` (`jku`, `x5u`, `jwk`, `x5c` are ignored, never fetched);
+//! a payload that [`Claims::from_json`] accepts; `iss` among the configured
+//! issuers; the signature with that issuer's key; then `exp` (required),
+//! `iat` (required, not in the future), `nbf`, `token_use` and the app client
+//! (`aud` or `client_id`).
 
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::checks::{check_claim_types, check_client, check_times};
-use crate::claims::{Claims, ClaimsError, TokenUse};
+use crate::checks::{check_client, check_times};
+use crate::claims::{Claims, TokenUse};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{TokenUsePolicy, VerifierConfig};
+use crate::config::{Issuer, TokenUsePolicy, VerifierConfig};
 use crate::error::{FetchError, VerifyError};
 use crate::fetch::{FetchLimits, Fetcher, HttpFetcher};
+use crate::jwk::VerifyingKey;
 use crate::jwks::JwksCache;
 use crate::token_cache::TokenCache;
 
 /// Longest token accepted, in bytes. Cognito tokens are 1–4 KiB; API Gateway caps headers near 10 KiB.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
-
-/// How many distinct header segments of verified tokens the verifier remembers.
-/// An issuer signs every token of one key with the same header, so this is
-/// about one per key in service.
-const KNOWN_HEADERS: usize = 16;
 
 /// The verified header fields worth showing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,7 +36,7 @@ pub struct TokenHeader {
     /// Always `RS256`.
     pub alg: &'static str,
     /// The key id the token was signed with.
-    pub kid: Arc<str>,
+    pub kid: String,
 }
 
 /// A token that passed every check.
@@ -59,19 +58,26 @@ impl VerifiedToken {
     }
 }
 
+/// What one verification cost and used, for the decision's log line and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The verified-token cache answered (no RSA check was needed).
+    pub cache_hit: bool,
+    /// Age of the issuer's key set that was consulted, if one was.
+    pub jwks_age: Option<Duration>,
+    /// Time spent verifying.
+    pub elapsed: Duration,
+}
+
 /// Verifies Cognito JWTs against the configured issuers.
 #[derive(Debug)]
 pub struct Verifier {
-    // A handful of issuers at most: a scan beats hashing a long URL.
-    jwks_by_issuer: Vec<(String, String)>,
+    issuers: Vec<Issuer>,
     client_ids: Vec<String>,
     token_use: TokenUsePolicy,
     leeway: u64,
     jwks: JwksCache,
     cache: TokenCache,
-    /// Header segments (base64url text) of verified tokens, and what they say:
-    /// a token with one of these skips decoding and parsing its header.
-    headers: RwLock<Vec<(Box<str>, TokenHeader)>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -88,25 +94,19 @@ impl Verifier {
     /// A verifier over the given fetcher and clock (the seams tests replace).
     #[must_use]
     pub fn new(config: &VerifierConfig, fetcher: Arc<dyn Fetcher>, clock: Arc<dyn Clock>) -> Self {
-        let jwks_by_issuer: Vec<(String, String)> = config
-            .issuers
-            .iter()
-            .map(|i| (i.iss.clone(), i.jwks_uri.clone()))
-            .collect();
         let jwks = JwksCache::new(
-            jwks_by_issuer.iter().map(|(_, uri)| uri.clone()),
+            config.issuers.iter().map(|i| i.jwks_uri.clone()),
             fetcher,
             Arc::clone(&clock),
             config.jwks,
         );
         Self {
-            jwks_by_issuer,
+            issuers: config.issuers.clone(),
             client_ids: config.client_ids.clone(),
             token_use: config.token_use,
             leeway: config.leeway.as_secs(),
             jwks,
             cache: TokenCache::new(config.token_cache_capacity),
-            headers: RwLock::new(Vec::new()),
             clock,
         }
     }
@@ -134,20 +134,36 @@ impl Verifier {
     /// # Errors
     /// The first check that fails, as a [`VerifyError`].
     pub async fn verify(&self, token: &str) -> Result<Arc<VerifiedToken>, VerifyError> {
-        let result = self.check(token).await;
+        self.verify_reported(token).await.0
+    }
+
+    /// Like [`Verifier::verify`], with a [`Report`] of what the verification cost and used.
+    pub async fn verify_reported(
+        &self,
+        token: &str,
+    ) -> (Result<Arc<VerifiedToken>, VerifyError>, Report) {
+        let started = Instant::now();
+        let mut report = Report::default();
+        let result = self.check(token, &mut report).await;
+        report.elapsed = started.elapsed();
         match &result {
             Ok(t) => tracing::debug!(
                 sub = t.claims.sub().unwrap_or_default(),
                 kid = %t.header.kid,
                 token_use = t.token_use.as_str(),
+                cache_hit = report.cache_hit,
                 "token verified"
             ),
             Err(e) => tracing::debug!(code = e.code(), "token rejected"),
         }
-        result
+        (result, report)
     }
 
-    async fn check(&self, token: &str) -> Result<Arc<VerifiedToken>, VerifyError> {
+    async fn check(
+        &self,
+        token: &str,
+        report: &mut Report,
+    ) -> Result<Arc<VerifiedToken>, VerifyError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(VerifyError::TokenTooLarge {
                 max: MAX_TOKEN_BYTES,
@@ -156,41 +172,30 @@ impl Verifier {
         let now = self.clock.now_secs();
         let mark = self.cache.mark(token);
         if let Some(hit) = mark.and_then(|m| self.cache.get(token, m)) {
+            report.cache_hit = true;
             check_times(&hit.claims, now, self.leeway)?;
+            // A key removed from the issuer's JWKS stops its tokens at the next refresh, cached or not.
+            self.key(&hit.claims, &hit.header.kid, report).await?;
             return Ok(hit);
         }
 
-        let segments = segments(token)?;
-        let known = self.known_header(segments.header);
-        let header = match &known {
-            Some(header) => header.clone(),
-            None => check_header(decode_header(segments.header)?)?,
-        };
-        let parts = decode(segments)?;
-        let iss = match parts.claims.get("iss") {
-            Some(Value::String(iss)) => iss.as_str(),
-            Some(_) => return Err(VerifyError::InvalidClaim("iss")),
-            None => return Err(VerifyError::MissingClaim("iss")),
-        };
-        let uri = self
-            .jwks_by_issuer
-            .iter()
-            .find(|(known, _)| known == iss)
-            .map(|(_, uri)| uri.as_str())
-            .ok_or(VerifyError::InvalidIssuer)?;
-        let key = self.jwks.key(uri, &header.kid).await?;
-        if !key.verify_rs256(parts.signed.as_bytes(), parts.signature.as_slice()) {
+        let (header, payload, signature) = segments(token)?;
+        let signed = &token[..header.len() + 1 + payload.len()];
+        let header = parse_header(header)?;
+        let claims = base64url(payload)
+            .ok_or(VerifyError::Malformed("the payload is not base64url"))
+            .and_then(|json| {
+                Claims::from_json(&json).map_err(|e| VerifyError::Malformed(e.reason()))
+            })?;
+        let signature =
+            base64url(signature).ok_or(VerifyError::Malformed("the signature is not base64url"))?;
+        let key = self.key(&claims, &header.kid, report).await?;
+        if !key.verify_rs256(signed.as_bytes(), &signature) {
             return Err(VerifyError::InvalidSignature);
         }
-
-        let claims = parts.claims;
-        check_claim_types(&claims)?;
         check_times(&claims, now, self.leeway)?;
         let token_use = check_client(&claims, self.token_use, &self.client_ids)?;
 
-        if known.is_none() {
-            self.remember_header(segments.header, &header);
-        }
         let verified = Arc::new(VerifiedToken {
             header,
             token_use,
@@ -198,32 +203,54 @@ impl Verifier {
         });
         if let Some(mark) = mark {
             let exp = verified.exp().saturating_add(self.leeway);
-            self.cache.admit(
-                token,
-                mark,
-                Arc::clone(&verified),
-                Duration::from_secs(exp.saturating_sub(now)),
-            );
+            let life = Duration::from_secs(exp.saturating_sub(now));
+            self.cache.admit(token, mark, Arc::clone(&verified), life);
         }
         Ok(verified)
     }
 
-    fn known_header(&self, segment: &str) -> Option<TokenHeader> {
-        let known = self.headers.read().unwrap_or_else(PoisonError::into_inner);
-        known
+    /// The key `kid` of the issuer the claims name, which must be a configured one.
+    async fn key(
+        &self,
+        claims: &Claims,
+        kid: &str,
+        report: &mut Report,
+    ) -> Result<Arc<VerifyingKey>, VerifyError> {
+        let iss = match claims.get("iss") {
+            Some(Value::String(iss)) => iss,
+            Some(_) => return Err(VerifyError::InvalidClaim("iss")),
+            None => return Err(VerifyError::MissingClaim("iss")),
+        };
+        let uri = self
+            .issuers
             .iter()
-            .find(|(seen, _)| seen.as_ref() == segment)
-            .map(|(_, header)| header.clone())
+            .find(|known| known.iss == *iss)
+            .map(|known| known.jwks_uri.as_str())
+            .ok_or(VerifyError::InvalidIssuer)?;
+        let key = self.jwks.key(uri, kid).await;
+        report.jwks_age = self.jwks.age(uri);
+        key
     }
+}
 
-    /// Remembers the header of a token that passed every check; bounded, so
-    /// issuers rotating keys forever cannot grow it.
-    fn remember_header(&self, segment: &str, header: &TokenHeader) {
-        let mut known = self.headers.write().unwrap_or_else(PoisonError::into_inner);
-        if known.len() < KNOWN_HEADERS && !known.iter().any(|(seen, _)| seen.as_ref() == segment) {
-            known.push((segment.into(), header.clone()));
+/// The three segments of a compact JWS, not yet decoded.
+fn segments(token: &str) -> Result<(&str, &str, &str), VerifyError> {
+    let mut parts = token.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(_), Some(""), None) => {
+            Err(VerifyError::Malformed("the signature segment is empty"))
         }
+        (Some(header), Some(payload), Some(signature), None) => Ok((header, payload, signature)),
+        _ => Err(VerifyError::Malformed("a JWT has exactly three segments")),
     }
+}
+
+/// Decodes one base64url segment: no padding, no stray bits (one spelling per value), any length.
+fn base64url(segment: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD
+        .decode(segment)
+        .ok()
+        .filter(|b| !b.is_empty())
 }
 
 /// The header fields the verifier reads; everything else (`typ`, `jku`, `x5u`, `jwk`, `x5c`, ...) is ignored.
@@ -237,108 +264,15 @@ struct RawHeader {
     crit: Option<IgnoredAny>,
 }
 
-/// The three base64url segments of a compact JWS, not yet decoded.
-#[derive(Clone, Copy)]
-struct Segments<'a> {
-    header: &'a str,
-    claims: &'a str,
-    signature: &'a str,
-    /// `header.claims`: the bytes the signature covers.
-    signed: &'a str,
-}
-
-struct Parts<'a> {
-    signed: &'a str,
-    claims: Claims,
-    signature: Signature,
-}
-
-/// A decoded signature, on the stack (RSA signatures of keys up to 8192 bits).
-struct Signature {
-    bytes: [u8; 1024],
-    len: usize,
-}
-
-impl Signature {
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-fn segments(token: &str) -> Result<Segments<'_>, VerifyError> {
-    let mut segments = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(VerifyError::Malformed("a JWT has exactly three segments"));
-    };
-    if signature.is_empty() {
-        return Err(VerifyError::Malformed("the signature segment is empty"));
-    }
-    Ok(Segments {
-        header,
-        claims,
-        signature,
-        signed: &token[..header.len() + 1 + claims.len()],
-    })
-}
-
-/// Decodes one base64url segment (no padding, canonical trailing bits) with SIMD.
-fn base64url(segment: &str) -> Option<Vec<u8>> {
-    base64_simd::URL_SAFE_NO_PAD.decode_to_vec(segment).ok()
-}
-
-fn decode_header(segment: &str) -> Result<RawHeader, VerifyError> {
-    base64url(segment)
+fn parse_header(segment: &str) -> Result<TokenHeader, VerifyError> {
+    let header = base64url(segment)
         // serde would also read a struct from a JSON array; a JOSE header is an object.
         .filter(|bytes| bytes.trim_ascii_start().first() == Some(&b'{'))
         .and_then(|bytes| serde_json::from_slice::<RawHeader>(&bytes).ok())
         .ok_or(VerifyError::Malformed(
             "the header is not a base64url-encoded JSON object",
-        ))
-}
-
-/// Decodes the claims and the signature (the header is decoded, or known, already).
-fn decode(segments: Segments<'_>) -> Result<Parts<'_>, VerifyError> {
-    let claims = claims(segments.claims)?;
-    let mut signature = Signature {
-        bytes: [0; 1024],
-        len: 0,
-    };
-    signature.len = base64_simd::URL_SAFE_NO_PAD
-        .decode(
-            segments.signature.as_bytes(),
-            base64_simd::Out::from_slice(&mut signature.bytes),
-        )
-        .map_err(|_| VerifyError::Malformed("the signature is not base64url"))?
-        .len();
-    Ok(Parts {
-        signed: segments.signed,
-        claims,
-        signature,
-    })
-}
-
-/// Every decoding step, in the verifier's order (for the tests).
-#[cfg(test)]
-fn split(token: &str) -> Result<Parts<'_>, VerifyError> {
-    let segments = segments(token)?;
-    decode_header(segments.header)?;
-    decode(segments)
-}
-
-fn claims(segment: &str) -> Result<Claims, VerifyError> {
-    const WHY: &str = "the payload is not a base64url-encoded JSON object";
-    let bytes = base64url(segment).ok_or(VerifyError::Malformed(WHY))?;
-    // The decoded bytes become the claims' text without a copy.
-    let text = String::from_utf8(bytes).map_err(|_| VerifyError::Malformed(WHY))?;
-    Claims::from_json(text).map_err(|e| match e {
-        ClaimsError::NotAnObject => VerifyError::Malformed(WHY),
-        ClaimsError::DuplicateClaim => VerifyError::Malformed("the payload names a claim twice"),
-    })
+        ))?;
+    check_header(header)
 }
 
 fn check_header(header: RawHeader) -> Result<TokenHeader, VerifyError> {
@@ -351,10 +285,7 @@ fn check_header(header: RawHeader) -> Result<TokenHeader, VerifyError> {
         return Err(VerifyError::CritNotSupported);
     }
     match header.kid {
-        Some(Value::String(kid)) if !kid.is_empty() => Ok(TokenHeader {
-            alg: "RS256",
-            kid: kid.into(),
-        }),
+        Some(Value::String(kid)) if !kid.is_empty() => Ok(TokenHeader { alg: "RS256", kid }),
         _ => Err(VerifyError::MissingKid),
     }
 }
@@ -362,7 +293,6 @@ fn check_header(header: RawHeader) -> Result<TokenHeader, VerifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde_json::json;
 
@@ -411,9 +341,19 @@ mod tests {
         }
     }
 
+    /// Every decoding step, in the verifier's order, without keys.
+    fn split(token: &str) -> Result<(), VerifyError> {
+        let (header, payload, signature) = segments(token)?;
+        parse_header(header)?;
+        let payload = base64url(payload).ok_or(VerifyError::Malformed("payload"))?;
+        Claims::from_json(&payload).map_err(|e| VerifyError::Malformed(e.reason()))?;
+        base64url(signature).ok_or(VerifyError::Malformed("signature"))?;
+        Ok(())
+    }
+
     #[test]
     fn split_rejects_bad_shapes() {
-        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","kid":"k"}"#);
         let p = URL_SAFE_NO_PAD.encode(br#"{}"#);
         for bad in [
             String::new(),

@@ -10,8 +10,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use claimsgate_core::signing::SigningKey;
-use claimsgate_core::{Clock, ManualClock, TokenUsePolicy};
+use claimsgate_core::testing::{ManualClock, test_key};
+use claimsgate_core::{Clock, TokenUsePolicy};
 use common::*;
 
 #[tokio::test]
@@ -39,12 +39,12 @@ async fn logs_never_contain_the_token() {
 
     let server = JwksServer::start().await;
     let pool = Pool::new(&server, "us-east-1_Pool1");
-    let key = SigningKey::generate("key-1").unwrap();
+    let key = test_key(0, "key-1");
     server.set(&pool.jwks_path, Mode::Serve(jwks_of(&[&key])));
     let clock = Arc::new(ManualClock::at_secs(START));
     let v = verifier(&config(&[&pool], TokenUsePolicy::Any), &clock);
     let good = key.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
-    let stranger = SigningKey::generate("ghost").unwrap();
+    let stranger = test_key(1, "ghost");
     let bad = stranger
         .sign(&id_claims(&pool.iss, clock.now_secs()))
         .unwrap();

@@ -11,7 +11,8 @@ use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::{ManualClock, TokenUse, TokenUsePolicy, VerifyError};
+use claimsgate_core::testing::{ManualClock, test_key};
+use claimsgate_core::{TokenUse, TokenUsePolicy, VerifyError};
 use common::*;
 use serde_json::{Value, json};
 
@@ -25,7 +26,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let server = JwksServer::start().await;
     let pool = Pool::new(&server, "us-east-1_Pool1");
-    let key = SigningKey::generate("key-1").unwrap();
+    let key = test_key(0, "key-1");
     server.set(&pool.jwks_path, Mode::Serve(jwks_of(&[&key])));
     Fixture {
         server,
@@ -401,7 +402,7 @@ async fn unknown_kid_refetches_once_then_waits_out_the_penalty() {
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
     assert_eq!(f.hits(), 1);
-    let stranger = SigningKey::generate("ghost").unwrap();
+    let stranger = test_key(1, "ghost");
     let early = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&early).await), "unknown_kid");
     assert_eq!(
@@ -455,7 +456,7 @@ async fn rotated_key_is_picked_up_after_the_ttl_or_on_a_new_kid() {
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
 
-    let next = SigningKey::generate("key-2").unwrap();
+    let next = test_key(1, "key-2");
     f.server
         .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key, &next])));
     f.clock.advance(Duration::from_secs(3601));
@@ -464,7 +465,7 @@ async fn rotated_key_is_picked_up_after_the_ttl_or_on_a_new_kid() {
     assert_eq!(f.hits(), 2, "the expired set was refreshed once");
 
     // A third key published mid-TTL is found by the unknown-kid refetch.
-    let third = SigningKey::generate("key-3").unwrap();
+    let third = test_key(2, "key-3");
     f.server
         .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next, &third])));
     f.clock.advance(Duration::from_secs(60));
@@ -502,7 +503,7 @@ async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
             "ok",
             "{name}: known kid from the stale set"
         );
-        let stranger = SigningKey::generate("ghost").unwrap();
+        let stranger = test_key(1, "ghost");
         let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
         assert_eq!(
             code(v.verify(&token).await),
@@ -559,7 +560,7 @@ async fn hydrate_prefetches_every_issuer() {
 async fn a_second_issuer_uses_its_own_keys() {
     let f = fixture().await;
     let second = Pool::new(&f.server, "eu-west-1_Pool2");
-    let key2 = SigningKey::generate("pool2-key").unwrap();
+    let key2 = test_key(1, "pool2-key");
     f.server
         .set(&second.jwks_path, Mode::Serve(jwks_of(&[&key2])));
     let v = verifier(&config(&[&f.pool, &second], TokenUsePolicy::Any), &f.clock);
@@ -597,45 +598,48 @@ async fn cached_tokens_still_expire_and_tampering_misses_the_cache() {
 }
 
 #[tokio::test]
-async fn a_token_verified_twice_is_served_from_the_cache_without_its_key() {
+async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() {
     let f = fixture().await;
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     let later = f.now() + 7200;
     let twice = f.with_claims(|c| {
         c.insert("exp".into(), json!(later));
     });
-    let once = f.with_claims(|c| {
-        c.insert("exp".into(), json!(later));
-    });
-    assert_eq!(code(v.verify(&twice).await), "ok");
-    assert_eq!(code(v.verify(&twice).await), "ok");
-    assert_eq!(code(v.verify(&once).await), "ok");
+    // Admitted to the cache on its second verification, served from it on the third.
+    for _ in 0..2 {
+        assert_eq!(code(v.verify(&twice).await), "ok");
+    }
+    let (third, report) = v.verify_reported(&twice).await;
+    assert_eq!(code(third), "ok");
+    assert!(report.cache_hit, "the third verification is a cache hit");
+    assert_eq!(f.hits(), 1);
 
-    // key-1 leaves the JWKS and the set expires: only a cached token can still pass.
-    let next = SigningKey::generate("key-2").unwrap();
+    // key-1 leaves the JWKS; once the set is refreshed, even the cached token is refused.
+    let next = test_key(1, "key-2");
     f.server
         .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next])));
     f.clock.advance(Duration::from_secs(3601));
-    assert_eq!(code(v.verify(&twice).await), "ok");
-    assert_eq!(f.hits(), 1, "a cache hit needs no keys");
+    let (fourth, report) = v.verify_reported(&twice).await;
+    assert_eq!(code(fourth), "unknown_kid");
+    assert!(report.cache_hit);
     assert_eq!(
-        code(v.verify(&once).await),
-        "unknown_kid",
-        "a token seen once was not cached"
+        report.jwks_age,
+        Some(Duration::ZERO),
+        "the set was just refreshed"
     );
-    assert_eq!(f.hits(), 2);
+    assert_eq!(f.hits(), 2, "the hit refreshed the expired set once");
 }
 
 #[tokio::test]
-async fn remembered_headers_still_need_their_own_signature() {
+async fn every_key_of_a_large_set_verifies_and_spliced_headers_are_refused() {
     let f = fixture().await;
-    let keys: Vec<SigningKey> = (0..20)
-        .map(|i| SigningKey::generate(&format!("key-{i:02}")).unwrap())
+    let keys: Vec<SigningKey> = (0..4)
+        .map(|i| test_key(i, &format!("key-{i:02}")))
         .collect();
     let refs: Vec<&SigningKey> = keys.iter().collect();
     f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&refs)));
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
-    // More keys than the verifier remembers headers for: every one verifies, twice.
+    // Every key verifies its tokens, twice (the second time from the token cache).
     for _ in 0..2 {
         for key in &keys {
             let token = key.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
@@ -643,7 +647,7 @@ async fn remembered_headers_still_need_their_own_signature() {
             assert_eq!(&*verified.header.kid, key.kid());
         }
     }
-    // A remembered header on a payload signed by another key is still refused.
+    // One key's header on a payload signed by another key is refused.
     let genuine = keys[0].sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     let other = keys[1].sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     let (header, _) = genuine.split_once('.').unwrap();

@@ -12,7 +12,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use claimsgate_core::{Clock, StaticFetcher, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::bearer::from_headers;
+use claimsgate_core::fetch::BoxFuture;
+use claimsgate_core::{Clock, FetchError, Fetcher, TokenUsePolicy, Verifier, VerifierConfig};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -58,23 +60,26 @@ pub struct Cognito {
 
 impl Cognito {
     /// A pool served at `base_url`, issuing with `issuer`.
-    #[must_use]
+    ///
+    /// # Errors
+    /// When the issuer URL is not one a verifier accepts.
     pub fn new(
         base_url: String,
         settings: &crate::settings::StackSettings,
         users: Vec<User>,
         issuer: TokenIssuer,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let config = VerifierConfig::for_issuer(
             &issuer.issuer,
             &[&settings.client_id],
             TokenUsePolicy::Access,
-        );
-        let jwks = issuer.key.jwks().to_string().into_bytes();
+        )
+        .map_err(|e| e.to_string())?;
+        let jwks = OwnJwks(issuer.key.jwks().to_string().into_bytes());
         let clock: Arc<dyn Clock> = Arc::clone(&issuer.clock);
-        let verifier = Verifier::new(&config, Arc::new(StaticFetcher::new(jwks)), clock);
+        let verifier = Verifier::new(&config, Arc::new(jwks), clock);
         let refresh_key = token::refresh_key(&issuer.key.to_pkcs8_pem());
-        Self {
+        Ok(Self {
             base_url,
             pool_id: settings.pool_id.clone(),
             client_id: settings.client_id.clone(),
@@ -86,7 +91,7 @@ impl Cognito {
             verifier,
             codes: Mutex::new(HashMap::new()),
             refresh_key,
-        }
+        })
     }
 
     /// The issuer URL, `{base_url}/{pool_id}`.
@@ -159,6 +164,16 @@ impl Cognito {
     }
 }
 
+/// The pool's own key set, handed to the `/oauth2/userInfo` verifier without an HTTP round trip.
+#[derive(Debug)]
+struct OwnJwks(Vec<u8>);
+
+impl Fetcher for OwnJwks {
+    fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
 async fn discovery(State(pool): State<Arc<Cognito>>, Path(id): Path<String>) -> Response {
     if id != pool.pool_id {
         return (StatusCode::NOT_FOUND, "no such user pool").into_response();
@@ -170,7 +185,7 @@ async fn discovery(State(pool): State<Arc<Cognito>>, Path(id): Path<String>) -> 
         "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": pool.issuer_url(),
         "jwks_uri": format!("{}/.well-known/jwks.json", pool.issuer_url()),
-        "response_types_supported": ["code", "token"],
+        "response_types_supported": ["code"],
         "revocation_endpoint": format!("{base}/oauth2/revoke"),
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],
@@ -199,7 +214,8 @@ async fn user_info(State(pool): State<Arc<Cognito>>, headers: HeaderMap) -> Resp
         )
             .into_response()
     };
-    let Ok(token) = me_claims::bearer::bearer_token(&headers) else {
+    let authorization = headers.get_all(header::AUTHORIZATION).iter();
+    let Ok(token) = from_headers(authorization.map(|v| v.as_bytes())) else {
         return denied("Access token is missing");
     };
     let verified = match pool.verifier.verify(token).await {

@@ -1,41 +1,96 @@
-//! The whole authorizer handler as the Lambda runs it (event JSON bytes in,
-//! response JSON bytes out: `AuthorizerEvent` -> `Authorizer::decide` ->
-//! `Decision`) for a fresh token and for a repeated one, beside the raw RS256
+//! The whole authorizer handler as the Lambda runs it (event JSON in, answer
+//! JSON out), for a fresh token and for a repeated one, beside the raw RS256
 //! check with a pre-parsed key: the floor a fresh token cannot go below.
 //!
-//! Fresh tokens: a pool of distinct tokens (distinct `jti`) is signed before
-//! timing; each pass over the pool runs on a new authorizer (JWKS hydrated,
-//! token cache empty, a few warm-up calls, untimed), so every timed call is a
-//! first sighting and does the whole verification.
+//! Fresh tokens are distinct (own `jti`), signed before timing; each pass over
+//! them runs on a new authorizer, so every timed call is a first sighting.
 //!
-//! `cargo bench -p authorizer --bench authorizer -- --warm-up-time 1 --measurement-time 3`
-//! (`benches/paired.rs` measures the fresh-token ratio side by side.)
+//! `cargo bench -p authorizer`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
-
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Bench, POOL};
+use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use claimsgate_core::jwk::VerifyingKey;
+use claimsgate_core::rules::routes::RouteTable;
+use claimsgate_core::signing::SigningKey;
+use claimsgate_core::testing::{StaticFetcher, cognito_id_claims, test_key};
+use claimsgate_core::{Clock, SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+
+const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_BenchPool";
+const CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
+/// Distinct tokens per pass: a new authorizer every this many fresh calls.
+const POOL: usize = 100;
+
+fn event(key: &SigningKey, jti: &str) -> Vec<u8> {
+    let now = SystemClock.now_secs();
+    let token = key.sign(&cognito_id_claims(ISS, CLIENT, now, jti)).unwrap();
+    serde_json::to_vec(&json!({
+        "type": "TOKEN",
+        "authorizationToken": format!("Bearer {token}"),
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/dogs",
+    }))
+    .unwrap()
+}
 
 fn bench(c: &mut Criterion) {
-    let b = Bench::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = test_key(0, "bench-kid");
+    let jwks = key.jwks().to_string().into_bytes();
+    let authorizer = || {
+        let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
+        let fetcher = Arc::new(StaticFetcher::new(jwks.clone()));
+        let verifier = Verifier::new(&config, fetcher, Arc::new(SystemClock));
+        let auth = Authorizer::new(verifier, RouteTable::default());
+        assert!(rt.block_on(auth.verifier().hydrate()).is_empty());
+        auth
+    };
+    // The handler as the Lambda runtime drives it: bytes to event, event to answer, answer to bytes.
+    let call = |auth: &Authorizer, event: &[u8]| {
+        let event: AuthorizerEvent = serde_json::from_slice(event).unwrap();
+        serde_json::to_vec(&rt.block_on(auth.handle(event)).unwrap()).unwrap()
+    };
+
+    let fresh: Vec<Vec<u8>> = (0..POOL)
+        .map(|i| event(&key, &format!("fresh-{i}")))
+        .collect();
+    let repeated = event(&key, "repeated");
+    let token = key
+        .sign(&cognito_id_claims(
+            ISS,
+            CLIENT,
+            SystemClock.now_secs(),
+            "raw",
+        ))
+        .unwrap();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    let floor = VerifyingKey::from_components("k", key.modulus(), key.exponent()).unwrap();
+
     let mut group = c.benchmark_group("authorizer");
-    group.bench_function("raw_rs256_verify", |bencher| {
-        bencher.iter(|| black_box(b.raw_check()));
+    group.bench_function("raw_rs256_preparsed", |b| {
+        b.iter(|| assert!(floor.verify_rs256(black_box(signed.as_bytes()), black_box(&signature))));
     });
-    group.bench_function("handler_fresh_token", |bencher| {
-        bencher.iter_custom(|iters| {
+    group.bench_function("handler_fresh_token", |b| {
+        b.iter_custom(|iters| {
             let mut timed = Duration::ZERO;
             let mut left = usize::try_from(iters).unwrap();
             while left > 0 {
-                let (auth, fresh) = b.warm_authorizer();
+                let auth = authorizer();
                 let n = left.min(POOL);
                 let start = Instant::now();
                 for event in &fresh[..n] {
-                    black_box(b.call(&auth, black_box(event)));
+                    black_box(call(&auth, black_box(event)));
                 }
                 timed += start.elapsed();
                 left -= n;
@@ -43,11 +98,10 @@ fn bench(c: &mut Criterion) {
             timed
         });
     });
-    let auth = b.authorizer();
-    let first = b.call(&auth, &b.repeated);
-    assert!(String::from_utf8_lossy(&first).contains("\"Allow\""));
-    group.bench_function("handler_repeated_token", |bencher| {
-        bencher.iter(|| black_box(b.call(&auth, black_box(&b.repeated))));
+    let auth = authorizer();
+    assert!(String::from_utf8_lossy(&call(&auth, &repeated)).contains("\"Allow\""));
+    group.bench_function("handler_repeated_token", |b| {
+        b.iter(|| black_box(call(&auth, black_box(&repeated))));
     });
     group.finish();
 }

@@ -20,7 +20,9 @@ impl<'a> MethodArn<'a> {
     ///
     /// Every part up to the stage must be present and plain (ASCII letters,
     /// digits, `-`, `_`): they are copied into the Allow statement, where an
-    /// IAM wildcard (`*`, `?`) would grant more than the table says.
+    /// IAM wildcard (`*`, `?`) would grant more than the table says. The one
+    /// exception is the stage `$default` of HTTP APIs: a literal stage name,
+    /// not a wildcard.
     ///
     /// # Errors
     /// Which part is missing or malformed.
@@ -41,11 +43,15 @@ impl<'a> MethodArn<'a> {
         else {
             return Err("the resource part is not {api}/{stage}/{METHOD}/{path}");
         };
-        let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        for part in [partition, region, account, api, stage] {
-            if part.is_empty() || !part.bytes().all(plain) {
-                return Err("an ARN part is empty or not plain letters, digits, - and _");
-            }
+        let plain = |part: &str| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let stage_ok = plain(stage) || stage == "$default";
+        if !([partition, region, account, api].into_iter().all(plain) && stage_ok) {
+            return Err("an ARN part is empty or not plain letters, digits, - and _");
         }
         let (method, path) = match rest.find('/') {
             Some(i) => rest.split_at(i),
@@ -135,6 +141,28 @@ mod tests {
         assert_eq!(bare.path(), "/");
         let deep = MethodArn::parse("arn:aws:execute-api:r:1:api/v1/GET/a/b:c/d")?;
         assert_eq!(deep.path(), "/a/b:c/d");
+        Ok(())
+    }
+
+    #[test]
+    fn the_default_stage_of_http_apis_is_a_stage() -> Result<(), String> {
+        let arn = MethodArn::parse(
+            "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/$default/GET/dogs",
+        )?;
+        assert_eq!((arn.method(), arn.path()), ("GET", "/dogs"));
+        let cats = Route::new("GET", "/cats")?;
+        assert_eq!(
+            arn.for_route(&cats),
+            "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/$default/GET/cats"
+        );
+        for bad in [
+            "arn:aws:execute-api:us-east-1:1:api/$prod/GET/dogs",
+            "arn:aws:execute-api:us-east-1:1:api/$default*/GET/dogs",
+            "arn:aws:execute-api:us-east-1:1:$default/prod/GET/dogs",
+            "arn:aws:execute-api:us-east-1:1:api/$DEFAULT/GET/dogs",
+        ] {
+            assert!(MethodArn::parse(bad).is_err(), "{bad}");
+        }
         Ok(())
     }
 

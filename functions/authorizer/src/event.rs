@@ -1,13 +1,12 @@
 //! Reading the authorizer event: which kind it is, the bearer token, the called route's ARN.
 //!
-//! [`AuthorizerEvent`] keeps only what the authorizer reads and skips the
-//! rest of the event unread (a REST `REQUEST` event carries dozens of fields).
-//! It is lenient about types: a field of an unexpected JSON type reads as
+//! [`AuthorizerEvent`] keeps only the fields the authorizer reads and skips the
+//! rest. Any of them may be absent or of an odd JSON type: it then reads as
 //! absent, so odd input becomes `Unauthorized`, never a parse failure.
 
+use claimsgate_core::bearer::{BearerError, bearer_token};
 use serde::Deserialize;
-
-use crate::lenient::{authorization_headers, authorization_multi_value_headers, text, texts};
+use serde_json::Value;
 
 /// The three event shapes API Gateway sends a Lambda authorizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,22 +35,15 @@ impl EventKind {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthorizerEvent {
-    #[serde(rename = "type", deserialize_with = "text")]
-    kind: Option<String>,
-    #[serde(deserialize_with = "text")]
-    version: Option<String>,
-    #[serde(deserialize_with = "text")]
-    authorization_token: Option<String>,
-    #[serde(deserialize_with = "text")]
-    method_arn: Option<String>,
-    #[serde(deserialize_with = "text")]
-    route_arn: Option<String>,
-    #[serde(deserialize_with = "authorization_headers")]
-    headers: Vec<Option<String>>,
-    #[serde(deserialize_with = "authorization_multi_value_headers")]
-    multi_value_headers: Vec<Option<String>>,
-    #[serde(deserialize_with = "texts")]
-    identity_source: Vec<Option<String>>,
+    #[serde(rename = "type")]
+    kind: Value,
+    version: Value,
+    authorization_token: Value,
+    method_arn: Value,
+    route_arn: Value,
+    headers: Value,
+    multi_value_headers: Value,
+    identity_source: Value,
 }
 
 /// What the handler needs from an event.
@@ -71,31 +63,29 @@ impl AuthorizerEvent {
     /// # Errors
     /// When the event is none of the three shapes (a deployment mistake, not a client one).
     pub fn call(&self) -> Result<Call<'_>, &'static str> {
-        if self.version.as_deref() == Some("2.0") {
+        if self.version.as_str() == Some("2.0") {
             return Ok(Call {
                 kind: EventKind::HttpV2,
                 token: self.http_v2_header().and_then(bearer),
-                arn: self.route_arn.as_deref().unwrap_or(""),
+                arn: self.route_arn.as_str().unwrap_or(""),
             });
         }
-        let arn = self.method_arn.as_deref().unwrap_or("");
-        match self.kind.as_deref() {
-            Some("TOKEN") => Ok(Call {
-                kind: EventKind::RestToken,
-                token: self
-                    .authorization_token
-                    .as_deref()
-                    .ok_or("no authorizationToken")
-                    .and_then(bearer),
-                arn,
-            }),
-            Some("REQUEST") => Ok(Call {
-                kind: EventKind::RestRequest,
-                token: self.rest_request_header().and_then(bearer),
-                arn,
-            }),
-            _ => Err("not a TOKEN, REQUEST or payload 2.0 authorizer event"),
-        }
+        let arn = self.method_arn.as_str().unwrap_or("");
+        let (kind, header) = match self.kind.as_str() {
+            Some("TOKEN") => (
+                EventKind::RestToken,
+                self.authorization_token
+                    .as_str()
+                    .ok_or("no authorizationToken"),
+            ),
+            Some("REQUEST") => (EventKind::RestRequest, self.rest_request_header()),
+            _ => return Err("not a TOKEN, REQUEST or payload 2.0 authorizer event"),
+        };
+        Ok(Call {
+            kind,
+            token: header.and_then(bearer),
+            arn,
+        })
     }
 
     /// The one `Authorization` header of a REST `REQUEST` event, in any case.
@@ -103,7 +93,11 @@ impl AuthorizerEvent {
     /// Two differing values (two spellings in `headers`, or several entries in
     /// `multiValueHeaders`) are refused: which one would API Gateway have cached?
     fn rest_request_header(&self) -> Result<&str, &'static str> {
-        if self.multi_value_headers.len() > 1 {
+        let multi = authorization(&self.multi_value_headers)
+            .filter_map(Value::as_array)
+            .flatten()
+            .count();
+        if multi > 1 {
             return Err("more than one Authorization header");
         }
         self.single_header()
@@ -112,10 +106,13 @@ impl AuthorizerEvent {
     /// The `Authorization` header of a payload 2.0 event, else its only identity source.
     fn http_v2_header(&self) -> Result<&str, &'static str> {
         match self.single_header() {
-            Err("no Authorization header") => match self.identity_source.as_slice() {
-                [] => Err("no Authorization header"),
-                [only] => only.as_deref().ok_or("identitySource is not a string"),
-                _ => Err("several identity sources and no Authorization header"),
+            Err("no Authorization header") => match self.identity_source.as_array() {
+                None => Err("no Authorization header"),
+                Some(sources) => match sources.as_slice() {
+                    [] => Err("no Authorization header"),
+                    [only] => only.as_str().ok_or("identitySource is not a string"),
+                    _ => Err("several identity sources and no Authorization header"),
+                },
             },
             other => other,
         }
@@ -123,9 +120,9 @@ impl AuthorizerEvent {
 
     fn single_header(&self) -> Result<&str, &'static str> {
         let mut found: Option<&str> = None;
-        for value in &self.headers {
+        for value in authorization(&self.headers) {
             let value = value
-                .as_deref()
+                .as_str()
                 .ok_or("the Authorization header is not a string")?;
             match found {
                 Some(seen) if seen != value => return Err("more than one Authorization header"),
@@ -136,36 +133,22 @@ impl AuthorizerEvent {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` value.
-///
-/// The scheme is case-insensitive and blanks around the parts are tolerated;
-/// anything but exactly the scheme and one token is refused.
-///
-/// # Errors
-/// Why the value is not a single bearer token.
-pub fn bearer(value: &str) -> Result<&str, &'static str> {
-    let value = value.trim_ascii();
-    let (scheme, token) = match value.find(|c: char| c.is_ascii_whitespace()) {
-        Some(i) => (&value[..i], value[i..].trim_ascii_start()),
-        None => (value, ""),
-    };
-    if scheme.is_empty() {
-        return Err("the Authorization value is empty");
-    }
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err("the scheme is not Bearer");
-    }
-    if token.is_empty() {
-        return Err("Bearer without a token");
-    }
-    // A fold, not `any`: no early exit, so the scan over a 1 KiB token vectorizes.
-    let blanks = token
-        .bytes()
-        .fold(false, |seen, b| seen | b.is_ascii_whitespace());
-    if blanks {
-        return Err("more than one token after Bearer");
-    }
-    Ok(token)
+/// The values of every `Authorization` entry of a header map, whatever its case.
+fn authorization(headers: &Value) -> impl Iterator<Item = &Value> {
+    headers
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .map(|(_, value)| value)
+}
+
+/// The token of an `Authorization` value, by the one bearer grammar of `claimsgate-core`.
+fn bearer(value: &str) -> Result<&str, &'static str> {
+    bearer_token(value).map_err(|e| match e {
+        BearerError::Missing => "no Authorization header",
+        BearerError::Malformed(why) => why,
+    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ fn token(event: &Value) -> Result<String, &'static str> {
 
 #[test]
 fn bearer_table() {
+    // The grammar is claimsgate-core's; this checks the authorizer reads its answers.
     let cases = [
         ("Bearer abc", Ok("abc")),
         ("bearer abc", Ok("abc")),
@@ -29,25 +30,26 @@ fn bearer_table() {
         ("  Bearer   abc \t", Ok("abc")),
         ("Bearer\tabc", Ok("abc")),
         ("Bearer a.b.c", Ok("a.b.c")),
-        ("", Err("the Authorization value is empty")),
-        ("   ", Err("the Authorization value is empty")),
-        ("abc", Err("the scheme is not Bearer")),
-        ("a.b.c", Err("the scheme is not Bearer")),
-        ("Basic dXNlcjpwYXNz", Err("the scheme is not Bearer")),
-        ("Bearerabc", Err("the scheme is not Bearer")),
-        ("Token abc", Err("the scheme is not Bearer")),
-        ("Bearer", Err("Bearer without a token")),
-        ("Bearer   ", Err("Bearer without a token")),
-        ("Bearer a b", Err("more than one token after Bearer")),
-        ("Bearer a\nb", Err("more than one token after Bearer")),
-        (
-            "Bearer a, Bearer b",
-            Err("more than one token after Bearer"),
-        ),
-        ("Bearer Bearer a", Err("more than one token after Bearer")),
+        ("", Err("empty")),
+        ("   ", Err("empty")),
+        ("abc", Err("only the Bearer scheme")),
+        ("a.b.c", Err("only the Bearer scheme")),
+        ("Basic dXNlcjpwYXNz", Err("only the Bearer scheme")),
+        ("Bearerabc", Err("only the Bearer scheme")),
+        ("Token abc", Err("only the Bearer scheme")),
+        ("Bearer", Err("without a token")),
+        ("Bearer   ", Err("without a token")),
+        ("Bearer a b", Err("more than one token")),
+        ("Bearer a\nb", Err("characters")),
+        ("Bearer a, Bearer b", Err("more than one token")),
+        ("Bearer Bearer a", Err("more than one token")),
     ];
     for (value, want) in cases {
-        assert_eq!(bearer(value), want, "{value:?}");
+        match (bearer(value), want) {
+            (Ok(got), Ok(want)) => assert_eq!(got, want, "{value:?}"),
+            (Err(got), Err(want)) => assert!(got.contains(want), "{value:?}: {got}"),
+            (got, want) => panic!("{value:?}: got {got:?}, want {want:?}"),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The API Gateway Lambda authorizer of claimsgate: it verifies the bearer
 //! token and allows the routes of the route table (`ROUTE_RULES`) that the
-//! token's `pet_preference` earns.
+//! token's `pet_preference` (or `scope`) earns.
 //!
 //! - REST `TOKEN` and `REQUEST` events get an IAM policy whose Allow lists
 //!   every route this principal may call (and whose Deny lists the others),
@@ -10,26 +10,23 @@
 //! - HTTP API payload 2.0 events get the simple response `{isAuthorized, context}`.
 //! - A missing, malformed or invalid token is the error `Unauthorized` (401).
 //!
-//! [`Authorizer::decide`] is the whole handler over a parsed event, and its
-//! [`Decision`] serializes to the response. `main.rs` only wires it to the
-//! Lambda runtime; [`Authorizer::handle`] wraps it for JSON values (the local
-//! stack and the tests).
+//! [`Authorizer::handle`] is the whole handler; `main.rs` only wires it to the
+//! Lambda runtime, and the local stack calls it directly.
 
 pub mod arn;
 pub mod event;
-mod lenient;
 pub mod response;
 
-use std::sync::Arc;
+use std::time::Duration;
 
-use claimsgate_core::rules::routes::{RouteTable, allowed_routes};
-use claimsgate_core::{ConfigError, FetchError, Verifier, VerifierConfig};
-use serde::Deserialize as _;
-use serde_json::Value;
+use claimsgate_core::rules::routes::{
+    ROUTE_RULES_VAR, Route, RouteTable, allowed_routes, is_allowed,
+};
+use claimsgate_core::{InitError, Report, Verifier, VerifierConfig};
 
 use crate::arn::MethodArn;
-use crate::event::{AuthorizerEvent, Call, EventKind};
-use crate::response::{Decision, PolicyMemo};
+use crate::event::{AuthorizerEvent, EventKind};
+use crate::response::{Answer, Context, PolicyDocument, PolicyResponse, SimpleResponse};
 
 /// Why the authorizer gives no policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,34 +63,18 @@ impl From<AuthError> for lambda_runtime::Diagnostic {
     }
 }
 
-/// Why the authorizer cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum InitError {
-    /// A configuration variable is missing or malformed; the message names it.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The HTTPS client for JWKS fetches cannot be built.
-    #[error("cannot build the JWKS HTTP client: {0}")]
-    Client(#[from] FetchError),
-}
-
 /// The authorizer: a verifier and a route table, both fixed at cold start.
 #[derive(Debug)]
 pub struct Authorizer {
     verifier: Verifier,
     routes: RouteTable,
-    policies: PolicyMemo,
 }
 
 impl Authorizer {
     /// An authorizer over a verifier and a route table.
     #[must_use]
     pub fn new(verifier: Verifier, routes: RouteTable) -> Self {
-        Self {
-            verifier,
-            routes,
-            policies: PolicyMemo::default(),
-        }
+        Self { verifier, routes }
     }
 
     /// Reads the configuration from the process environment.
@@ -110,9 +91,7 @@ impl Authorizer {
     /// As [`Authorizer::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
         let config = VerifierConfig::from_lookup(&lookup)?;
-        let routes = RouteTable::from_env_value(
-            lookup(claimsgate_core::rules::routes::ROUTE_RULES_VAR).as_deref(),
-        )?;
+        let routes = RouteTable::from_env_value(lookup(ROUTE_RULES_VAR).as_deref())?;
         Ok(Self::new(Verifier::from_config(&config)?, routes))
     }
 
@@ -128,106 +107,130 @@ impl Authorizer {
         &self.routes
     }
 
-    /// Handles one authorizer event and returns API Gateway's expected response.
+    /// Answers one authorizer event.
     ///
     /// # Errors
     /// [`AuthError::Unauthorized`] for a missing or invalid token,
     /// [`AuthError::UnsupportedEvent`] for an event of another shape.
-    pub async fn handle(&self, event: Value) -> Result<Value, AuthError> {
-        let event = AuthorizerEvent::deserialize(&event).map_err(|_| {
-            tracing::error!(reason = "not a JSON object", "unsupported authorizer event");
-            AuthError::UnsupportedEvent("the event is not a JSON object")
-        })?;
-        let decision = self.decide(&event).await?;
-        // Serializing a decision cannot fail; if it ever did, fail closed.
-        serde_json::to_value(&decision).map_err(|_| AuthError::Unauthorized)
-    }
-
-    /// Decides on a parsed event; the [`Decision`] serializes to the response.
-    /// This is what the Lambda runs (`main.rs`), without a JSON tree in between.
-    ///
-    /// # Errors
-    /// As [`Authorizer::handle`].
-    pub async fn decide(&self, event: &AuthorizerEvent) -> Result<Decision, AuthError> {
+    pub async fn handle(&self, event: AuthorizerEvent) -> Result<Answer, AuthError> {
         let call = event.call().map_err(|why| {
             tracing::error!(reason = why, "unsupported authorizer event");
             AuthError::UnsupportedEvent(why)
         })?;
-        let kind = call.kind.as_str();
-        let token = self.verify(&call).await?;
-        let claims = &token.claims;
-        let Some(sub) = claims.sub().filter(|s| !s.is_empty()) else {
-            tracing::warn!(event_type = kind, code = "missing_sub", "token has no sub");
-            return Err(AuthError::Unauthorized);
+        let arn = MethodArn::parse(call.arn);
+        let mut line = Line {
+            kind: call.kind,
+            arn: arn.as_ref().ok(),
+            report: Report::default(),
         };
-
-        let arn = MethodArn::parse(call.arn)
-            .map_err(|why| {
-                tracing::error!(
-                    event_type = kind,
-                    sub,
-                    reason = why,
-                    "unreadable route ARN; denying all"
-                );
-            })
-            .ok();
-        let allowed = allowed_routes(claims, &self.routes);
-        let decision = match call.kind {
-            EventKind::HttpV2 => {
-                // Same answer as `rules::routes::is_allowed`: a listed route that the pet admits.
-                let called = arn
-                    .as_ref()
-                    .is_some_and(|a| allowed.iter().any(|r| r.is(a.method(), a.path())));
-                Decision::simple(Arc::clone(&token), called)
-            }
-            EventKind::RestToken | EventKind::RestRequest => Decision::rest(
-                call.kind,
-                Arc::clone(&token),
-                arn.as_ref(),
-                &self.routes,
-                &allowed,
-                &self.policies,
-            ),
-        };
-        tracing::info!(
-            event_type = kind,
-            sub,
-            kid = &*token.header.kid,
-            pet = claims.pet_preference(),
-            method = arn.as_ref().map(MethodArn::method),
-            path = arn.as_ref().map(MethodArn::path),
-            decision = if decision.allows_called_route() {
-                "allow"
-            } else {
-                "deny"
-            },
-            allowed_routes = allowed.len(),
-            "authorized"
-        );
-        Ok(decision)
-    }
-
-    async fn verify(
-        &self,
-        call: &Call<'_>,
-    ) -> Result<Arc<claimsgate_core::VerifiedToken>, AuthError> {
-        let kind = call.kind.as_str();
         let token = call.token.map_err(|why| {
-            tracing::info!(
-                event_type = kind,
-                code = "no_bearer_token",
-                reason = why,
-                "unauthorized"
-            );
+            line.unauthorized("no_bearer_token", why, false);
             AuthError::Unauthorized
         })?;
-        self.verifier.verify(token).await.map_err(|e| {
-            if e.is_server_side() {
-                tracing::error!(event_type = kind, code = e.code(), error = %e, "cannot verify tokens; unauthorized");
-            } else {
-                tracing::info!(event_type = kind, code = e.code(), error = %e, "unauthorized");
-            }
+        let (verified, report) = self.verifier.verify_reported(token).await;
+        line.report = report;
+        let verified = verified.map_err(|e| {
+            line.unauthorized(e.code(), &e.to_string(), e.is_server_side());
             AuthError::Unauthorized
-        })
+        })?;
+        let claims = &verified.claims;
+        let Some(sub) = claims.sub().filter(|s| !s.is_empty()) else {
+            line.unauthorized("missing_sub", "the token has no sub", false);
+            return Err(AuthError::Unauthorized);
+        };
+        if let Err(why) = &arn {
+            tracing::error!(reason = why, sub, "unreadable route ARN; denying all");
+        }
+
+        let called = line
+            .arn
+            .is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
+        let allowed = allowed_routes(claims, &self.routes);
+        let context = Context::of(&verified);
+        let answer = match call.kind {
+            EventKind::HttpV2 => Answer::Simple(SimpleResponse {
+                is_authorized: called,
+                context,
+            }),
+            EventKind::RestToken | EventKind::RestRequest => Answer::Policy(PolicyResponse {
+                principal_id: sub.to_owned(),
+                policy_document: self.policy(line.arn, &allowed),
+                context,
+            }),
+        };
+        tracing::info!(
+            event_type = call.kind.as_str(),
+            sub,
+            kid = verified.header.kid,
+            pet = claims.pet_preference(),
+            method = line.arn.map(MethodArn::method),
+            path = line.arn.map(MethodArn::path),
+            decision = if called { "allow" } else { "deny" },
+            allowed_routes = allowed.len(),
+            verify_us = micros(line.report.elapsed),
+            cache_hit = line.report.cache_hit,
+            jwks_age_s = line.report.jwks_age.map(|a| a.as_secs()),
+            "authorized"
+        );
+        Ok(answer)
     }
+
+    /// Allow the `allowed` routes; Deny the table's others, and the called
+    /// route when the table lacks it; all on the ARN's API and stage.
+    /// Without a readable ARN the policy denies everything.
+    fn policy(&self, arn: Option<&MethodArn<'_>>, allowed: &[&Route]) -> PolicyDocument {
+        let Some(arn) = arn else {
+            return PolicyDocument::new(Vec::new(), vec!["*".to_owned()]);
+        };
+        let allow = allowed.iter().map(|r| arn.for_route(r)).collect();
+        let mut deny: Vec<String> = self
+            .routes
+            .rules()
+            .iter()
+            .filter(|rule| !allowed.contains(&&rule.route))
+            .map(|rule| arn.for_route(&rule.route))
+            .collect();
+        if self.routes.rule_for(arn.method(), arn.path()).is_none() {
+            deny.push(arn.called());
+        }
+        PolicyDocument::new(allow, deny)
+    }
+}
+
+/// What the decision's log line says about the call before the decision.
+struct Line<'a> {
+    kind: EventKind,
+    arn: Option<&'a MethodArn<'a>>,
+    report: Report,
+}
+
+impl Line<'_> {
+    /// One line for a request refused with 401; an error when the fault is ours.
+    fn unauthorized(&self, code: &str, reason: &str, server_side: bool) {
+        macro_rules! line {
+            ($level:ident) => {
+                tracing::$level!(
+                    event_type = self.kind.as_str(),
+                    method = self.arn.map(MethodArn::method),
+                    path = self.arn.map(MethodArn::path),
+                    decision = "unauthorized",
+                    code,
+                    reason,
+                    verify_us = micros(self.report.elapsed),
+                    cache_hit = self.report.cache_hit,
+                    jwks_age_s = self.report.jwks_age.map(|a| a.as_secs()),
+                    "unauthorized"
+                )
+            };
+        }
+        if server_side {
+            line!(error);
+        } else {
+            line!(info);
+        }
+    }
+}
+
+fn micros(elapsed: Duration) -> u64 {
+    u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
 }

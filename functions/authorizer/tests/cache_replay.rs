@@ -5,58 +5,15 @@
 
 mod common;
 
-use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerResponse;
-use aws_lambda_events::iam::IamPolicyEffect;
+use claimsgate::policy::{Evaluation, evaluate};
 use claimsgate_core::rules::routes::RouteTable;
 use common::{Harness, arn, token_event};
 use serde_json::{Value, json};
 
-/// IAM matching as API Gateway does it: `*` any run of characters, `?` one character.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// Explicit Deny wins; otherwise an Allow must match; otherwise denied.
-/// The policy is read through `aws_lambda_events`' own type, as a Rust consumer would.
+/// What API Gateway does with the policy of `response` for a call of `resource`
+/// (the local stack's IAM evaluation: explicit Deny wins, an Allow is needed).
 fn permits(response: &Value, resource: &str) -> bool {
-    let response: ApiGatewayCustomAuthorizerResponse =
-        serde_json::from_value(response.clone()).unwrap();
-    let statements = response.policy_document.statement;
-    let matches = |effect: IamPolicyEffect| {
-        statements.iter().any(|s| {
-            s.effect == effect
-                && s.action.iter().any(|a| a == "execute-api:Invoke")
-                && s.resource.iter().any(|r| glob(r, resource))
-        })
-    };
-    !matches(IamPolicyEffect::Deny) && matches(IamPolicyEffect::Allow)
-}
-
-#[test]
-fn glob_follows_iam_wildcards() {
-    assert!(glob("a/*/GET/dogs", "a/prod/GET/dogs"));
-    assert!(glob("*", "anything"));
-    assert!(glob("a/GET/do?s", "a/GET/dogs"));
-    assert!(!glob("a/GET/dogs", "a/GET/dogs/x"));
-    assert!(!glob("a/GET/do?s", "a/GET/dos"));
+    evaluate(&response["policyDocument"], resource) == Evaluation::Allow
 }
 
 async fn replay_all(
@@ -188,7 +145,7 @@ async fn each_api_and_stage_gets_its_own_policy_document() {
         (h.dogs_id_token(), "dogs", "cats"),
         (h.cats_id_token(), "cats", "dogs"),
     ];
-    // More stages than the authorizer keeps rendered documents for, each called twice.
+    // Many APIs and stages, each called twice: every document names its own.
     for round in 0..2 {
         for stage in 0..40 {
             for (token, pet, other) in &users {

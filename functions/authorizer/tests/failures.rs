@@ -3,44 +3,18 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authorizer::{AuthError, Authorizer};
 use claimsgate_core::FetchError;
-use claimsgate_core::signing::SigningKey;
+use claimsgate_core::testing::{LogCapture, test_key};
 use common::{DOGS_SUB, Harness, NOW, id_claims, token_event};
 use serde_json::{Value, json};
 
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
+fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    let logs = LogCapture::default();
+    let guard = tracing::subscriber::set_default(logs.subscriber());
+    (logs, guard)
 }
 
 #[test]
@@ -61,7 +35,7 @@ fn unauthorized_is_the_exact_string_api_gateway_matches() {
 async fn unreachable_jwks_and_unknown_kid_is_unauthorized_with_an_error_log() {
     let h = Harness::new();
     assert!(h.authorizer.verifier().hydrate().await.is_empty());
-    let rotated = SigningKey::generate("rotated-kid").unwrap();
+    let rotated = test_key(1, "rotated-kid");
     let token = rotated
         .sign(&id_claims(DOGS_SUB, "dog-lover", Some("dogs")))
         .unwrap();

@@ -6,6 +6,7 @@
 //! then withholds the response from the calling page.
 
 use claimsgate_core::ConfigError;
+use claimsgate_core::config::list;
 use lambda_http::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD, ALLOW,
@@ -49,13 +50,7 @@ impl Cors {
     /// # Errors
     /// An entry that is neither `*` nor an origin such as `https://app.example.com:8443`.
     pub fn parse(value: Option<&str>) -> Result<Self, ConfigError> {
-        let entries: Vec<String> = value
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let entries = list(value.unwrap_or_default());
         if let Some(bad) = entries.iter().find(|e| !is_origin_or_star(e)) {
             return Err(ConfigError::new(
                 CORS_ALLOW_ORIGINS,

@@ -9,7 +9,6 @@
 //! HTTP API (v2) proxy events and Lambda function URLs alike; the local stack
 //! calls [`App::handle`] with a request parsed from a REST proxy event.
 
-pub mod bearer;
 pub mod cors;
 pub mod problem;
 pub mod route;
@@ -18,17 +17,17 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use claimsgate_core::bearer::{BearerError, from_headers};
 use claimsgate_core::{
-    Claims, ConfigError, TokenHeader, TokenUse, VerifiedToken, Verifier, VerifierConfig,
+    Claims, InitError, TokenHeader, TokenUse, VerifiedToken, Verifier, VerifierConfig,
 };
-use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::{HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::bearer::{BearerError, bearer_token};
 use crate::cors::{CORS_ALLOW_ORIGINS, Cors};
 use crate::problem::Problem;
 
@@ -63,25 +62,20 @@ impl App {
     /// Reads the configuration from the process environment and builds the app.
     ///
     /// # Errors
-    /// The first variable that is missing or malformed (the message names it).
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The first variable that is missing or malformed (the message names it),
+    /// or an HTTPS client that cannot be built.
+    pub fn from_env() -> Result<Self, InitError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Like [`App::from_env`], reading variables through `lookup`.
     ///
     /// # Errors
-    /// The first variable that is missing or malformed (the message names it).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// As [`App::from_env`].
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
         let config = VerifierConfig::from_lookup(&lookup)?;
         let cors = Cors::parse(lookup(CORS_ALLOW_ORIGINS).as_deref())?;
-        // Only the TLS client setup can fail here; JWKS_URI is the variable that points it somewhere.
-        let verifier = Verifier::from_config(&config).map_err(|e| {
-            ConfigError::new(
-                "JWKS_URI",
-                format!("cannot build the HTTPS client that fetches the JWKS: {e}"),
-            )
-        })?;
+        let verifier = Verifier::from_config(&config)?;
         Ok(Self { verifier, cors })
     }
 
@@ -125,7 +119,8 @@ impl App {
             }
         }
 
-        let token = match bearer_token(request.headers()) {
+        let authorization = request.headers().get_all(AUTHORIZATION).iter();
+        let token = match from_headers(authorization.map(|v| v.as_bytes())) {
             Ok(token) => token,
             Err(BearerError::Missing) => {
                 tracing::info!(

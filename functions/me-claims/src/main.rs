@@ -1,19 +1,15 @@
-//! The Lambda entry point: logging, configuration, JWKS prefetch, then the runtime loop.
+//! The Lambda entry point: logging, configuration read once, JWKS prefetched, then the runtime loop.
 
 use lambda_http::{Error, service_fn};
 use me_claims::App;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    let app = match App::from_env() {
-        Ok(app) => app,
-        Err(error) => {
-            tracing::error!(variable = error.var, %error, "invalid configuration");
-            std::process::exit(1);
-        }
-    };
-    // Fetch the keys during init, before the first request; failures are logged and retried on demand.
+    claimsgate_core::logging::init();
+    let app =
+        App::from_env().inspect_err(|error| tracing::error!(%error, "me-claims cannot start"))?;
+    // Failures are logged by the cache; requests retry the fetch after JWKS_MIN_REFRESH_SECS.
     app.verifier().hydrate().await;
-    lambda_http::run(service_fn(|request| app.handle(request))).await
+    let app = &app;
+    lambda_http::run(service_fn(move |request| app.handle(request))).await
 }

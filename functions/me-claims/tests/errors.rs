@@ -4,7 +4,7 @@
 mod support;
 
 use claimsgate_core::FetchError;
-use claimsgate_core::signing::SigningKey;
+use claimsgate_core::testing::test_key;
 use serde_json::json;
 use support::*;
 
@@ -95,8 +95,8 @@ async fn bearer_scheme_is_case_insensitive() {
 #[tokio::test]
 async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
     let h = Harness::new();
-    let impostor = SigningKey::generate(KID).unwrap();
-    let other_kid = SigningKey::generate("rotated-away").unwrap();
+    let impostor = test_key(1, KID);
+    let other_kid = test_key(2, "rotated-away");
     let hs256 = key()
         .sign_raw(
             &json!({"alg": "HS256", "kid": KID, "typ": "JWT"}),

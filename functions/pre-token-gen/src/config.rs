@@ -1,7 +1,10 @@
 //! The trigger's configuration, read once at cold start.
 
 use claimsgate_core::ConfigError;
-use claimsgate_core::rules::{DefaultPet, PET_CLAIM, PetRules};
+use claimsgate_core::config::list;
+use claimsgate_core::rules::{
+    DEFAULT_PET, DEFAULT_PET_VAR, PET_CLAIM, Pet, PetRules, parse_pet_setting,
+};
 
 /// Claims this trigger never suppresses.
 ///
@@ -48,8 +51,8 @@ pub fn is_protected_claim(claim: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pet_rules: PetRules,
-    default_pet: DefaultPet,
-    client_credentials_pet: DefaultPet,
+    default_pet: Option<Pet>,
+    client_credentials_pet: Option<Pet>,
     suppress_claims: Vec<String>,
 }
 
@@ -58,8 +61,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             pet_rules: PetRules::default(),
-            default_pet: DefaultPet::default(),
-            client_credentials_pet: DefaultPet::Omit,
+            default_pet: DEFAULT_PET,
+            client_credentials_pet: None,
             suppress_claims: Vec::new(),
         }
     }
@@ -88,11 +91,11 @@ impl Config {
         let get = |name: &str| lookup(name).unwrap_or_default();
         Ok(Self {
             pet_rules: PetRules::parse(&get(PetRules::VAR))?,
-            default_pet: DefaultPet::parse(&get(DefaultPet::VAR))?,
-            client_credentials_pet: DefaultPet::parse_var(
+            default_pet: parse_pet_setting(DEFAULT_PET_VAR, &get(DEFAULT_PET_VAR), DEFAULT_PET)?,
+            client_credentials_pet: parse_pet_setting(
                 Self::CLIENT_CREDENTIALS_PET_VAR,
                 &get(Self::CLIENT_CREDENTIALS_PET_VAR),
-                DefaultPet::Omit,
+                None,
             )?,
             suppress_claims: parse_suppress_claims(&get(Self::SUPPRESS_CLAIMS_VAR))?,
         })
@@ -104,15 +107,15 @@ impl Config {
         &self.pet_rules
     }
 
-    /// The pet of a user no rule decides for.
+    /// The pet of a user no rule decides for (`None`: no claim).
     #[must_use]
-    pub fn default_pet(&self) -> DefaultPet {
+    pub fn default_pet(&self) -> Option<Pet> {
         self.default_pet
     }
 
-    /// The pet of client-credentials (machine) tokens, which have no user.
+    /// The pet of client-credentials (machine) tokens, which have no user (`None`: no claim).
     #[must_use]
-    pub fn client_credentials_pet(&self) -> DefaultPet {
+    pub fn client_credentials_pet(&self) -> Option<Pet> {
         self.client_credentials_pet
     }
 
@@ -126,7 +129,8 @@ impl Config {
 fn parse_suppress_claims(value: &str) -> Result<Vec<String>, ConfigError> {
     let var = Config::SUPPRESS_CLAIMS_VAR;
     let mut claims: Vec<String> = Vec::new();
-    for claim in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+    for claim in list(value) {
+        let claim = claim.as_str();
         if claim.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(ConfigError::new(
                 var,
@@ -160,7 +164,6 @@ fn parse_suppress_claims(value: &str) -> Result<Vec<String>, ConfigError> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use claimsgate_core::rules::Pet;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_lookup(|name| {
@@ -175,8 +178,8 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c, Config::default());
         assert_eq!(c.pet_rules().rules()[0].domain, "amazon.com");
-        assert_eq!(c.default_pet(), DefaultPet::Pet(Pet::Cats));
-        assert_eq!(c.client_credentials_pet(), DefaultPet::Omit);
+        assert_eq!(c.default_pet(), Some(Pet::Cats));
+        assert_eq!(c.client_credentials_pet(), None);
         assert!(c.suppress_claims().is_empty());
     }
 
@@ -193,8 +196,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.pet_rules().rules().len(), 2);
-        assert_eq!(c.default_pet(), DefaultPet::Omit);
-        assert_eq!(c.client_credentials_pet(), DefaultPet::Pet(Pet::Dogs));
+        assert_eq!(c.default_pet(), None);
+        assert_eq!(c.client_credentials_pet(), Some(Pet::Dogs));
         assert_eq!(
             c.suppress_claims(),
             ["email", "phone_number", "custom:team"]

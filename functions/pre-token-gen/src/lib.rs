@@ -122,7 +122,7 @@ fn decide(
     let machine = view.is_client_credentials();
     let (pet, basis, email, rule) = if machine {
         (
-            config.client_credentials_pet().pet(),
+            config.client_credentials_pet(),
             "client_credentials",
             EmailCheck::Skipped,
             None,

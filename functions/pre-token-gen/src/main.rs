@@ -1,4 +1,4 @@
-//! The Lambda entry point: logging, configuration once, then the runtime loop.
+//! The Lambda entry point: logging, configuration read once, then the runtime loop.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use pre_token_gen::{Config, handle};
@@ -6,16 +6,9 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    // JSON lines when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
-    lambda_runtime::tracing::init_default_subscriber();
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            tracing::error!(variable = error.var, %error, "invalid configuration");
-            eprintln!("pre-token-gen: invalid configuration: {error}");
-            std::process::exit(1);
-        }
-    };
+    claimsgate_core::logging::init();
+    let config = Config::from_env()
+        .inspect_err(|error| tracing::error!(%error, "pre-token-gen cannot start"))?;
     let config = &config;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         handle(config, event.payload).await

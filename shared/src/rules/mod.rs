@@ -4,6 +4,6 @@ pub mod pet;
 pub mod routes;
 
 pub use pet::{
-    Assignment, Basis, DefaultPet, DomainRule, EmailCheck, PET_ATTRIBUTE, PET_CLAIM, Pet, PetRules,
-    assign_pet,
+    Assignment, Basis, DEFAULT_PET, DEFAULT_PET_VAR, DomainRule, EmailCheck, PET_ATTRIBUTE,
+    PET_CLAIM, Pet, PetRules, assign_pet, parse_pet_setting,
 };

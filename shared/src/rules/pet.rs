@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
+use crate::config::list;
 use crate::error::ConfigError;
 
 /// The value of the `pet_preference` claim.
@@ -99,11 +100,7 @@ impl PetRules {
             return Ok(Self::none());
         }
         let mut rules = Vec::new();
-        for entry in value
-            .split([',', ';'])
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
+        for entry in value.split(';').flat_map(list) {
             let bad = |why: &str| {
                 ConfigError::new(
                     Self::VAR,
@@ -162,58 +159,31 @@ impl Default for PetRules {
     }
 }
 
-/// What a user gets when neither the attribute nor a domain rule decides (`DEFAULT_PET`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefaultPet {
-    /// This pet (`dogs` or `cats`).
-    Pet(Pet),
-    /// No `pet_preference` claim at all (`none`).
-    Omit,
-}
+/// `DEFAULT_PET`: what a user gets when neither the attribute nor a domain rule decides.
+pub const DEFAULT_PET_VAR: &str = "DEFAULT_PET";
 
-impl Default for DefaultPet {
-    /// `cats`.
-    fn default() -> Self {
-        Self::Pet(Pet::Cats)
-    }
-}
+/// The pet of `DEFAULT_PET` when it is unset.
+pub const DEFAULT_PET: Option<Pet> = Some(Pet::Cats);
 
-impl DefaultPet {
-    /// The environment variable `DEFAULT_PET`.
-    pub const VAR: &'static str = "DEFAULT_PET";
-
-    /// Parses a `DEFAULT_PET` value: `dogs`, `cats` or `none` (any case); blank means `cats`.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] for `DEFAULT_PET` when the value is anything else.
-    pub fn parse(value: &str) -> Result<Self, ConfigError> {
-        Self::parse_var(Self::VAR, value, Self::default())
-    }
-
-    /// Parses `dogs`, `cats` or `none` (any case) read from `var`; blank gives `fallback`.
-    ///
-    /// # Errors
-    /// A [`ConfigError`] for `var` when the value is anything else.
-    pub fn parse_var(var: &'static str, value: &str, fallback: Self) -> Result<Self, ConfigError> {
-        let value = value.trim();
-        if value.is_empty() {
-            Ok(fallback)
-        } else if value.eq_ignore_ascii_case("none") {
-            Ok(Self::Omit)
-        } else {
-            value.parse::<Pet>().map(Self::Pet).map_err(|()| {
-                ConfigError::new(var, format!("`{value}` is not one of dogs, cats, none"))
-            })
-        }
-    }
-
-    /// The pet, or `None` for `none`.
-    #[must_use]
-    pub fn pet(self) -> Option<Pet> {
-        match self {
-            Self::Pet(pet) => Some(pet),
-            Self::Omit => None,
-        }
+/// Reads a pet setting such as `DEFAULT_PET`: `dogs`, `cats` or `none` (no
+/// claim), in any case; blank gives `fallback`.
+///
+/// # Errors
+/// A [`ConfigError`] for `var` when the value is anything else.
+pub fn parse_pet_setting(
+    var: &'static str,
+    value: &str,
+    fallback: Option<Pet>,
+) -> Result<Option<Pet>, ConfigError> {
+    let value = value.trim();
+    if value.is_empty() {
+        Ok(fallback)
+    } else if value.eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        value.parse::<Pet>().map(Some).map_err(|()| {
+            ConfigError::new(var, format!("`{value}` is not one of dogs, cats, none"))
+        })
     }
 }
 
@@ -295,7 +265,7 @@ pub struct Assignment<'r> {
 #[must_use]
 pub fn assign_pet<'r>(
     rules: &'r PetRules,
-    default: DefaultPet,
+    default: Option<Pet>,
     attributes: &Map<String, Value>,
 ) -> Assignment<'r> {
     let attribute = attribute_pet(attributes.get(PET_ATTRIBUTE));
@@ -333,7 +303,7 @@ pub fn assign_pet<'r>(
             attribute_ignored,
         },
         None => Assignment {
-            pet: default.pet(),
+            pet: default,
             basis: Basis::Default,
             email,
             rule: None,
@@ -414,7 +384,7 @@ mod tests {
 
     fn decide(
         rules: &PetRules,
-        default: DefaultPet,
+        default: Option<Pet>,
         attributes: Value,
     ) -> (Option<Pet>, Basis, EmailCheck) {
         let map = attributes.as_object().cloned().unwrap();
@@ -458,7 +428,7 @@ mod tests {
         ];
         for (name, attributes, pet, basis, email) in cases {
             assert_eq!(
-                decide(&rules, DefaultPet::default(), attributes.clone()),
+                decide(&rules, DEFAULT_PET, attributes.clone()),
                 (*pet, *basis, *email),
                 "{name}"
             );
@@ -470,7 +440,7 @@ mod tests {
         let rules =
             PetRules::parse("corp.example.com=cats; example.com=dogs, Other.ORG.=cats").unwrap();
         let verified = |email: &str| json!({"email": email, "email_verified": "true"});
-        let none = DefaultPet::Omit;
+        let none = None;
         assert_eq!(decide(&rules, none, verified("a@corp.example.com")).0, CATS);
         assert_eq!(
             decide(&rules, none, verified("a@x.corp.example.com")).0,
@@ -482,15 +452,7 @@ mod tests {
             decide(&rules, none, verified("a@example.net")),
             (None, Basis::Default, EmailCheck::NoRule)
         );
-        assert_eq!(
-            decide(
-                &rules,
-                DefaultPet::Pet(Pet::Dogs),
-                verified("a@example.net")
-            )
-            .0,
-            DOGS
-        );
+        assert_eq!(decide(&rules, DOGS, verified("a@example.net")).0, DOGS);
         let first = assign_pet(
             &rules,
             none,
@@ -537,23 +499,15 @@ mod tests {
     }
 
     #[test]
-    fn default_pet_parse() {
-        assert_eq!(DefaultPet::parse("").unwrap(), DefaultPet::Pet(Pet::Cats));
+    fn pet_setting_parse() {
+        let parse = |v: &str| parse_pet_setting(DEFAULT_PET_VAR, v, DEFAULT_PET);
+        assert_eq!(parse("").unwrap(), CATS);
+        assert_eq!(parse("Dogs").unwrap(), DOGS);
+        assert_eq!(parse("none").unwrap(), None);
+        assert_eq!(parse("fish").unwrap_err().var, "DEFAULT_PET");
+        assert_eq!(parse_pet_setting("X_PET", "", None).unwrap(), None);
         assert_eq!(
-            DefaultPet::parse("Dogs").unwrap(),
-            DefaultPet::Pet(Pet::Dogs)
-        );
-        assert_eq!(DefaultPet::parse("none").unwrap(), DefaultPet::Omit);
-        assert_eq!(DefaultPet::parse("none").unwrap().pet(), None);
-        assert_eq!(DefaultPet::parse("fish").unwrap_err().var, "DEFAULT_PET");
-        assert_eq!(
-            DefaultPet::parse_var("X_PET", "", DefaultPet::Omit).unwrap(),
-            DefaultPet::Omit
-        );
-        assert_eq!(
-            DefaultPet::parse_var("X_PET", "fish", DefaultPet::Omit)
-                .unwrap_err()
-                .var,
+            parse_pet_setting("X_PET", "fish", None).unwrap_err().var,
             "X_PET"
         );
     }

@@ -1,8 +1,10 @@
 //! The authorizer's route table (`ROUTE_RULES`) and the decision it drives.
 //!
 //! A table is a `;`-separated list of rules `METHOD /path=ACCESS`, where
-//! `ACCESS` is `*` (any valid token) or a `,`-separated list of pets
-//! (`dogs`, `cats`). The default is [`DEFAULT_ROUTE_RULES`]. Paths are
+//! `ACCESS` is `*` (any valid token) or a `,`-separated list of pets (`dogs`,
+//! `cats`) and scopes (`scope:claimsgate/pets.read`): a token whose
+//! `pet_preference` or whose `scope` claim lists one of them may call the
+//! route. The default is [`DEFAULT_ROUTE_RULES`]. Paths are
 //! literal: `*`, `?`, `{` and `}` are refused, because the authorizer turns
 //! every path into an IAM resource ARN, where they would be wildcards that
 //! widen the grant.
@@ -102,17 +104,25 @@ fn check_path(path: &str) -> Result<(), String> {
 pub enum Access {
     /// Any valid token (`*`).
     AnyValidToken,
-    /// Only tokens whose `pet_preference` is one of these.
-    Pets(Vec<Pet>),
+    /// Tokens whose `pet_preference` is one of `pets`, or whose `scope` lists one of `scopes`.
+    Listed {
+        /// Pets admitted.
+        pets: Vec<Pet>,
+        /// Scopes admitted (machine clients carry scopes, not pets).
+        scopes: Vec<String>,
+    },
 }
 
 impl Access {
-    /// True when a token with this pet (or none) may call the route.
+    /// True when a token with these claims may call the route.
     #[must_use]
-    pub fn admits(&self, pet: Option<Pet>) -> bool {
+    pub fn admits(&self, claims: &Claims) -> bool {
         match self {
             Self::AnyValidToken => true,
-            Self::Pets(pets) => pet.is_some_and(|p| pets.contains(&p)),
+            Self::Listed { pets, scopes } => {
+                pet_of(claims).is_some_and(|p| pets.contains(&p))
+                    || scopes.iter().any(|s| claims.has_scope(s))
+            }
         }
     }
 }
@@ -132,6 +142,13 @@ pub struct RouteTable {
     rules: Vec<RouteRule>,
 }
 
+fn pets(pet: Pet) -> Access {
+    Access::Listed {
+        pets: vec![pet],
+        scopes: Vec::new(),
+    }
+}
+
 impl Default for RouteTable {
     /// The table of [`DEFAULT_ROUTE_RULES`].
     fn default() -> Self {
@@ -144,8 +161,8 @@ impl Default for RouteTable {
         };
         Self {
             rules: vec![
-                rule("/dogs", Access::Pets(vec![Pet::Dogs])),
-                rule("/cats", Access::Pets(vec![Pet::Cats])),
+                rule("/dogs", pets(Pet::Dogs)),
+                rule("/cats", pets(Pet::Cats)),
                 rule("/me/claims", Access::AnyValidToken),
             ],
         }
@@ -245,19 +262,30 @@ fn parse_access(text: &str) -> Result<Access, String> {
     if text == "*" {
         return Ok(Access::AnyValidToken);
     }
-    let mut pets = Vec::new();
-    for item in text.split(',') {
+    let (mut pets, mut scopes) = (Vec::new(), Vec::new());
+    for item in text.split(',').map(str::trim) {
+        if let Some(scope) = item.strip_prefix("scope:") {
+            let plain = |c: char| c.is_ascii_graphic() && !"\\\",;=*".contains(c);
+            if scope.is_empty() || !scope.chars().all(plain) {
+                return Err(format!(
+                    "`{item}` is not a scope; write scope:name, e.g. scope:claimsgate/pets.read"
+                ));
+            }
+            if !scopes.iter().any(|s| s == scope) {
+                scopes.push(scope.to_owned());
+            }
+            continue;
+        }
         let pet: Pet = item.parse().map_err(|()| {
             format!(
-                "`{}` is not a pet; use dogs, cats, a list of them, or *",
-                item.trim()
+                "`{item}` is not a pet or a scope; use dogs, cats, scope:name, a list of them, or *"
             )
         })?;
         if !pets.contains(&pet) {
             pets.push(pet);
         }
     }
-    Ok(Access::Pets(pets))
+    Ok(Access::Listed { pets, scopes })
 }
 
 /// The `pet_preference` of verified claims, when it is a known pet (any case).
@@ -268,15 +296,14 @@ pub fn pet_of(claims: &Claims) -> Option<Pet> {
 
 /// The decision: every route of `table` that a token with `claims` may call, in table order.
 ///
-/// Only `pet_preference` matters; a token without one (or with an unknown
-/// value) gets the `*` routes only.
+/// Only `pet_preference` and `scope` matter; a token with neither (or with
+/// unknown values) gets the `*` routes only.
 #[must_use]
 pub fn allowed_routes<'t>(claims: &Claims, table: &'t RouteTable) -> Vec<&'t Route> {
-    let pet = pet_of(claims);
     table
         .rules
         .iter()
-        .filter(|r| r.access.admits(pet))
+        .filter(|r| r.access.admits(claims))
         .map(|r| &r.route)
         .collect()
 }
@@ -286,16 +313,16 @@ pub fn allowed_routes<'t>(claims: &Claims, table: &'t RouteTable) -> Vec<&'t Rou
 pub fn is_allowed(claims: &Claims, table: &RouteTable, method: &str, path: &str) -> bool {
     table
         .rule_for(method, path)
-        .is_some_and(|r| r.access.admits(pet_of(claims)))
+        .is_some_and(|r| r.access.admits(claims))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Map, Value, json};
+    use serde_json::{Value, json};
 
     fn claims(v: Value) -> Claims {
-        Claims::from_value(v).unwrap_or_else(|| Claims::new(Map::new()))
+        Claims::from_value(v).unwrap_or_default()
     }
 
     fn routes(claims_json: Value, table: &RouteTable) -> Vec<String> {
@@ -391,6 +418,22 @@ mod tests {
     }
 
     #[test]
+    fn scopes_admit_machine_clients() {
+        let table = RouteTable::from_rules(
+            "GET /dogs=dogs,scope:claimsgate/pets.read;GET /cats=cats;GET /me/claims=*",
+        )
+        .unwrap_or_default();
+        let machine = json!({"token_use": "access", "scope": "claimsgate/pets.read other"});
+        assert_eq!(routes(machine, &table), vec!["GET /dogs", "GET /me/claims"]);
+        let near_miss = json!({"scope": "claimsgate/pets.readx claimsgate/pets"});
+        assert_eq!(routes(near_miss, &table), vec!["GET /me/claims"]);
+        assert_eq!(
+            routes(json!({"pet_preference": "dogs"}), &table),
+            vec!["GET /dogs", "GET /me/claims"]
+        );
+    }
+
+    #[test]
     fn bad_tables_name_the_variable_and_the_rule() {
         let cases = [
             ("", "lists no rule"),
@@ -411,6 +454,9 @@ mod tests {
             ("GET /dogs=", "`` is not a pet"),
             ("GET /dogs=dogs,*", "`*` is not a pet"),
             ("GET /dogs=dogs=cats", "`dogs=cats` is not a pet"),
+            ("GET /dogs=scope:", "`scope:` is not a scope"),
+            ("GET /dogs=scope:a b", "`scope:a b` is not a scope"),
+            ("GET /dogs=scope:a*", "`scope:a*` is not a scope"),
             ("GET /dogs=dogs;get /dogs=cats", "listed twice"),
         ];
         for (text, want) in cases {

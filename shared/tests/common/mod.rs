@@ -8,9 +8,9 @@ use axum::Router;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use claimsgate_core::signing::SigningKey;
+use claimsgate_core::testing::ManualClock;
 use claimsgate_core::{
-    Clock, FetchLimits, HttpFetcher, Issuer, JwksSettings, ManualClock, TokenUsePolicy, Verifier,
-    VerifierConfig,
+    Clock, FetchLimits, HttpFetcher, Issuer, JwksSettings, TokenUsePolicy, Verifier, VerifierConfig,
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
+use authorizer::{AuthError, Authorizer};
 use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::{ManualClock, StaticFetcher, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
+use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use serde_json::{Value, json};
 
 /// 2026-01-01T00:00:00Z: every token and golden response is judged at this instant.
@@ -30,10 +32,10 @@ impl Harness {
     }
 
     pub fn with_routes(routes: RouteTable) -> Self {
-        let key = SigningKey::generate("test-kid-1").unwrap();
+        let key = test_key(0, "test-kid-1");
         let fetcher = Arc::new(StaticFetcher::new(key.jwks().to_string().into_bytes()));
         let clock = Arc::new(ManualClock::at_secs(NOW));
-        let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any);
+        let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
         let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());
         Self {
             key,
@@ -74,8 +76,13 @@ impl Harness {
         ]
     }
 
-    pub async fn call(&self, event: Value) -> Result<Value, authorizer::AuthError> {
-        self.authorizer.handle(event).await
+    /// The handler as Lambda runs it: JSON in, JSON out; an event that is not
+    /// an object never reaches the handler (the runtime refuses it).
+    pub async fn call(&self, event: Value) -> Result<Value, AuthError> {
+        let event: AuthorizerEvent = serde_json::from_value(event)
+            .map_err(|_| AuthError::UnsupportedEvent("not a JSON object"))?;
+        let answer = self.authorizer.handle(event).await?;
+        Ok(serde_json::to_value(answer).unwrap())
     }
 }
 

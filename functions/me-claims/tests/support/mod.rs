@@ -5,7 +5,8 @@
 use std::sync::{Arc, OnceLock};
 
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::{ManualClock, StaticFetcher, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
+use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use lambda_http::{Body, Request, Response};
 use me_claims::App;
 use serde_json::{Value, json};
@@ -17,10 +18,10 @@ pub const KID: &str = "test-kid";
 pub const NOW: u64 = 1_795_851_600;
 pub const PLACEHOLDER: &str = "{{TOKEN}}";
 
-/// One key per test binary: RSA key generation is slow.
+/// The key the test JWKS publishes.
 pub fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::generate(KID).unwrap())
+    KEY.get_or_init(|| test_key(0, KID))
 }
 
 /// The handler with its seams exposed.
@@ -36,7 +37,7 @@ impl Harness {
     }
 
     pub fn with_cors(origins: Vec<String>) -> Self {
-        let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any);
+        let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
         let fetcher = Arc::new(StaticFetcher::new(key().jwks().to_string().into_bytes()));
         let clock = Arc::new(ManualClock::at_secs(NOW));
         let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());

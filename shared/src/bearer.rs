@@ -1,0 +1,156 @@
+//! The one reader of `Authorization: Bearer <token>` (RFC 6750 §2.1), used by
+//! the authorizer, me-claims and the local stack alike, so a header one of
+//! them refuses is refused by all.
+//!
+//! Grammar: `credentials = "Bearer" 1*( SP / HTAB ) b64token`, the scheme in any
+//! case, blanks around the whole value ignored (HTTP strips them anyway), and
+//! `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+//! A request carries one `Authorization` header.
+
+/// Why a request gave no usable bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerError {
+    /// No `Authorization` header: the client did not try to authenticate.
+    Missing,
+    /// A header is there but is not one `Bearer` credential (the reason says why).
+    Malformed(&'static str),
+}
+
+/// The token of one `Authorization` header value.
+///
+/// # Errors
+/// [`BearerError::Malformed`] for anything but the `Bearer` scheme and one `b64token`.
+pub fn bearer_token(value: &str) -> Result<&str, BearerError> {
+    let malformed = |why| Err(BearerError::Malformed(why));
+    let value = value.trim_matches(is_blank);
+    if value.is_empty() {
+        return malformed("the Authorization header is empty");
+    }
+    let (scheme, token) = match value.find(is_blank) {
+        Some(at) => (&value[..at], value[at..].trim_start_matches(is_blank)),
+        None => (value, ""),
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return malformed("only the Bearer scheme is accepted: Authorization: Bearer <token>");
+    }
+    if token.is_empty() {
+        return malformed("the Bearer scheme is given without a token");
+    }
+    if token.contains(is_blank) {
+        return malformed("the Authorization header carries more than one token");
+    }
+    if !is_b64token(token) {
+        return malformed("the token has characters a bearer token cannot have");
+    }
+    Ok(token)
+}
+
+/// The token of a request's `Authorization` headers, given as raw values.
+///
+/// # Errors
+/// [`BearerError::Missing`] without a header; [`BearerError::Malformed`] for
+/// two headers, a value that is not text, or one [`bearer_token`] refuses.
+pub fn from_headers<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<&'a str, BearerError> {
+    let mut values = values.into_iter();
+    let Some(value) = values.next() else {
+        return Err(BearerError::Missing);
+    };
+    if values.next().is_some() {
+        return Err(BearerError::Malformed(
+            "the request has more than one Authorization header",
+        ));
+    }
+    let text = std::str::from_utf8(value).map_err(|_| {
+        BearerError::Malformed("the token has characters a bearer token cannot have")
+    })?;
+    bearer_token(text)
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_one_bearer_token() {
+        for (value, want) in [
+            ("Bearer a.b.c", "a.b.c"),
+            ("bearer a.b.c", "a.b.c"),
+            ("BEARER a.b.c", "a.b.c"),
+            ("  Bearer   a.b-c_d~e+f/g==  \t", "a.b-c_d~e+f/g=="),
+            ("Bearer\ta.b.c", "a.b.c"),
+        ] {
+            assert_eq!(bearer_token(value), Ok(want), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_every_other_shape_with_its_reason() {
+        for (value, why) in [
+            ("", "is empty"),
+            ("   ", "is empty"),
+            ("Basic dXNlcjpwYXNz", "only the Bearer scheme"),
+            ("Bearera.b.c", "only the Bearer scheme"),
+            ("Token a.b.c", "only the Bearer scheme"),
+            ("a.b.c", "only the Bearer scheme"),
+            ("Bearer", "without a token"),
+            ("Bearer   ", "without a token"),
+            ("Bearer a.b.c d.e.f", "more than one token"),
+            ("Bearer Bearer a", "more than one token"),
+            ("Bearer a,Bearer b", "more than one token"),
+            ("Bearer a,b", "characters"),
+            ("Bearer a\nb", "characters"),
+            ("Bearer \"a.b.c\"", "characters"),
+            ("Bearer ===", "characters"),
+            ("Bearer a=b", "characters"),
+            ("Bearer a.b.\u{e9}", "characters"),
+            ("Bearer\u{a0}a.b.c", "only the Bearer scheme"),
+        ] {
+            match bearer_token(value) {
+                Err(BearerError::Malformed(reason)) => {
+                    assert!(reason.contains(why), "{value:?}: {reason}");
+                }
+                other => panic!("{value:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_alphabet_is_exactly_b64token() {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+        for c in (0u8..=127).map(char::from) {
+            let token = format!("Bearer x{c}");
+            let accepted = bearer_token(&token).is_ok();
+            // A trailing blank is trimmed, and `=` may end a token.
+            let expected = alphabet.contains(c) || c == '=' || c == ' ' || c == '\t';
+            assert_eq!(accepted, expected, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn one_header_only_and_none_is_missing() {
+        assert_eq!(from_headers([]), Err(BearerError::Missing));
+        assert_eq!(from_headers([&b"Bearer t"[..]]), Ok("t"));
+        assert!(matches!(
+            from_headers([&b"Bearer t"[..], &b"Bearer t"[..]]),
+            Err(BearerError::Malformed(why)) if why.contains("more than one Authorization header")
+        ));
+        assert!(matches!(
+            from_headers([&b"Bearer \xff"[..]]),
+            Err(BearerError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,167 @@
+//! Test doubles for the seams of this crate, behind the `test-util` feature:
+//! a clock that only moves when told, a JWKS fetcher that answers from memory,
+//! and a log capture.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::error::FetchError;
+use crate::fetch::{BoxFuture, Fetcher};
+
+/// RSA keys made once per process and shared by its tests (making one takes
+/// a good part of a second): `index` picks one of four distinct keys, `kid` names it.
+///
+/// # Panics
+/// When the system cannot generate a key.
+#[cfg(feature = "signing")]
+#[must_use]
+pub fn test_key(index: usize, kid: &str) -> crate::signing::SigningKey {
+    static KEYS: [std::sync::OnceLock<crate::signing::SigningKey>; 4] =
+        [const { std::sync::OnceLock::new() }; 4];
+    KEYS[index % KEYS.len()]
+        .get_or_init(|| {
+            crate::signing::SigningKey::generate("")
+                .unwrap_or_else(|e| panic!("cannot make a test key: {e}"))
+        })
+        .clone()
+        .with_kid(kid)
+}
+
+/// The claims of an ID token as Cognito issues them after the trigger ran
+/// (about 1 KiB once signed), for benchmarks and tests.
+#[must_use]
+pub fn cognito_id_claims(iss: &str, client: &str, now: u64, jti: &str) -> serde_json::Value {
+    serde_json::json!({
+        "sub": "8f1c2a40-1c1a-4f3e-9d2b-3c4d5e6f7a8b",
+        "cognito:groups": ["readers", "writers"],
+        "email_verified": true,
+        "iss": iss,
+        "cognito:username": "test-user",
+        "origin_jti": "4f0d8a5c-2d6e-4c55-a0b4-6a4f2e9b8c7d",
+        "aud": client,
+        "event_id": "a6a5f8e1-2b3c-4d5e-8f9a-0b1c2d3e4f5a",
+        "token_use": "id",
+        "auth_time": now,
+        "pet_preference": "dogs",
+        "exp": now + 3600,
+        "iat": now,
+        "jti": jti,
+        "email": "test-user@amazon.com",
+    })
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    millis: AtomicU64,
+}
+
+impl ManualClock {
+    /// A clock standing at `secs` seconds after the epoch.
+    #[must_use]
+    pub fn at_secs(secs: u64) -> Self {
+        Self {
+            millis: AtomicU64::new(secs.saturating_mul(1000)),
+        }
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.millis.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Sets the clock to `secs` seconds after the epoch.
+    pub fn set_secs(&self, secs: u64) {
+        self.millis
+            .store(secs.saturating_mul(1000), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Duration {
+        Duration::from_millis(self.millis.load(Ordering::SeqCst))
+    }
+}
+
+/// A [`Fetcher`] that answers every URI from memory and counts its calls.
+#[derive(Debug)]
+pub struct StaticFetcher {
+    answer: RwLock<Result<Vec<u8>, FetchError>>,
+    calls: AtomicUsize,
+}
+
+impl StaticFetcher {
+    /// A fetcher that answers with `body`.
+    #[must_use]
+    pub fn new(body: Vec<u8>) -> Self {
+        Self {
+            answer: RwLock::new(Ok(body)),
+            calls: AtomicUsize::new(0),
+        }
+    }
+
+    /// From now on, answer with `answer`.
+    pub fn set(&self, answer: Result<Vec<u8>, FetchError>) {
+        *self.answer.write().unwrap_or_else(PoisonError::into_inner) = answer;
+    }
+
+    /// How many fetches were made.
+    #[must_use]
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl Fetcher for StaticFetcher {
+    fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let answer = self
+            .answer
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        Box::pin(async move { answer })
+    }
+}
+
+/// Everything a `tracing` subscriber writes, captured as JSON lines.
+#[derive(Debug, Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// A subscriber writing every event, at every level, as JSON into this capture.
+    #[must_use]
+    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        let sink = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .json()
+            .with_writer(move || sink.clone())
+            .finish()
+    }
+
+    /// What was written so far.
+    #[must_use]
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,104 @@
+//! What the stack's tests share: a stack on free ports with the test key and a manual clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::sync::Arc;
+
+use claimsgate::{AuthorizerKind, Stack, StackSettings};
+use claimsgate_core::testing::{ManualClock, test_key};
+
+/// 2026-01-01T00:00:00Z: where every test stack's clock starts.
+pub const START: u64 = 1_767_225_600;
+
+/// A running stack and the clock it tells time by.
+pub struct TestStack {
+    pub stack: Stack,
+    pub clock: Arc<ManualClock>,
+}
+
+impl std::ops::Deref for TestStack {
+    type Target = Stack;
+    fn deref(&self) -> &Stack {
+        &self.stack
+    }
+}
+
+/// Starts a stack on free ports, signing with the process's test key, at [`START`].
+pub async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettings)) -> TestStack {
+    let key = KeyDir::new();
+    let mut settings = StackSettings::ephemeral(key.path());
+    edit(&mut settings);
+    let clock = Arc::new(ManualClock::at_secs(START));
+    let stack = claimsgate::start(&settings, kind, clock.clone())
+        .await
+        .unwrap();
+    // The running stack holds its key in memory; the file is no longer needed.
+    drop(key);
+    TestStack { stack, clock }
+}
+
+/// A stack with the defaults (REST `TOKEN` authorizer events).
+pub async fn stack() -> TestStack {
+    stack_with(AuthorizerKind::Token, |_| {}).await
+}
+
+/// Reads `child`'s standard output line by line until `done` accepts a line,
+/// for at most `limit`. A thread reads and a channel waits with a deadline,
+/// so a child that prints nothing cannot hang the test.
+///
+/// # Panics
+/// When no line is accepted in time (with what was read so far).
+pub fn read_until(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    done: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (lines_in, lines_out) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines_in.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + limit;
+    let mut lines = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines_out.recv_timeout(left) {
+            Ok(line) => {
+                let stop = done(&line);
+                lines.push(line);
+                if stop {
+                    return lines;
+                }
+            }
+            Err(_) => panic!("no expected line within {limit:?}; read so far: {lines:?}"),
+        }
+    }
+}
+
+/// A directory holding the process's test key as `key.pem`, removed on drop.
+pub struct KeyDir(pub std::path::PathBuf);
+
+impl KeyDir {
+    pub fn new() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("claimsgate-key-{}", claimsgate::random::uuid()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("key.pem"), test_key(0, "").to_pkcs8_pem()).unwrap();
+        Self(dir)
+    }
+
+    pub fn path(&self) -> std::path::PathBuf {
+        self.0.join("key.pem")
+    }
+}
+
+impl Drop for KeyDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
