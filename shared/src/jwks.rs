@@ -9,7 +9,7 @@
 //! The URIs are fixed when the cache is built (one per configured issuer), so
 //! the cache is a plain map of slots: it never grows with input.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -59,20 +59,17 @@ struct Slot {
     attempt: Mutex<Attempt>,
 }
 
+// A poisoned lock only means a panic elsewhere; the data (an Arc swap) is still whole.
 impl Slot {
     fn current(&self) -> Option<Arc<Loaded>> {
-        // A poisoned lock only means a panic elsewhere; the data (an Arc swap) is still whole.
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn store(&self, loaded: Arc<Loaded>) {
-        match self.current.write() {
-            Ok(mut guard) => *guard = Some(loaded),
-            Err(poisoned) => *poisoned.into_inner() = Some(loaded),
-        }
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(loaded);
     }
 }
 

@@ -7,7 +7,7 @@ use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -65,16 +65,9 @@ impl SigningKey {
     ///
     /// # Errors
     /// When the text is not a PKCS#8 RSA private key.
-    pub fn from_pkcs8_pem(kid: &str, pem: &str) -> Result<Self, SigningError> {
-        let body: String = pem
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
-        let der = STANDARD
-            .decode(body)
-            .map_err(|_| SigningError::BadKey("the PEM body is not base64".into()))?;
-        Self::from_pkcs8_der(kid, &der)
+    pub fn from_pkcs8_pem(kid: &str, text: &str) -> Result<Self, SigningError> {
+        let pem = pem::parse(text).map_err(|e| SigningError::BadKey(e.to_string()))?;
+        Self::from_pkcs8_der(kid, pem.contents())
     }
 
     fn from_pkcs8_der(kid: &str, der: &[u8]) -> Result<Self, SigningError> {
@@ -82,8 +75,7 @@ impl SigningKey {
         let public = pair.public_key();
         let n = public.modulus().big_endian_without_leading_zero().to_vec();
         let e = public.exponent().big_endian_without_leading_zero().to_vec();
-        let pem = pem_wrap("PRIVATE KEY", der);
-        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
+        let encoding = EncodingKey::from_rsa_pem(pkcs8_pem(der).as_bytes())
             .map_err(|e| SigningError::BadKey(e.to_string()))?;
         Ok(Self {
             kid: kid.to_owned(),
@@ -104,7 +96,7 @@ impl SigningKey {
     /// The key as PKCS#8 PEM, to save and load again.
     #[must_use]
     pub fn to_pkcs8_pem(&self) -> String {
-        pem_wrap("PRIVATE KEY", &self.pkcs8_der)
+        pkcs8_pem(&self.pkcs8_der)
     }
 
     /// The key id.
@@ -171,15 +163,8 @@ impl SigningKey {
     }
 }
 
-fn pem_wrap(label: &str, der: &[u8]) -> String {
-    let b64 = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+fn pkcs8_pem(der: &[u8]) -> String {
+    pem::encode(&pem::Pem::new("PRIVATE KEY", der))
 }
 
 #[cfg(test)]
