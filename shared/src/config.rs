@@ -44,6 +44,8 @@ pub struct VerifierConfig {
     pub jwks: JwksSettings,
     /// How many verified tokens to keep.
     pub token_cache_capacity: u64,
+    /// A JWKS snapshot to start from (`JWKS_SNAPSHOT`), see [`crate::snapshot`].
+    pub snapshot: Option<std::path::PathBuf>,
 }
 
 impl VerifierConfig {
@@ -63,6 +65,7 @@ impl VerifierConfig {
             leeway: Duration::ZERO,
             jwks: JwksSettings::default(),
             token_cache_capacity: DEFAULT_TOKEN_CACHE_CAPACITY,
+            snapshot: None,
         })
     }
 
@@ -173,6 +176,7 @@ impl VerifierConfig {
             leeway,
             jwks,
             token_cache_capacity: DEFAULT_TOKEN_CACHE_CAPACITY,
+            snapshot: get("JWKS_SNAPSHOT").map(Into::into),
         })
     }
 }

@@ -3,11 +3,14 @@
 //! - Concurrent misses share one fetch (single-flight, per URI).
 //! - A `kid` missing from a fresh set triggers a refetch at most once per
 //!   `min_refresh` per URI, so a flood of random kids is not a flood of fetches.
-//! - After `ttl` the set is refreshed; if that fails, the last good set keeps
-//!   serving (logged) until it is `max_stale` old.
+//! - After `ttl` the set is refreshed in the background while it keeps
+//!   answering for the kids it holds, so no request waits for the issuer; if
+//!   refreshes fail, it keeps serving (logged) until it is `max_stale` old.
+//! - A set may be seeded from a snapshot taken at build time, so a cold start
+//!   needs no network round trip.
 //!
 //! The URIs are fixed when the cache is built (one per configured issuer), so
-//! the cache is a plain map of slots: it never grows with input.
+//! the cache is a plain list of slots: it never grows with input.
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
@@ -52,11 +55,12 @@ struct Attempt {
     failed: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Slot {
+    uri: String,
     current: RwLock<Option<Arc<Loaded>>>,
     // Held while fetching: the single-flight gate, and the record of the last attempt.
-    attempt: Mutex<Attempt>,
+    attempt: Arc<Mutex<Attempt>>,
 }
 
 // A poisoned lock only means a panic elsewhere; the data (an Arc swap) is still whole.
@@ -73,28 +77,73 @@ impl Slot {
     }
 }
 
+/// What a fetch needs, cheap to clone into a background task.
+#[derive(Debug, Clone)]
+struct Source {
+    fetcher: Arc<dyn Fetcher>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Source {
+    async fn fetch_into(
+        &self,
+        slot: &Slot,
+        attempt: &mut Attempt,
+    ) -> Result<Arc<Loaded>, FetchError> {
+        let started = self.clock.now();
+        attempt.at = Some(started);
+        let result = match self.fetcher.fetch(&slot.uri).await {
+            Ok(body) => KeySet::parse(&body),
+            Err(e) => Err(e),
+        };
+        attempt.failed = result.is_err();
+        match result {
+            Ok(keys) => {
+                tracing::info!(jwks_uri = slot.uri, keys = keys.len(), "JWKS fetched");
+                let loaded = Arc::new(Loaded {
+                    keys,
+                    fetched_at: started,
+                });
+                slot.store(Arc::clone(&loaded));
+                Ok(loaded)
+            }
+            Err(e) => {
+                tracing::error!(jwks_uri = slot.uri, code = "jwks_unavailable", error = %e, "JWKS fetch failed");
+                Err(e)
+            }
+        }
+    }
+}
+
 /// Caches the key sets of a fixed list of JWKS URIs.
 #[derive(Debug)]
 pub struct JwksCache {
-    fetcher: Arc<dyn Fetcher>,
-    clock: Arc<dyn Clock>,
+    source: Source,
     settings: JwksSettings,
     // One slot per configured issuer: a few at most, so a scan beats hashing a long URL.
-    slots: Vec<(String, Slot)>,
+    slots: Vec<Arc<Slot>>,
 }
 
 impl JwksCache {
-    /// A cache for `uris`, filled on first use or by [`JwksCache::hydrate`].
+    /// A cache for `uris`, filled on first use, by [`JwksCache::seed`] or by [`JwksCache::hydrate`].
     pub fn new(
         uris: impl IntoIterator<Item = String>,
         fetcher: Arc<dyn Fetcher>,
         clock: Arc<dyn Clock>,
         settings: JwksSettings,
     ) -> Self {
-        let slots = uris.into_iter().map(|u| (u, Slot::default())).collect();
+        let slots = uris
+            .into_iter()
+            .map(|uri| {
+                Arc::new(Slot {
+                    uri,
+                    current: RwLock::new(None),
+                    attempt: Arc::default(),
+                })
+            })
+            .collect();
         Self {
-            fetcher,
-            clock,
+            source: Source { fetcher, clock },
             settings,
             slots,
         }
@@ -107,17 +156,52 @@ impl JwksCache {
         self.settings.min_refresh
     }
 
-    /// Fetches every URI now (at cold start, before the first request).
-    /// Failures are logged and returned; requests will retry after `min_refresh`.
+    /// Fetches every URI that has no current set (at cold start, before the
+    /// first request). Failures are logged and returned; requests will retry
+    /// after `min_refresh`.
     pub async fn hydrate(&self) -> Vec<(String, FetchError)> {
         let mut failures = Vec::new();
-        for (uri, slot) in &self.slots {
+        for slot in &self.slots {
+            if slot
+                .current()
+                .is_some_and(|loaded| self.age(&loaded) < self.settings.ttl)
+            {
+                continue;
+            }
             let mut attempt = slot.attempt.lock().await;
-            if let Err(e) = self.fetch_into(uri, slot, &mut attempt).await {
-                failures.push((uri.clone(), e));
+            if let Err(e) = self.source.fetch_into(slot, &mut attempt).await {
+                failures.push((slot.uri.clone(), e));
             }
         }
         failures
+    }
+
+    /// Installs a key set taken earlier (`body` is the JWKS document fetched
+    /// from `uri` at `fetched_at`, since the epoch), unless it is older than
+    /// `max_stale`. It then ages and refreshes like a fetched one.
+    ///
+    /// # Errors
+    /// When `uri` is not configured, the set is too old, or `body` is not a usable JWKS.
+    pub fn seed(&self, uri: &str, body: &[u8], fetched_at: Duration) -> Result<(), FetchError> {
+        let slot = self
+            .slot(uri)
+            .ok_or(FetchError::NotJwks(format!("{uri} is not configured")))?;
+        let age = self.source.clock.now().saturating_sub(fetched_at);
+        if age > self.settings.max_stale {
+            return Err(FetchError::NotJwks(format!(
+                "the snapshot is {} s old, older than JWKS_MAX_STALE_SECS",
+                age.as_secs()
+            )));
+        }
+        let keys = KeySet::parse(body)?;
+        slot.store(Arc::new(Loaded { keys, fetched_at }));
+        Ok(())
+    }
+
+    /// How old the key set of `uri` is; `None` before it was first loaded.
+    #[must_use]
+    pub fn age_of(&self, uri: &str) -> Option<Duration> {
+        self.slot(uri)?.current().map(|loaded| self.age(&loaded))
     }
 
     /// The key `kid` from the set at `uri`, fetching or refreshing as the rules allow.
@@ -127,38 +211,32 @@ impl JwksCache {
     /// [`VerifyError::JwksUnavailable`] when no usable set can be had, or the
     /// kid is missing and the latest refresh failed.
     pub async fn key(&self, uri: &str, kid: &str) -> Result<Arc<VerifyingKey>, VerifyError> {
-        let slot = self
-            .slots
-            .iter()
-            .find(|(known, _)| known == uri)
-            .map(|(_, slot)| slot)
-            .ok_or(VerifyError::JwksUnavailable)?;
+        let slot = self.slot(uri).ok_or(VerifyError::JwksUnavailable)?;
         if let Some(loaded) = slot.current()
-            && self.is_fresh(&loaded)
             && let Some(key) = loaded.keys.get(kid)
         {
-            return Ok(Arc::clone(key));
+            let age = self.age(&loaded);
+            if age < self.settings.ttl {
+                return Ok(Arc::clone(key));
+            }
+            if age <= self.settings.max_stale {
+                self.refresh_in_background(slot);
+                return Ok(Arc::clone(key));
+            }
         }
 
         let mut attempt = slot.attempt.lock().await;
         // Another task may have fetched while this one waited for the lock.
         let current = slot.current();
         if let Some(loaded) = &current
-            && self.is_fresh(loaded)
+            && self.age(loaded) < self.settings.ttl
             && let Some(key) = loaded.keys.get(kid)
         {
             return Ok(Arc::clone(key));
         }
-
-        let now = self.clock.now();
-        let penalised = attempt
-            .at
-            .is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh);
-        if !penalised {
-            match self.fetch_into(uri, slot, &mut attempt).await {
-                Ok(loaded) => {
-                    return loaded.keys.get(kid).cloned().ok_or(VerifyError::UnknownKid);
-                }
+        if !self.penalised(&attempt) {
+            match self.source.fetch_into(slot, &mut attempt).await {
+                Ok(loaded) => return loaded.keys.get(kid).cloned().ok_or(VerifyError::UnknownKid),
                 Err(_) if current.is_some() => {
                     tracing::warn!(
                         jwks_uri = uri,
@@ -172,7 +250,7 @@ impl JwksCache {
         let Some(loaded) = current else {
             return Err(VerifyError::JwksUnavailable);
         };
-        let age = now.saturating_sub(loaded.fetched_at);
+        let age = self.age(&loaded);
         if age > self.settings.max_stale.max(self.settings.ttl) {
             tracing::error!(
                 jwks_uri = uri,
@@ -188,46 +266,33 @@ impl JwksCache {
         }
     }
 
-    /// How old the key set of `uri` is; `None` before it was first fetched.
-    #[must_use]
-    pub fn age(&self, uri: &str) -> Option<Duration> {
-        let (_, slot) = self.slots.iter().find(|(known, _)| known == uri)?;
-        let loaded = slot.current()?;
-        Some(self.clock.now().saturating_sub(loaded.fetched_at))
-    }
-
-    fn is_fresh(&self, loaded: &Loaded) -> bool {
-        self.clock.now().saturating_sub(loaded.fetched_at) < self.settings.ttl
-    }
-
-    async fn fetch_into(
-        &self,
-        uri: &str,
-        slot: &Slot,
-        attempt: &mut Attempt,
-    ) -> Result<Arc<Loaded>, FetchError> {
-        let started = self.clock.now();
-        attempt.at = Some(started);
-        let result = match self.fetcher.fetch(uri).await {
-            Ok(body) => KeySet::parse(&body),
-            Err(e) => Err(e),
+    /// Starts a refresh of `slot` unless one is running or the last attempt is too recent.
+    fn refresh_in_background(&self, slot: &Arc<Slot>) {
+        let Ok(mut attempt) = Arc::clone(&slot.attempt).try_lock_owned() else {
+            return;
         };
-        match result {
-            Ok(keys) => {
-                attempt.failed = false;
-                tracing::info!(jwks_uri = uri, keys = keys.len(), "JWKS fetched");
-                let loaded = Arc::new(Loaded {
-                    keys,
-                    fetched_at: started,
-                });
-                slot.store(Arc::clone(&loaded));
-                Ok(loaded)
-            }
-            Err(e) => {
-                attempt.failed = true;
-                tracing::error!(jwks_uri = uri, code = "jwks_unavailable", error = %e, "JWKS fetch failed");
-                Err(e)
-            }
+        if self.penalised(&attempt) {
+            return;
         }
+        let (source, slot) = (self.source.clone(), Arc::clone(slot));
+        tokio::spawn(async move {
+            // A failure is logged inside; the stale set keeps serving meanwhile.
+            let _ = source.fetch_into(&slot, &mut attempt).await;
+        });
+    }
+
+    fn slot(&self, uri: &str) -> Option<&Arc<Slot>> {
+        self.slots.iter().find(|slot| slot.uri == uri)
+    }
+
+    fn age(&self, loaded: &Loaded) -> Duration {
+        self.source.clock.now().saturating_sub(loaded.fetched_at)
+    }
+
+    fn penalised(&self, attempt: &Attempt) -> bool {
+        let now = self.source.clock.now();
+        attempt
+            .at
+            .is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh)
     }
 }

@@ -30,6 +30,7 @@ pub mod logging;
 pub mod rules;
 #[cfg(feature = "signing")]
 pub mod signing;
+pub mod snapshot;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod token_cache;

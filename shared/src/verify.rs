@@ -25,6 +25,7 @@ use crate::error::{FetchError, VerifyError};
 use crate::fetch::{FetchLimits, Fetcher, HttpFetcher};
 use crate::jwk::VerifyingKey;
 use crate::jwks::JwksCache;
+use crate::snapshot::Snapshot;
 use crate::token_cache::TokenCache;
 
 /// Longest token accepted, in bytes. Cognito tokens are 1–4 KiB; API Gateway caps headers near 10 KiB.
@@ -100,6 +101,9 @@ impl Verifier {
             Arc::clone(&clock),
             config.jwks,
         );
+        if let Some(path) = &config.snapshot {
+            seed(&jwks, path);
+        }
         Self {
             issuers: config.issuers.clone(),
             client_ids: config.client_ids.clone(),
@@ -228,8 +232,39 @@ impl Verifier {
             .map(|known| known.jwks_uri.as_str())
             .ok_or(VerifyError::InvalidIssuer)?;
         let key = self.jwks.key(uri, kid).await;
-        report.jwks_age = self.jwks.age(uri);
+        report.jwks_age = self.jwks.age_of(uri);
         key
+    }
+}
+
+/// Seeds `jwks` from the snapshot file at `path`. A snapshot only saves a
+/// fetch: when it is missing, unreadable or too old, the keys are fetched.
+fn seed(jwks: &JwksCache, path: &std::path::Path) {
+    let file = path.display();
+    let snapshot = match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice::<Snapshot>(&bytes),
+        Err(error) => {
+            tracing::info!(file = %file, %error, "no JWKS snapshot; keys will be fetched");
+            return;
+        }
+    };
+    let snapshot = match snapshot {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            tracing::warn!(file = %file, %error, "unreadable JWKS snapshot; keys will be fetched");
+            return;
+        }
+    };
+    let taken_at = Duration::from_secs(snapshot.taken_at);
+    for (uri, body) in &snapshot.jwks {
+        match jwks.seed(uri, body.get().as_bytes(), taken_at) {
+            Ok(()) => tracing::info!(
+                jwks_uri = uri,
+                taken_at = snapshot.taken_at,
+                "JWKS loaded from the snapshot"
+            ),
+            Err(error) => tracing::warn!(jwks_uri = uri, %error, "JWKS snapshot entry not used"),
+        }
     }
 }
 

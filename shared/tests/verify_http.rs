@@ -619,15 +619,31 @@ async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() 
     f.server
         .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next])));
     f.clock.advance(Duration::from_secs(3601));
+    // Past its TTL the set still answers for its kids while it refreshes in the background...
     let (fourth, report) = v.verify_reported(&twice).await;
-    assert_eq!(code(fourth), "unknown_kid");
+    assert_eq!(code(fourth), "ok");
     assert!(report.cache_hit);
+    // ...and once the refresh is in, the removed key's token is refused, cached or not.
+    let refused = settled(|| async { code(v.verify(&twice).await) == "unknown_kid" }).await;
+    assert!(refused, "the cached token kept passing after the refresh");
+    let (_, report) = v.verify_reported(&twice).await;
     assert_eq!(
         report.jwks_age,
         Some(Duration::ZERO),
         "the set was just refreshed"
     );
-    assert_eq!(f.hits(), 2, "the hit refreshed the expired set once");
+    assert_eq!(f.hits(), 2, "one background refresh");
+}
+
+/// Polls `done` every 10 ms, at most 50 times: for work a background task finishes.
+async fn settled<F: Future<Output = bool>>(done: impl Fn() -> F) -> bool {
+    for _ in 0..50 {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
 }
 
 #[tokio::test]
@@ -656,4 +672,59 @@ async fn every_key_of_a_large_set_verifies_and_spliced_headers_are_refused() {
         code(v.verify(&format!("{header}.{rest}")).await),
         "invalid_signature"
     );
+}
+
+#[tokio::test]
+async fn a_snapshot_answers_without_a_fetch_until_it_ages_out() {
+    let f = fixture().await;
+    let dir = std::env::temp_dir().join(format!("claimsgate-snapshot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, taken_at: u64| {
+        let path = dir.join(name);
+        let jwks = String::from_utf8(jwks_of(&[&f.key])).unwrap();
+        let doc = format!(
+            r#"{{"taken_at": {taken_at}, "jwks": {{"{}": {jwks}}}}}"#,
+            f.pool.jwks_uri
+        );
+        std::fs::write(&path, doc).unwrap();
+        Some(path)
+    };
+    let with_snapshot = |snapshot| {
+        let mut c = config(&[&f.pool], TokenUsePolicy::Any);
+        c.snapshot = snapshot;
+        verifier(&c, &f.clock)
+    };
+
+    // Taken ten minutes ago: hydrate and verify without a single request to the issuer.
+    let v = with_snapshot(write("fresh.json", f.now() - 600));
+    assert!(v.hydrate().await.is_empty());
+    let (result, report) = v.verify_reported(&f.id_token()).await;
+    assert_eq!(code(result), "ok");
+    assert_eq!(report.jwks_age, Some(Duration::from_secs(600)));
+    assert_eq!(f.hits(), 0, "no fetch before the first decision");
+
+    // Past its TTL: it answers at once and is refreshed in the background.
+    f.clock.advance(Duration::from_secs(3600));
+    assert_eq!(code(v.verify(&f.id_token()).await), "ok");
+    assert!(
+        settled(|| async { f.hits() == 1 }).await,
+        "the stale snapshot was not refreshed"
+    );
+
+    // Older than JWKS_MAX_STALE_SECS, or missing, or not JSON: not trusted, the keys are fetched.
+    for (name, snapshot) in [
+        ("too old", write("old.json", f.now() - 86_401)),
+        ("missing", Some(dir.join("nowhere.json"))),
+        ("garbage", {
+            std::fs::write(dir.join("garbage.json"), "{").unwrap();
+            Some(dir.join("garbage.json"))
+        }),
+    ] {
+        let before = f.hits();
+        let v = with_snapshot(snapshot);
+        assert!(v.hydrate().await.is_empty(), "{name}");
+        assert_eq!(f.hits(), before + 1, "{name}: fetched at hydrate");
+        assert_eq!(code(v.verify(&f.id_token()).await), "ok", "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

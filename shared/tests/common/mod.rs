@@ -171,6 +171,7 @@ pub fn config(pools: &[&Pool], token_use: TokenUsePolicy) -> VerifierConfig {
             max_stale: Duration::from_secs(86_400),
         },
         token_cache_capacity: 1000,
+        snapshot: None,
     }
 }
 
