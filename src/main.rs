@@ -95,7 +95,13 @@ fn main() -> ExitCode {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+                // Metric lines are for CloudWatch; the stack's own log already says what they count.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(format!(
+                        "{default_level},{}=off",
+                        claimsgate_core::metrics::TARGET
+                    ))
+                }),
         )
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);

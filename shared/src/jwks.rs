@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::error::{FetchError, VerifyError};
 use crate::fetch::Fetcher;
 use crate::jwk::{KeySet, VerifyingKey};
+use crate::metrics::{Metrics, Unit};
 
 /// How long key sets live and how often they may be refetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,14 @@ impl Source {
             Err(e) => Err(e),
         };
         attempt.failed = result.is_err();
+        let mut metrics = Metrics::default();
+        let metric = if attempt.failed {
+            "JwksFetchFailed"
+        } else {
+            "JwksFetch"
+        };
+        metrics.put(metric, 1.0, Unit::Count, &[]);
+        metrics.emit();
         match result {
             Ok(keys) => {
                 tracing::info!(jwks_uri = slot.uri, keys = keys.len(), "JWKS fetched");

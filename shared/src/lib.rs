@@ -27,6 +27,7 @@ pub mod fetch;
 pub mod jwk;
 pub mod jwks;
 pub mod logging;
+pub mod metrics;
 pub mod rules;
 #[cfg(feature = "signing")]
 pub mod signing;

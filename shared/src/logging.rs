@@ -2,11 +2,21 @@
 //!
 //! Like `lambda_runtime`'s default subscriber (level from `AWS_LAMBDA_LOG_LEVEL`,
 //! else `RUST_LOG`, else INFO; JSON lines when `AWS_LAMBDA_LOG_FORMAT=JSON`),
-//! with one difference: the runtime and HTTP crates never log below INFO,
-//! whatever the level. At TRACE, `lambda_runtime` writes every raw event, and
-//! an event carries the caller's token.
+//! with two differences. The runtime and HTTP crates never log below INFO,
+//! whatever the level: at TRACE, `lambda_runtime` writes every raw event, and
+//! an event carries the caller's token. And metric events
+//! ([`crate::metrics`]) are written as raw EMF lines, at any level.
 
-use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter};
+use std::fmt;
+use std::io::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter, filter_fn};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+use crate::metrics;
 
 /// Crates whose DEBUG and TRACE output can hold events, headers or bodies.
 const CAPPED: &[&str] = &[
@@ -26,27 +36,53 @@ fn filter(var: impl Fn(&str) -> Option<String>) -> EnvFilter {
         .and_then(|v| v.trim().parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
     let capped = level.min(LevelFilter::INFO);
-    CAPPED
-        .iter()
-        .filter_map(|target| format!("{target}={capped}").parse::<Directive>().ok())
-        .fold(EnvFilter::default().add_directive(level.into()), |f, d| {
-            f.add_directive(d)
-        })
+    let directives = CAPPED.iter().map(|target| format!("{target}={capped}"));
+    directives
+        .chain([format!("{}=off", metrics::TARGET)])
+        .filter_map(|d| d.parse::<Directive>().ok())
+        .fold(
+            EnvFilter::default().add_directive(level.into()),
+            EnvFilter::add_directive,
+        )
 }
 
 /// Installs the process-wide subscriber, writing to standard output as Lambda expects.
 pub fn init() {
     let var = |name: &str| std::env::var(name).ok();
     let json = var("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt::layer()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(var))
         .with_writer(std::io::stdout);
-    if json {
-        builder.json().init();
+    let logs = if json {
+        logs.json().boxed()
     } else {
-        builder.init();
+        logs.boxed()
+    };
+    let metric_lines = EmfLines.with_filter(filter_fn(|m| m.target() == metrics::TARGET));
+    tracing_subscriber::registry()
+        .with(logs.with_filter(filter(var)))
+        .with(metric_lines)
+        .init();
+}
+
+/// Writes the `emf` field of metric events, alone on its line.
+struct EmfLines;
+
+impl<S: Subscriber> Layer<S> for EmfLines {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        struct Emf(String);
+        impl Visit for Emf {
+            fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+                if field.name() == "emf" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut line = Emf(String::new());
+        event.record(&mut line);
+        // A closed standard output leaves nothing to tell.
+        let _ = writeln!(std::io::stdout().lock(), "{}", line.0);
     }
 }
 
@@ -72,6 +108,7 @@ mod tests {
         assert!(!f.contains("lambda_runtime=trace"), "{f}");
         let f = directives(&[("RUST_LOG", "warn")]);
         assert!(f.contains("lambda_runtime=warn"), "{f}");
+        assert!(f.contains("claimsgate::metrics=off"), "{f}");
         assert!(directives(&[]).contains("info"));
     }
 }

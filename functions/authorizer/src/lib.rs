@@ -19,6 +19,7 @@ pub mod response;
 
 use std::time::Duration;
 
+use claimsgate_core::metrics;
 use claimsgate_core::rules::routes::{
     ROUTE_RULES_VAR, Route, RouteTable, allowed_routes, is_allowed,
 };
@@ -118,31 +119,27 @@ impl Authorizer {
             AuthError::UnsupportedEvent(why)
         })?;
         let arn = MethodArn::parse(call.arn);
-        let mut line = Line {
-            kind: call.kind,
+        let mut outcome = Outcome {
+            kind: Some(call.kind),
             arn: arn.as_ref().ok(),
-            report: Report::default(),
+            ..Outcome::default()
         };
-        let token = call.token.map_err(|why| {
-            line.unauthorized("no_bearer_token", why, false);
-            AuthError::Unauthorized
-        })?;
+        let token = call
+            .token
+            .map_err(|why| outcome.refuse("no_bearer_token", why, false))?;
         let (verified, report) = self.verifier.verify_reported(token).await;
-        line.report = report;
-        let verified = verified.map_err(|e| {
-            line.unauthorized(e.code(), &e.to_string(), e.is_server_side());
-            AuthError::Unauthorized
-        })?;
+        outcome.report = Some(report);
+        let verified =
+            verified.map_err(|e| outcome.refuse(e.code(), &e.to_string(), e.is_server_side()))?;
         let claims = &verified.claims;
         let Some(sub) = claims.sub().filter(|s| !s.is_empty()) else {
-            line.unauthorized("missing_sub", "the token has no sub", false);
-            return Err(AuthError::Unauthorized);
+            return Err(outcome.refuse("missing_sub", "the token has no sub", false));
         };
         if let Err(why) = &arn {
             tracing::error!(reason = why, sub, "unreadable route ARN; denying all");
         }
 
-        let called = line
+        let called = outcome
             .arn
             .is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
         let allowed = allowed_routes(claims, &self.routes);
@@ -154,24 +151,16 @@ impl Authorizer {
             }),
             EventKind::RestToken | EventKind::RestRequest => Answer::Policy(PolicyResponse {
                 principal_id: sub.to_owned(),
-                policy_document: self.policy(line.arn, &allowed),
+                policy_document: self.policy(outcome.arn, &allowed),
                 context,
             }),
         };
-        tracing::info!(
-            event_type = call.kind.as_str(),
-            sub,
-            kid = verified.header.kid,
-            pet = claims.pet_preference(),
-            method = line.arn.map(MethodArn::method),
-            path = line.arn.map(MethodArn::path),
-            decision = if called { "allow" } else { "deny" },
-            allowed_routes = allowed.len(),
-            verify_us = micros(line.report.elapsed),
-            cache_hit = line.report.cache_hit,
-            jwks_age_s = line.report.jwks_age.map(|a| a.as_secs()),
-            "authorized"
-        );
+        outcome.token = Some((sub, &verified.header.kid, claims.pet_preference()));
+        if called {
+            outcome.record("allow", None, "", false);
+        } else {
+            outcome.record("deny", Some("route_not_allowed"), "", false);
+        }
         Ok(answer)
     }
 
@@ -197,37 +186,57 @@ impl Authorizer {
     }
 }
 
-/// What the decision's log line says about the call before the decision.
-struct Line<'a> {
-    kind: EventKind,
+/// One decision, as its log line and its metrics tell it.
+#[derive(Default)]
+struct Outcome<'a> {
+    kind: Option<EventKind>,
     arn: Option<&'a MethodArn<'a>>,
-    report: Report,
+    /// What the verification cost and used, once it ran.
+    report: Option<Report>,
+    /// `sub`, `kid` and pet of a verified token.
+    token: Option<(&'a str, &'a str, Option<&'a str>)>,
 }
 
-impl Line<'_> {
-    /// One line for a request refused with 401; an error when the fault is ours.
-    fn unauthorized(&self, code: &str, reason: &str, server_side: bool) {
+impl Outcome<'_> {
+    /// Records a 401 (an error when the fault is ours) and gives the error to answer.
+    fn refuse(&self, code: &str, reason: &str, server_side: bool) -> AuthError {
+        self.record("unauthorized", Some(code), reason, server_side);
+        AuthError::Unauthorized
+    }
+
+    /// One log line (an error when the fault is ours) and one metrics line:
+    /// `Allowed`, or `Denied` by code, and what the verification cost.
+    fn record(&self, decision: &str, code: Option<&str>, reason: &str, error: bool) {
+        let (sub, kid, pet) = self
+            .token
+            .map_or((None, None, None), |(s, k, p)| (Some(s), Some(k), p));
+        let reason = (!reason.is_empty()).then_some(reason);
+        let jwks_age_s = self.report.and_then(|r| r.jwks_age).map(|a| a.as_secs());
         macro_rules! line {
             ($level:ident) => {
                 tracing::$level!(
-                    event_type = self.kind.as_str(),
+                    event_type = self.kind.map(EventKind::as_str),
+                    sub,
+                    kid,
+                    pet,
                     method = self.arn.map(MethodArn::method),
                     path = self.arn.map(MethodArn::path),
-                    decision = "unauthorized",
+                    decision,
                     code,
                     reason,
-                    verify_us = micros(self.report.elapsed),
-                    cache_hit = self.report.cache_hit,
-                    jwks_age_s = self.report.jwks_age.map(|a| a.as_secs()),
-                    "unauthorized"
+                    verify_us = self.report.map(|r| micros(r.elapsed)),
+                    cache_hit = self.report.map(|r| r.cache_hit),
+                    jwks_age_s,
+                    "decision"
                 )
             };
         }
-        if server_side {
+        if error {
             line!(error);
         } else {
             line!(info);
         }
+        metrics::decision(code, self.report.as_ref());
     }
 }
 

@@ -88,20 +88,53 @@ async fn decisions_are_logged_with_sub_and_without_the_token() {
     let token = h.dogs_id_token();
     let (logs, _guard) = capture();
     h.call(token_event(&token, "GET", "/cats")).await.unwrap();
+    h.call(token_event("not-a-jwt", "GET", "/cats"))
+        .await
+        .unwrap_err();
     let logs = logs.text();
     let line = logs
         .lines()
-        .find(|l| l.contains("authorized"))
+        .find(|l| l.contains("\"message\":\"decision\""))
         .unwrap_or_default();
     for field in [
         DOGS_SUB,
         "\"decision\":\"deny\"",
+        "\"code\":\"route_not_allowed\"",
         "\"kid\":\"test-kid-1\"",
         "\"path\":\"/cats\"",
+        "\"verify_us\":",
+        "\"cache_hit\":false",
+        "\"jwks_age_s\":0",
     ] {
         assert!(line.contains(field), "{field} missing in {line}");
     }
     assert!(!logs.contains(&token));
+
+    // One EMF line per decision: Denied by code, and what the verification cost.
+    let emf: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| l["fields"]["emf"].as_str().map(str::to_owned))
+        .map(|emf| serde_json::from_str(&emf).unwrap())
+        .collect();
+    assert_eq!(emf.len(), 3, "{logs}");
+    assert_eq!(emf[0]["JwksFetch"], 1.0, "the first token fetched the keys");
+    for (doc, code) in emf[1..]
+        .iter()
+        .zip(["route_not_allowed", "malformed_token"])
+    {
+        assert_eq!(doc["Denied"], 1.0);
+        assert_eq!(doc["Code"], code);
+        let names: Vec<&str> = doc["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["Metrics"].as_array().unwrap())
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Denied", "VerifyMicros", "TokenCacheHit"], "{doc}");
+        assert!(doc["VerifyMicros"].as_f64().is_some());
+    }
 }
 
 #[tokio::test]

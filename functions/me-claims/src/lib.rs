@@ -18,8 +18,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use claimsgate_core::bearer::{BearerError, from_headers};
+use claimsgate_core::metrics;
 use claimsgate_core::{
-    Claims, InitError, TokenHeader, TokenUse, VerifiedToken, Verifier, VerifierConfig,
+    Claims, InitError, Report, TokenHeader, TokenUse, VerifiedToken, Verifier, VerifierConfig,
 };
 use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::{HeaderValue, Method, StatusCode};
@@ -99,72 +100,81 @@ impl App {
     }
 
     async fn respond(&self, request: &Request) -> Response<Body> {
-        if !route::is_me_claims(request) {
-            tracing::info!(status = 404, code = "not_found", "no such resource");
-            return Problem::not_found().into_response();
+        if *request.method() == Method::OPTIONS
+            && self.cors.is_enabled()
+            && route::is_me_claims(request)
+        {
+            return self.cors.preflight(request.headers());
         }
-        match *request.method() {
-            Method::GET => {}
-            Method::OPTIONS if self.cors.is_enabled() => {
-                return self.cors.preflight(request.headers());
-            }
-            _ => {
-                let allow = if self.cors.is_enabled() {
-                    "GET, OPTIONS"
-                } else {
-                    "GET"
-                };
-                tracing::info!(status = 405, method = %request.method(), "method not allowed");
-                return Problem::method_not_allowed(allow).into_response();
-            }
+        let (result, report) = self.decide(request).await;
+        let report = report.as_ref();
+        let (status, code, token) = match &result {
+            Ok(verified) => (StatusCode::OK, None, Some(verified)),
+            Err(problem) => (problem.status(), Some(problem.code()), None),
+        };
+        let server_side = status == StatusCode::SERVICE_UNAVAILABLE;
+        macro_rules! line {
+            ($level:ident) => {
+                tracing::$level!(
+                    status = status.as_u16(),
+                    code,
+                    sub = token.and_then(|t| t.claims.sub()),
+                    kid = token.map(|t| t.header.kid.as_str()),
+                    token_use = token.map(|t| t.token_use.as_str()),
+                    verify_us =
+                        report.map(|r| u64::try_from(r.elapsed.as_micros()).unwrap_or(u64::MAX)),
+                    cache_hit = report.map(|r| r.cache_hit),
+                    jwks_age_s = report.and_then(|r| r.jwks_age).map(|a| a.as_secs()),
+                    "decision"
+                )
+            };
         }
+        if server_side {
+            line!(error);
+        } else {
+            line!(info);
+        }
+        metrics::decision(code, report);
+        match result {
+            Ok(verified) => self.claims_response(&verified, request.request_context_ref()),
+            Err(problem) => problem.into_response(),
+        }
+    }
 
+    /// The verified token of a `GET /me/claims`, or the problem to answer;
+    /// and what the verification cost, when one ran.
+    async fn decide(
+        &self,
+        request: &Request,
+    ) -> (Result<Arc<VerifiedToken>, Problem>, Option<Report>) {
+        if !route::is_me_claims(request) {
+            return (Err(Problem::not_found()), None);
+        }
+        if *request.method() != Method::GET {
+            let allow = if self.cors.is_enabled() {
+                "GET, OPTIONS"
+            } else {
+                "GET"
+            };
+            return (Err(Problem::method_not_allowed(allow)), None);
+        }
         let authorization = request.headers().get_all(AUTHORIZATION).iter();
         let token = match from_headers(authorization.map(|v| v.as_bytes())) {
             Ok(token) => token,
-            Err(BearerError::Missing) => {
-                tracing::info!(
-                    status = 401,
-                    code = "missing_token",
-                    "no Authorization header"
-                );
-                return Problem::missing_token().into_response();
-            }
+            Err(BearerError::Missing) => return (Err(Problem::missing_token()), None),
             Err(BearerError::Malformed(reason)) => {
-                tracing::info!(
-                    status = 400,
-                    code = "invalid_request",
-                    reason,
-                    "malformed Authorization header"
-                );
-                return Problem::invalid_request(reason).into_response();
+                return (Err(Problem::invalid_request(reason)), None);
             }
         };
-
-        match self.verifier.verify(token).await {
-            Ok(verified) => {
-                tracing::info!(
-                    status = 200,
-                    sub = verified.claims.sub().unwrap_or_default(),
-                    kid = %verified.header.kid,
-                    token_use = verified.token_use.as_str(),
-                    "claims returned"
-                );
-                self.claims_response(&verified, request.request_context_ref())
+        let (verified, report) = self.verifier.verify_reported(token).await;
+        let verified = verified.map_err(|error| {
+            if error.is_server_side() {
+                Problem::jwks_unavailable(&error, self.verifier.retry_after())
+            } else {
+                Problem::invalid_token(&error)
             }
-            Err(error) if error.is_server_side() => {
-                tracing::error!(
-                    status = 503,
-                    code = error.code(),
-                    "cannot verify: the issuer's keys are unavailable"
-                );
-                Problem::jwks_unavailable(&error, self.verifier.retry_after()).into_response()
-            }
-            Err(error) => {
-                tracing::info!(status = 401, code = error.code(), "token rejected");
-                Problem::invalid_token(&error).into_response()
-            }
-        }
+        });
+        (verified, Some(report))
     }
 
     fn claims_response(

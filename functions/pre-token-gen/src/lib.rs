@@ -29,6 +29,7 @@ mod config;
 mod event;
 mod response;
 
+use claimsgate_core::metrics::{Metrics, Unit};
 use claimsgate_core::rules::{EmailCheck, assign_pet};
 use serde_json::{Map, Value};
 
@@ -158,6 +159,15 @@ fn decide(
         rule,
         "pet_preference decided"
     );
+    let mut metrics = Metrics::default();
+    let pet_name = pet.map_or("none", claimsgate_core::Pet::as_str);
+    metrics.put(
+        "PetAssigned",
+        1.0,
+        Unit::Count,
+        &[("Pet", pet_name), ("Rule", basis)],
+    );
+    metrics.emit();
     (view.shape, pet, machine)
 }
 

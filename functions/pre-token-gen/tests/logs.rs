@@ -2,36 +2,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use claimsgate_core::testing::LogCapture;
 use pre_token_gen::{Config, respond};
 use serde_json::json;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn logs_of(event: serde_json::Value) -> String {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(move || sink.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    let captured = LogCapture::default();
+    tracing::subscriber::with_default(captured.subscriber(), || {
         respond(&Config::default(), event).unwrap();
     });
-    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    captured.text()
 }
 
 #[test]
@@ -71,6 +51,21 @@ fn the_decision_is_logged_without_the_email() {
     assert!(
         !logs.contains("parrots"),
         "the attribute value leaked into the logs: {logs}"
+    );
+    let emf = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|l| l["fields"]["emf"].as_str().map(str::to_owned))
+        .expect(&logs);
+    let emf: serde_json::Value = serde_json::from_str(&emf).unwrap();
+    assert_eq!(emf["PetAssigned"], 1.0);
+    assert_eq!(
+        (&emf["Pet"], &emf["Rule"]),
+        (&json!("dogs"), &json!("email_domain"))
+    );
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["FunctionName", "Pet", "Rule"]])
     );
 }
 

@@ -1,0 +1,172 @@
+//! CloudWatch metrics as Embedded Metric Format (EMF) lines: namespace
+//! `claimsgate`, dimension `FunctionName`, plus a per-metric dimension where
+//! the metric is split (`Denied` by `Code`, `PetAssigned` by `Pet` and `Rule`).
+//!
+//! A metric line is a `tracing` event of target [`TARGET`] whose field `emf`
+//! holds the JSON; [`crate::logging::init`] writes it raw to standard output,
+//! where CloudWatch Logs picks it up. Elsewhere it is one more event, which
+//! tests capture and read.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+use crate::verify::Report;
+
+/// The `tracing` target of metric lines.
+pub const TARGET: &str = "claimsgate::metrics";
+
+/// The CloudWatch namespace.
+pub const NAMESPACE: &str = "claimsgate";
+
+/// Units used here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A count.
+    Count,
+    /// Microseconds.
+    Microseconds,
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Count => "Count",
+            Self::Microseconds => "Microseconds",
+        }
+    }
+}
+
+/// One metric and the dimensions it is split by, beside `FunctionName`.
+#[derive(Debug)]
+struct Entry {
+    name: &'static str,
+    value: f64,
+    unit: Unit,
+    dimensions: Vec<(&'static str, String)>,
+}
+
+/// The metrics of one invocation (or one event), emitted as one line.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    entries: Vec<Entry>,
+}
+
+impl Metrics {
+    /// Adds `name`, split by `dimensions` (none: by function only).
+    pub fn put(
+        &mut self,
+        name: &'static str,
+        value: f64,
+        unit: Unit,
+        dimensions: &[(&'static str, &str)],
+    ) {
+        let dimensions = dimensions
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect();
+        self.entries.push(Entry {
+            name,
+            value,
+            unit,
+            dimensions,
+        });
+    }
+
+    /// The EMF document for `function` at `timestamp_ms`.
+    #[must_use]
+    pub fn document(&self, function: &str, timestamp_ms: u64) -> Value {
+        let mut root = Map::new();
+        root.insert("FunctionName".into(), json!(function));
+        let directives: Vec<Value> = self
+            .entries
+            .iter()
+            .map(|entry| {
+                let mut set = vec!["FunctionName"];
+                for (key, dim) in &entry.dimensions {
+                    set.push(key);
+                    root.insert((*key).to_owned(), json!(dim));
+                }
+                root.insert(entry.name.to_owned(), json!(entry.value));
+                json!({
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [set],
+                    "Metrics": [{"Name": entry.name, "Unit": entry.unit.as_str()}],
+                })
+            })
+            .collect();
+        root.insert(
+            "_aws".into(),
+            json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
+        );
+        Value::Object(root)
+    }
+
+    /// Emits the line (nothing when no metric was put).
+    pub fn emit(&self) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let timestamp_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(target: TARGET, emf = %self.document(&function, timestamp_ms));
+    }
+}
+
+/// Emits the metrics of one decision: `Allowed`, or `Denied` by `code`; and,
+/// when a verification ran, `VerifyMicros` and `TokenCacheHit`.
+pub fn decision(denied: Option<&str>, report: Option<&Report>) {
+    let mut metrics = Metrics::default();
+    match denied {
+        None => metrics.put("Allowed", 1.0, Unit::Count, &[]),
+        Some(code) => metrics.put("Denied", 1.0, Unit::Count, &[("Code", code)]),
+    }
+    if let Some(report) = report {
+        // Microseconds as a float: exact up to 2^53, some 285 years.
+        #[allow(clippy::cast_precision_loss)]
+        let micros = report.elapsed.as_micros() as f64;
+        metrics.put("VerifyMicros", micros, Unit::Microseconds, &[]);
+        metrics.put(
+            "TokenCacheHit",
+            f64::from(u8::from(report.cache_hit)),
+            Unit::Count,
+            &[],
+        );
+    }
+    metrics.emit();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_has_the_emf_structure() {
+        let mut m = Metrics::default();
+        m.put("VerifyMicros", 12.0, Unit::Microseconds, &[]);
+        m.put("Denied", 1.0, Unit::Count, &[("Code", "token_expired")]);
+        let doc = m.document("authorizer", 1_767_225_600_000);
+        assert_eq!(doc["_aws"]["Timestamp"], 1_767_225_600_000u64);
+        assert_eq!(doc["FunctionName"], "authorizer");
+        assert_eq!(doc["VerifyMicros"], 12.0);
+        assert_eq!(doc["Denied"], 1.0);
+        assert_eq!(doc["Code"], "token_expired");
+        let directives = doc["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(directives.len(), 2);
+        assert_eq!(directives[1]["Namespace"], "claimsgate");
+        assert_eq!(
+            directives[1]["Dimensions"],
+            json!([["FunctionName", "Code"]])
+        );
+        assert_eq!(
+            directives[1]["Metrics"],
+            json!([{"Name": "Denied", "Unit": "Count"}])
+        );
+    }
+}
