@@ -151,13 +151,7 @@ impl Verifier {
         let result = self.check(token, &mut report).await;
         report.elapsed = started.elapsed();
         match &result {
-            Ok(t) => tracing::debug!(
-                sub = t.claims.sub().unwrap_or_default(),
-                kid = %t.header.kid,
-                token_use = t.token_use.as_str(),
-                cache_hit = report.cache_hit,
-                "token verified"
-            ),
+            Ok(t) => tracing::debug!(sub = t.claims.sub(), kid = t.header.kid, "token verified"),
             Err(e) => tracing::debug!(code = e.code(), "token rejected"),
         }
         (result, report)
@@ -240,28 +234,26 @@ impl Verifier {
 /// Seeds `jwks` from the snapshot file at `path`. A snapshot only saves a
 /// fetch: when it is missing, unreadable or too old, the keys are fetched.
 fn seed(jwks: &JwksCache, path: &std::path::Path) {
-    let file = path.display();
-    let snapshot = match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice::<Snapshot>(&bytes),
-        Err(error) => {
-            tracing::info!(file = %file, %error, "no JWKS snapshot; keys will be fetched");
-            return;
-        }
-    };
+    let snapshot = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice::<Snapshot>(&bytes).map_err(|e| e.to_string()));
     let snapshot = match snapshot {
         Ok(snapshot) => snapshot,
         Err(error) => {
-            tracing::warn!(file = %file, %error, "unreadable JWKS snapshot; keys will be fetched");
+            tracing::warn!(file = %path.display(), error, "JWKS snapshot not used; keys will be fetched");
             return;
         }
     };
-    let taken_at = Duration::from_secs(snapshot.taken_at);
     for (uri, body) in &snapshot.jwks {
-        match jwks.seed(uri, body.get().as_bytes(), taken_at) {
+        match jwks.seed(
+            uri,
+            body.get().as_bytes(),
+            Duration::from_secs(snapshot.taken_at),
+        ) {
             Ok(()) => tracing::info!(
                 jwks_uri = uri,
                 taken_at = snapshot.taken_at,
-                "JWKS loaded from the snapshot"
+                "JWKS snapshot loaded"
             ),
             Err(error) => tracing::warn!(jwks_uri = uri, %error, "JWKS snapshot entry not used"),
         }

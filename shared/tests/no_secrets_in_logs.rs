@@ -10,32 +10,14 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use claimsgate_core::testing::{ManualClock, test_key};
+use claimsgate_core::testing::{LogCapture, ManualClock, test_key};
 use claimsgate_core::{Clock, TokenUsePolicy};
 use common::*;
 
 #[tokio::test]
 async fn logs_never_contain_the_token() {
-    use std::io::Write;
-    #[derive(Clone, Default)]
-    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .json()
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = LogCapture::default();
+    let _guard = tracing::subscriber::set_default(capture.subscriber());
 
     let server = JwksServer::start().await;
     let pool = Pool::new(&server, "us-east-1_Pool1");
@@ -57,7 +39,7 @@ async fn logs_never_contain_the_token() {
     // The unknown kid waits for the background refresh the late token started.
     assert_eq!(code(v.verify(&bad).await), "jwks_unavailable");
 
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("unknown_kid"),
         "the failure is logged with its code:\n{logs}"
