@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::error::{FetchError, VerifyError};
 use crate::fetch::Fetcher;
 use crate::jwk::{KeySet, VerifyingKey};
-use crate::metrics::{Metrics, Unit};
+use crate::metrics::{COUNT, Metrics};
 
 /// How long key sets live and how often they may be refetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +104,7 @@ impl Source {
         } else {
             "JwksFetch"
         };
-        metrics.put(metric, 1.0, Unit::Count, &[]);
+        metrics.put(metric, 1.0, COUNT, &[]);
         metrics.emit();
         match result {
             Ok(keys) => {

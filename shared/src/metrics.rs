@@ -19,92 +19,48 @@ pub const TARGET: &str = "claimsgate::metrics";
 /// The CloudWatch namespace.
 pub const NAMESPACE: &str = "claimsgate";
 
-/// Units used here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// A count.
-    Count,
-    /// Microseconds.
-    Microseconds,
-}
+/// The unit of a count.
+pub const COUNT: &str = "Count";
+/// The unit of a duration in microseconds.
+pub const MICROSECONDS: &str = "Microseconds";
 
-impl Unit {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Count => "Count",
-            Self::Microseconds => "Microseconds",
-        }
-    }
-}
-
-/// One metric and the dimensions it is split by, beside `FunctionName`.
-#[derive(Debug)]
-struct Entry {
-    name: &'static str,
-    value: f64,
-    unit: Unit,
-    dimensions: Vec<(&'static str, String)>,
-}
-
-/// The metrics of one invocation (or one event), emitted as one line.
+/// The metrics of one invocation (or one event), emitted as one line: the
+/// values and dimensions at the root, one directive per metric.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    entries: Vec<Entry>,
+    root: Map<String, Value>,
+    directives: Vec<Value>,
 }
 
 impl Metrics {
-    /// Adds `name`, split by `dimensions` (none: by function only).
-    pub fn put(
-        &mut self,
-        name: &'static str,
-        value: f64,
-        unit: Unit,
-        dimensions: &[(&'static str, &str)],
-    ) {
-        let dimensions = dimensions
-            .iter()
-            .map(|(k, v)| (*k, (*v).to_owned()))
-            .collect();
-        self.entries.push(Entry {
-            name,
-            value,
-            unit,
-            dimensions,
-        });
+    /// Adds `name` in `unit`, split by `dimensions` beside `FunctionName`.
+    pub fn put(&mut self, name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
+        let mut set = vec!["FunctionName"];
+        for (key, dimension) in dimensions {
+            set.push(key);
+            self.root.insert((*key).to_owned(), json!(dimension));
+        }
+        self.root.insert(name.to_owned(), json!(value));
+        self.directives.push(json!({
+            "Namespace": NAMESPACE,
+            "Dimensions": [set],
+            "Metrics": [{"Name": name, "Unit": unit}],
+        }));
     }
 
     /// The EMF document for `function` at `timestamp_ms`.
     #[must_use]
     pub fn document(&self, function: &str, timestamp_ms: u64) -> Value {
-        let mut root = Map::new();
+        let mut root = self.root.clone();
         root.insert("FunctionName".into(), json!(function));
-        let directives: Vec<Value> = self
-            .entries
-            .iter()
-            .map(|entry| {
-                let mut set = vec!["FunctionName"];
-                for (key, dim) in &entry.dimensions {
-                    set.push(key);
-                    root.insert((*key).to_owned(), json!(dim));
-                }
-                root.insert(entry.name.to_owned(), json!(entry.value));
-                json!({
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [set],
-                    "Metrics": [{"Name": entry.name, "Unit": entry.unit.as_str()}],
-                })
-            })
-            .collect();
-        root.insert(
-            "_aws".into(),
-            json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
-        );
+        let aws = json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": self.directives});
+        root.insert("_aws".into(), aws);
         Value::Object(root)
     }
 
     /// Emits the line (nothing when no metric was put).
     pub fn emit(&self) {
-        if self.entries.is_empty() {
+        if self.directives.is_empty() {
             return;
         }
         let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
@@ -121,18 +77,18 @@ impl Metrics {
 pub fn decision(denied: Option<&str>, report: Option<&Report>) {
     let mut metrics = Metrics::default();
     match denied {
-        None => metrics.put("Allowed", 1.0, Unit::Count, &[]),
-        Some(code) => metrics.put("Denied", 1.0, Unit::Count, &[("Code", code)]),
+        None => metrics.put("Allowed", 1.0, COUNT, &[]),
+        Some(code) => metrics.put("Denied", 1.0, COUNT, &[("Code", code)]),
     }
     if let Some(report) = report {
         // Microseconds as a float: exact up to 2^53, some 285 years.
         #[allow(clippy::cast_precision_loss)]
         let micros = report.elapsed.as_micros() as f64;
-        metrics.put("VerifyMicros", micros, Unit::Microseconds, &[]);
+        metrics.put("VerifyMicros", micros, MICROSECONDS, &[]);
         metrics.put(
             "TokenCacheHit",
             f64::from(u8::from(report.cache_hit)),
-            Unit::Count,
+            COUNT,
             &[],
         );
     }
@@ -146,8 +102,8 @@ mod tests {
     #[test]
     fn a_document_has_the_emf_structure() {
         let mut m = Metrics::default();
-        m.put("VerifyMicros", 12.0, Unit::Microseconds, &[]);
-        m.put("Denied", 1.0, Unit::Count, &[("Code", "token_expired")]);
+        m.put("VerifyMicros", 12.0, MICROSECONDS, &[]);
+        m.put("Denied", 1.0, COUNT, &[("Code", "token_expired")]);
         let doc = m.document("authorizer", 1_767_225_600_000);
         assert_eq!(doc["_aws"]["Timestamp"], 1_767_225_600_000u64);
         assert_eq!(doc["FunctionName"], "authorizer");

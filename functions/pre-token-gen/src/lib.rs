@@ -29,7 +29,7 @@ mod config;
 mod event;
 mod response;
 
-use claimsgate_core::metrics::{Metrics, Unit};
+use claimsgate_core::metrics::{COUNT, Metrics};
 use claimsgate_core::rules::{EmailCheck, assign_pet};
 use serde_json::{Map, Value};
 
@@ -164,7 +164,7 @@ fn decide(
     metrics.put(
         "PetAssigned",
         1.0,
-        Unit::Count,
+        COUNT,
         &[("Pet", pet_name), ("Rule", basis)],
     );
     metrics.emit();
