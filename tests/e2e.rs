@@ -26,6 +26,22 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A client that keeps cookies, as the browser of a hosted-login user does.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The value of the hidden field `name` in a form.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap() + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
 fn location(r: &reqwest::Response) -> Option<String> {
     r.headers()
         .get("location")
@@ -41,7 +57,7 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 
 /// authorize → login page → form post → the code from the callback redirect.
 async fn sign_in(s: &TestStack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
-    let c = client();
+    let c = browser();
     let mut params = vec![
         ("response_type", "code"),
         ("client_id", "claimsgate-local-client"),
@@ -64,16 +80,14 @@ async fn sign_in(s: &TestStack, user: (&str, &str), extra: &[(&str, &str)]) -> S
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("<form method=\"post\" action=\"/login\"")
-    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\" action=\"/login\""));
+    let csrf = hidden(&html, "_csrf");
 
     let mut form: Vec<(&str, &str)> = params.clone();
     form.push(("username", user.0));
     form.push(("password", user.1));
+    form.push(("_csrf", &csrf));
     let r = c
         .post(format!("{}/login", s.cognito_url))
         .form(&form)
@@ -264,7 +278,15 @@ async fn pkce_s256_is_enforced() {
     .await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    for bad in [Some("wrong-verifier-wrong-verifier-wrong-verifier-0"), None] {
+    // A wrong verifier does not match; a missing one is reported as missing.
+    for (bad, error, says) in [
+        (
+            Some("wrong-verifier-wrong-verifier-wrong-verifier-0"),
+            "invalid_grant",
+            "does not match",
+        ),
+        (None, "invalid_request", "code_verifier is required"),
+    ] {
         let code = sign_in(&s, CATS, &pkce).await;
         let mut form = vec![
             ("grant_type", "authorization_code"),
@@ -276,7 +298,12 @@ async fn pkce_s256_is_enforced() {
         }
         let r = exchange_basic(&s, &form).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], error);
+        assert!(
+            body["error_description"].as_str().unwrap().contains(says),
+            "{body}"
+        );
     }
 }
 
@@ -347,16 +374,29 @@ async fn an_unregistered_redirect_uri_is_never_redirected_to() {
 #[tokio::test]
 async fn a_wrong_password_shows_an_error_and_echoes_safely() {
     let s = stack().await;
-    let r = client()
+    let c = browser();
+    let request = [
+        ("response_type", "code"),
+        ("client_id", "claimsgate-local-client"),
+        ("redirect_uri", CALLBACK),
+        ("state", "\"><script>alert(1)</script>"),
+    ];
+    let page = c
+        .get(format!("{}/login", s.cognito_url))
+        .query(&request)
+        .send()
+        .await
+        .unwrap();
+    let csrf = hidden(&page.text().await.unwrap(), "_csrf");
+    let mut form = request.to_vec();
+    form.extend([
+        ("username", "<b>test-user@amazon.com</b>"),
+        ("password", "nope"),
+        ("_csrf", &csrf),
+    ]);
+    let r = c
         .post(format!("{}/login", s.cognito_url))
-        .form(&[
-            ("response_type", "code"),
-            ("client_id", "claimsgate-local-client"),
-            ("redirect_uri", CALLBACK),
-            ("state", "\"><script>alert(1)</script>"),
-            ("username", "<b>test-user@amazon.com</b>"),
-            ("password", "nope"),
-        ])
+        .form(&form)
         .send()
         .await
         .unwrap();
@@ -464,7 +504,7 @@ async fn the_api_answers_like_api_gateway() {
     let mut claims = claims_of(&s.tokens_for(DOGS.0).await.unwrap().id_token);
     claims["iat"] = json!(now - 7200);
     claims["exp"] = json!(now - 3600);
-    let expired = s.cognito.issuer.key.sign(&claims).unwrap();
+    let expired = s.cognito.issuer.keys.current().sign(&claims).unwrap();
     assert_eq!(
         api(&s, "/me/claims", Some(&expired)).await.0,
         StatusCode::UNAUTHORIZED
@@ -502,7 +542,7 @@ async fn authorizer_results_are_cached_per_token_for_the_ttl() {
             "token_use": "id", "pet_preference": "dogs", "iat": now, "exp": now + 2,
         });
         claims["jti"] = json!(claimsgate::random::uuid());
-        s.cognito.issuer.key.sign(&claims).unwrap()
+        s.cognito.issuer.keys.current().sign(&claims).unwrap()
     };
     for (ttl, after_expiry) in [(300, StatusCode::OK), (0, StatusCode::UNAUTHORIZED)] {
         let s = stack_with(AuthorizerKind::Token, |settings| {
