@@ -2,140 +2,19 @@
 //! users, the OAuth edge cases, and the API behind the real authorizer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 mod common;
 
 use std::time::Duration;
 
 use claimsgate::AuthorizerKind;
 use claimsgate_core::Clock;
+use common::flow::{
+    CALLBACK, CATS, DOGS, api, browser, claims_of, client, exchange_basic, hidden, location,
+    sign_in, token_request,
+};
 use common::{TestStack, stack, stack_with};
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-
-const DOGS: (&str, &str) = ("test-user@amazon.com", "Dogs-rule-1");
-const CATS: (&str, &str) = ("test-user@example.com", "Cats-rule-1");
-const CALLBACK: &str = "http://localhost";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A client that keeps cookies, as the browser of a hosted-login user does.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
-
-/// The value of the hidden field `name` in a form.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-fn location(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-}
-
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let url = url::Url::parse(url).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// authorize → login page → form post → the code from the callback redirect.
-async fn sign_in(s: &TestStack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
-    let c = browser();
-    let mut params = vec![
-        ("response_type", "code"),
-        ("client_id", "claimsgate-local-client"),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid email"),
-        ("state", "xyz"),
-    ];
-    params.extend_from_slice(extra);
-    let r = c
-        .get(format!("{}/oauth2/authorize", s.cognito_url))
-        .query(&params)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let login = location(&r).unwrap();
-    let page = c
-        .get(format!("{}{login}", s.cognito_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("<form method=\"post\" action=\"/login\""));
-    let csrf = hidden(&html, "_csrf");
-
-    let mut form: Vec<(&str, &str)> = params.clone();
-    form.push(("username", user.0));
-    form.push(("password", user.1));
-    form.push(("_csrf", &csrf));
-    let r = c
-        .post(format!("{}/login", s.cognito_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "login should redirect to the callback"
-    );
-    let back = location(&r).unwrap();
-    assert!(back.starts_with(CALLBACK));
-    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
-    query_param(&back, "code").unwrap()
-}
-
-fn token_request(s: &TestStack) -> reqwest::RequestBuilder {
-    client().post(format!("{}/oauth2/token", s.cognito_url))
-}
-
-async fn exchange_basic(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
-    token_request(s)
-        .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn claims_of(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
-async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-    let mut req = client().get(format!("{}{path}", s.api_url));
-    if let Some(t) = token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    let body = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-    )
-}
 
 #[tokio::test]
 async fn the_articles_flow_for_both_users() {

@@ -1,6 +1,9 @@
 //! What the stack's tests share: a stack on free ports with the test key and a manual clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod flow;
+pub mod triggers;
+
 use std::sync::Arc;
 
 use claimsgate::trigger::Trigger;
