@@ -216,7 +216,10 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// When the trigger fails or answers what Cognito refuses, or signing fails.
-    pub async fn issue_machine(&self, grant: &MachineGrant<'_>) -> Result<MachineTokens, IssueError> {
+    pub async fn issue_machine(
+        &self,
+        grant: &MachineGrant<'_>,
+    ) -> Result<MachineTokens, IssueError> {
         let now = self.clock.now_secs();
         let changes = if self.version == TriggerVersion::V3 {
             let input = EventInput {
@@ -257,7 +260,11 @@ impl TokenIssuer {
         })
     }
 
-    async fn run_trigger(&self, input: &EventInput<'_>, machine: bool) -> Result<Changes, IssueError> {
+    async fn run_trigger(
+        &self,
+        input: &EventInput<'_>,
+        machine: bool,
+    ) -> Result<Changes, IssueError> {
         let answer = self
             .trigger
             .invoke(event(input))

@@ -48,40 +48,13 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey, String> {
     Ok(with_derived_kid(fresh))
 }
 
-/// Writes `key` to `path` (owner-only), replacing the file in one rename so a
-/// reader never sees half a key.
+/// Writes `key` to `path`, owner-only, replacing the file in one rename.
 ///
 /// # Errors
 /// When the directory or the file cannot be written (the message names `--key-file`).
 pub fn save_key(path: &Path, key: &SigningKey) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("--key-file {}: cannot write it: {e}", path.display());
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(fail)?;
-    }
-    let mut staged = path.as_os_str().to_owned();
-    staged.push(".new");
-    let staged = std::path::PathBuf::from(staged);
-    // A leftover from an interrupted write is ours to replace.
-    let _ = std::fs::remove_file(&staged);
-    write_private(&staged, &key.to_pkcs8_pem()).map_err(fail)?;
-    std::fs::rename(&staged, path).map_err(fail)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
+    crate::files::replace_private(path, &key.to_pkcs8_pem())
+        .map_err(|e| format!("--key-file {}: cannot write it: {e}", path.display()))
 }
 
 /// A key that no longer signs, published until `retires_at`.
@@ -239,7 +212,11 @@ mod tests {
         assert_eq!(loaded.modulus(), key.modulus());
         assert_eq!(loaded.kid(), with_derived_kid(key).kid());
         std::fs::write(&path, "not a key").unwrap();
-        assert!(load_or_create_key(&path).unwrap_err().starts_with("--key-file"));
+        assert!(
+            load_or_create_key(&path)
+                .unwrap_err()
+                .starts_with("--key-file")
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod apigw;
 pub mod cognito;
+pub mod files;
 pub mod issuer;
 pub mod keys;
 pub mod policy;

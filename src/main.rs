@@ -396,9 +396,10 @@ async fn rotate_key(
     new_key_file: Option<&Path>,
 ) -> Result<ExitCode, String> {
     let pem = match new_key_file {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-            format!("--new-key-file {}: cannot read it: {e}", path.display())
-        })?),
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("--new-key-file {}: cannot read it: {e}", path.display()))?,
+        ),
         None => None,
     };
     let host = if settings.host.is_unspecified() {
@@ -439,7 +440,8 @@ fn users(settings: &StackSettings, action: UsersAction) -> Result<ExitCode, Stri
     use claimsgate::users;
     let file = || {
         settings.users_file.as_deref().ok_or_else(|| {
-            "name the users file with --users-file FILE (the stack loads it with the same flag)".to_owned()
+            "name the users file with --users-file FILE (the stack loads it with the same flag)"
+                .to_owned()
         })
     };
     let pairs = |items: &[String]| -> Result<Vec<(String, String)>, String> {

@@ -350,11 +350,7 @@ fn read_groups(group: &Value, changes: &mut Changes) -> Result<(), String> {
         Value::Object(map) => map,
         _ => return Err("groupOverrideDetails is not an object".into()),
     };
-    changes.groups = Some(strings(
-        fields,
-        "groupsToOverride",
-        "groupOverrideDetails",
-    )?);
+    changes.groups = Some(strings(fields, "groupsToOverride", "groupOverrideDetails")?);
     changes.roles = strings(fields, "iamRolesToOverride", "groupOverrideDetails")?;
     changes.preferred_role = match fields.get("preferredRole") {
         None | Some(Value::Null) => None,
@@ -504,7 +500,10 @@ mod tests {
     #[test]
     fn group_overrides_replace_and_empty_ones_remove() {
         let cases = [
-            (json!({"groupsToOverride": ["a", "b"]}), Some(vec!["a", "b"])),
+            (
+                json!({"groupsToOverride": ["a", "b"]}),
+                Some(vec!["a", "b"]),
+            ),
             (json!({"groupsToOverride": []}), Some(vec![])),
             (json!({}), Some(vec![])),
             (json!(null), Some(vec![])),

@@ -209,7 +209,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<User>, String> {
     for (index, user) in users.iter().enumerate() {
         let entry = index + 1;
         if let Some(problem) = user.problem() {
-            return Err(format!("{origin}: entry {entry} ({}): {problem}", user.email));
+            return Err(format!(
+                "{origin}: entry {entry} ({}): {problem}",
+                user.email
+            ));
         }
         if let Some(first) = users[..index]
             .iter()
@@ -247,7 +250,7 @@ pub fn load(path: &Path) -> Result<Vec<User>, String> {
     Ok(users)
 }
 
-/// Writes `users` to `path` as `load` reads them (the file holds passwords: owner-only where possible).
+/// Writes `users` to `path` as `load` reads them (owner-only: the file holds passwords).
 ///
 /// # Errors
 /// When the file cannot be written.
@@ -255,10 +258,8 @@ pub fn save(path: &Path, users: &[User]) -> Result<(), String> {
     let origin = format!("--users-file {}", path.display());
     let mut text = serde_json::to_string_pretty(users).map_err(|e| format!("{origin}: {e}"))?;
     text.push('\n');
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{origin}: cannot write it: {e}"))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("{origin}: cannot write it: {e}"))
+    crate::files::replace_private(path, &text)
+        .map_err(|e| format!("{origin}: cannot write it: {e}"))
 }
 
 /// Adds `user` to the file (created with the seeded users when missing, so none disappears).
@@ -285,7 +286,12 @@ pub fn set_attributes(path: &Path, email: &str, pairs: &[(String, String)]) -> R
     let user = users
         .iter_mut()
         .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
-        .ok_or_else(|| format!("--email: no user {email} in --users-file {}", path.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "--email: no user {email} in --users-file {}",
+                path.display()
+            )
+        })?;
     for (name, value) in pairs {
         user.set_attribute(name, value)?;
     }

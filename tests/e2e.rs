@@ -392,7 +392,11 @@ async fn the_api_answers_like_api_gateway() {
 
 #[tokio::test]
 async fn a_cached_policy_is_right_for_the_next_route() {
-    for kind in [AuthorizerKind::Token, AuthorizerKind::Request] {
+    for kind in [
+        AuthorizerKind::Token,
+        AuthorizerKind::Request,
+        AuthorizerKind::Http,
+    ] {
         let s = stack_with(kind, |_| {}).await;
         let dogs = s.tokens_for(DOGS.0).await.unwrap().id_token;
         let cats = s.tokens_for(CATS.0).await.unwrap().id_token;

@@ -212,11 +212,7 @@ async fn the_answer_is_applied_as_cognito_applies_it() {
     }
 
     // A failing trigger fails the sign-in too.
-    let s = start(
-        TriggerVersion::V2,
-        Scripted::new(|_| Err("boom".into())),
-    )
-    .await;
+    let s = start(TriggerVersion::V2, Scripted::new(|_| Err("boom".into()))).await;
     let code = sign_in(&s, DOGS, &[]).await;
     let r = exchange_basic(
         &s,
@@ -555,7 +551,7 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
     let old_tokens = s.tokens_for(DOGS.0).await.unwrap();
     let old = old_tokens.id_token.clone();
     let old_kid = s.cognito.issuer.keys.current().kid().to_owned();
-    assert_eq!(published_kids(&s).await, [old_kid.clone()]);
+    assert_eq!(published_kids(&s).await, [old_kid.as_str()]);
     assert_eq!(api(&s, "/dogs", Some(&old)).await.0, StatusCode::OK);
 
     // The verifier's last fetch is older than JWKS_MIN_REFRESH_SECS when the new kid first shows up.
@@ -585,7 +581,10 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
         new_kid,
         "signed with the new key"
     );
-    assert_eq!(api(&s, "/dogs", Some(&new.id_token)).await.0, StatusCode::OK);
+    assert_eq!(
+        api(&s, "/dogs", Some(&new.id_token)).await.0,
+        StatusCode::OK
+    );
     assert_eq!(api(&s, "/dogs", Some(&old)).await.0, StatusCode::OK);
     let r = client()
         .get(format!("{}/oauth2/userInfo", s.cognito_url))
@@ -597,11 +596,14 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
 
     // After the grace the old key leaves the JWKS; the verifier still holds it until its next refresh...
     s.clock.advance(Duration::from_secs(601));
-    assert_eq!(published_kids(&s).await, [new_kid.clone()]);
+    assert_eq!(published_kids(&s).await, [new_kid.as_str()]);
     assert_eq!(api(&s, "/dogs", Some(&old)).await.0, StatusCode::OK);
     // ...and refuses its tokens from then on (JWKS_TTL_SECS is 3600).
     s.clock.advance(Duration::from_secs(3600));
-    assert_eq!(api(&s, "/dogs", Some(&old)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api(&s, "/dogs", Some(&old)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let r = client()
         .get(format!("{}/oauth2/userInfo", s.cognito_url))
         .bearer_auth(&old_tokens.access_token)
@@ -609,8 +611,14 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(r.json::<Value>().await.unwrap()["error_description"], "unknown_kid");
-    assert_eq!(api(&s, "/dogs", Some(&new.id_token)).await.0, StatusCode::OK);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error_description"],
+        "unknown_kid"
+    );
+    assert_eq!(
+        api(&s, "/dogs", Some(&new.id_token)).await.0,
+        StatusCode::OK
+    );
 }
 
 fn claims_of_header(jwt: &str) -> Value {
@@ -648,6 +656,10 @@ async fn the_admin_endpoint_takes_json_from_loopback_only() {
     let r = rotate(&s, json!({"private_key_pem": "not a key"})).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = rotate(&s, json!({"grace": 5})).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown field"
+    );
     assert_eq!(published_kids(&s).await.len(), 1, "nothing rotated");
 }

@@ -110,7 +110,10 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
 
     let result = match api.http_cached(&identity) {
         Some(hit) => hit,
-        None => match api.authorize_http(&identity, &method, &path, &headers).await {
+        None => match api
+            .authorize_http(&identity, &method, &path, &headers)
+            .await
+        {
             Ok(fresh) => fresh,
             Err(response) => return response,
         },
@@ -122,10 +125,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
         "/me/claims" => {
             let now = api.clock.now();
             let mut context = request_context(method.as_str(), &path, now);
-            context.insert(
-                "authorizer".into(),
-                json!({ "lambda": result.context }),
-            );
+            context.insert("authorizer".into(), json!({ "lambda": result.context }));
             let event = json!({
                 "version": "2.0",
                 "routeKey": route_key,

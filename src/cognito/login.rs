@@ -65,7 +65,12 @@ struct Checked {
 #[allow(clippy::result_large_err)]
 fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
     match p.client_id.as_deref() {
-        None => return Err(page::error(StatusCode::BAD_REQUEST, "client_id is required.")),
+        None => {
+            return Err(page::error(
+                StatusCode::BAD_REQUEST,
+                "client_id is required.",
+            ));
+        }
         Some(id) if id != pool.client_id => {
             return Err(page::error(StatusCode::BAD_REQUEST, "Invalid client_id."));
         }
@@ -102,7 +107,10 @@ fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
         Some(s) => s.split_whitespace().map(str::to_owned).collect(),
     };
     if scopes.iter().any(|s| !CLIENT_SCOPES.contains(&s.as_str())) {
-        return fail("invalid_scope", "A scope is not allowed for this app client.");
+        return fail(
+            "invalid_scope",
+            "A scope is not allowed for this app client.",
+        );
     }
     // Cognito supports S256 only; a plain challenge would be the verifier itself, sent in the URL.
     let challenge = match (
@@ -185,7 +193,11 @@ pub async fn authorize(
 
 /// The browser's CSRF nonce: its `XSRF-TOKEN` cookie when it has a sound one, else a fresh one to set.
 fn csrf_nonce(headers: &HeaderMap) -> Option<(String, bool)> {
-    let sound = |v: &&str| v.len() == 43 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let sound = |v: &&str| {
+        v.len() == 43
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
     match cookie(headers, csrf::COOKIE).filter(sound) {
         Some(nonce) => Some((nonce.to_owned(), false)),
         None => random::token(32).map(|fresh| (fresh, true)),
@@ -193,7 +205,13 @@ fn csrf_nonce(headers: &HeaderMap) -> Option<(String, bool)> {
 }
 
 /// The sign-in form for `p`, carrying a CSRF token bound to this browser and request.
-fn login_page(pool: &Cognito, headers: &HeaderMap, p: &AuthorizeParams, username: &str, error: Option<&str>) -> Response {
+fn login_page(
+    pool: &Cognito,
+    headers: &HeaderMap,
+    p: &AuthorizeParams,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
     let Some((nonce, fresh)) = csrf_nonce(headers) else {
         return page::error(StatusCode::INTERNAL_SERVER_ERROR, "Try again.");
     };
@@ -201,9 +219,10 @@ fn login_page(pool: &Cognito, headers: &HeaderMap, p: &AuthorizeParams, username
     let token = pool.csrf.token(&nonce, &p.canonical(), now);
     let mut response = page::login(p, &token, username, error);
     if fresh {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie(csrf::COOKIE, &nonce, SESSION_LIFE_SECS));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(csrf::COOKIE, &nonce, SESSION_LIFE_SECS),
+        );
     }
     response
 }
@@ -246,7 +265,10 @@ pub async fn submit(
     let now = pool.issuer.clock.now_secs();
     let nonce = cookie(&headers, csrf::COOKIE).unwrap_or_default();
     if !pool.csrf.verify(nonce, &f.csrf, &f.params.canonical(), now) {
-        tracing::info!(decision = "deny", "hosted login: missing or wrong CSRF token");
+        tracing::info!(
+            decision = "deny",
+            "hosted login: missing or wrong CSRF token"
+        );
         return page::error(
             StatusCode::FORBIDDEN,
             "The sign-in form was not sent by this page, or it expired: open the sign-in link again.",

@@ -99,9 +99,12 @@ pub struct Cognito {
 fn resource_scopes(scopes: &[String]) -> Result<Vec<String>, String> {
     let mut checked: Vec<String> = Vec::new();
     for scope in scopes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let well_formed = scope.split_once('/').is_some_and(|(server, name)| {
-            !server.is_empty() && !name.is_empty()
-        }) && scope.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+        let well_formed = scope
+            .split_once('/')
+            .is_some_and(|(server, name)| !server.is_empty() && !name.is_empty())
+            && scope
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
         if !well_formed {
             return Err(format!(
                 "--resource-scope: `{scope}` is not a custom scope; write identifier/name, e.g. claimsgate/pets.read"
@@ -165,7 +168,8 @@ impl Cognito {
             sessions: Mutex::new(Sessions::default()),
             revoked: Mutex::new(Revocations::default()),
             refresh_keys: RwLock::new(vec![refresh_key]),
-            csrf: csrf::Csrf::new().ok_or("no randomness available for the login form's CSRF key")?,
+            csrf: csrf::Csrf::new()
+                .ok_or("no randomness available for the login form's CSRF key")?,
         })
     }
 
@@ -240,14 +244,18 @@ impl Cognito {
     ///
     /// # Errors
     /// When the key file cannot be written (nothing changes then).
-    pub fn rotate_key(&self, next: SigningKey, grace_secs: Option<u64>) -> Result<Rotation, String> {
+    pub fn rotate_key(
+        &self,
+        next: SigningKey,
+        grace_secs: Option<u64>,
+    ) -> Result<Rotation, String> {
         crate::keys::save_key(&self.key_file, &next)?;
         let sealing = refresh::refresh_key(&next.to_pkcs8_pem());
         let now = self.issuer.clock.now_secs();
-        let rotation = self
-            .issuer
-            .keys
-            .rotate(next, grace_secs.unwrap_or(self.issuer.token_ttl), now);
+        let rotation =
+            self.issuer
+                .keys
+                .rotate(next, grace_secs.unwrap_or(self.issuer.token_ttl), now);
         self.refresh_keys
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -317,7 +325,11 @@ struct LiveJwks {
 
 impl Fetcher for LiveJwks {
     fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
-        let body = self.keys.jwks(self.clock.now_secs()).to_string().into_bytes();
+        let body = self
+            .keys
+            .jwks(self.clock.now_secs())
+            .to_string()
+            .into_bytes();
         Box::pin(async move { Ok(body) })
     }
 }

@@ -56,7 +56,10 @@ impl Params {
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(';').next())
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+                .is_some_and(|v| {
+                    v.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                });
             if !form {
                 return Err(invalid_request(
                     "Send the parameters as application/x-www-form-urlencoded.",
@@ -102,7 +105,11 @@ pub enum Client {
 /// `invalid_client` (401) for unknown or wrong credentials; `invalid_request` for two methods at once.
 // The refusal is the response itself (axum style); its size does not matter on this path.
 #[allow(clippy::result_large_err)]
-pub fn authenticate(pool: &Cognito, headers: &HeaderMap, params: &Params) -> Result<Client, Response> {
+pub fn authenticate(
+    pool: &Cognito,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<Client, Response> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -58,7 +58,12 @@ pub fn error(status: StatusCode, message: &str) -> Response {
 
 /// The sign-in form, carrying the authorization request and the CSRF token in hidden fields.
 #[must_use]
-pub fn login(params: &AuthorizeParams, csrf: &str, username: &str, error: Option<&str>) -> Response {
+pub fn login(
+    params: &AuthorizeParams,
+    csrf: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
     let hidden: String = params
         .fields()
         .into_iter()

@@ -28,18 +28,16 @@ pub async fn revoke(
         Ok(p) => p,
         Err(response) => return response,
     };
-    if let Err(response) = oauth::authenticate(&pool, &headers, &params).and_then(|client| {
-        if client == Client::Web {
-            Ok(())
-        } else {
-            Err(oauth::error(
+    match oauth::authenticate(&pool, &headers, &params) {
+        Ok(Client::Web) => {}
+        Ok(Client::Machine) => {
+            return oauth::error(
                 StatusCode::BAD_REQUEST,
                 "unauthorized_client",
                 "This client has no refresh tokens to revoke.",
-            ))
+            );
         }
-    }) {
-        return response;
+        Err(response) => return response,
     }
     let Some(token) = params.get("token") else {
         return invalid_request("token is required.");

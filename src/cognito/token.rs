@@ -14,9 +14,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::Cognito;
 use super::oauth::{self, Client, Params, invalid_request};
 use super::refresh::RefreshGrant;
-use super::Cognito;
 use crate::issuer::{Grant, MachineGrant, Source};
 use crate::{lock, random};
 

@@ -144,7 +144,6 @@ pub async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode,
     )
 }
 
-
 /// Redeems `code` (issued for [`CALLBACK`]) with HTTP Basic and returns the tokens.
 pub async fn exchange(s: &TestStack, code: &str) -> Value {
     let r = exchange_basic(

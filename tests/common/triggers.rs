@@ -19,7 +19,9 @@ impl std::fmt::Debug for Scripted {
 }
 
 impl Scripted {
-    pub fn new(answer: impl Fn(Value) -> Result<Value, String> + Send + Sync + 'static) -> Arc<Self> {
+    pub fn new(
+        answer: impl Fn(Value) -> Result<Value, String> + Send + Sync + 'static,
+    ) -> Arc<Self> {
         Arc::new(Self {
             answer: Box::new(answer),
             events: Mutex::new(Vec::new()),
