@@ -593,6 +593,24 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // A session begun before the rotation goes on: its refresh token still works, now with the new key.
+    let r = exchange_basic(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                old_tokens.refresh_token.as_deref().unwrap(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let renewed: Value = r.json().await.unwrap();
+    assert_eq!(
+        claims_of_header(renewed["id_token"].as_str().unwrap())["kid"],
+        new_kid
+    );
 
     // After the grace the old key leaves the JWKS; the verifier still holds it until its next refresh...
     s.clock.advance(Duration::from_secs(601));

@@ -44,7 +44,7 @@ impl AuthorizeParams {
         .collect()
     }
 
-    /// The request as one canonical string, which the form's CSRF token covers.
+    /// The request as one query string: what the login page is sent, and what the form's CSRF token covers.
     fn canonical(&self) -> String {
         url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(self.fields())
@@ -118,7 +118,7 @@ fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
         p.code_challenge_method.as_deref(),
     ) {
         (None, None) => None,
-        (Some(c), Some("S256")) if is_s256_challenge(c) => Some(c.to_owned()),
+        (Some(c), Some("S256")) if is_base64url_of_32_bytes(c) => Some(c.to_owned()),
         (Some(_), Some("S256")) => {
             return fail(
                 "invalid_request",
@@ -151,9 +151,10 @@ fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
     })
 }
 
-fn is_s256_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
+/// 43 base64url characters: a SHA-256 (an S256 challenge) or 32 random bytes (a CSRF nonce).
+fn is_base64url_of_32_bytes(text: &str) -> bool {
+    text.len() == 43
+        && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
@@ -183,22 +184,12 @@ pub async fn authorize(
     if let Err(response) = check(&pool, &p) {
         return response;
     }
-    let mut url = String::from("/login?");
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(p.fields())
-        .finish();
-    url.push_str(&query);
-    Redirect::to(&url).into_response()
+    Redirect::to(&format!("/login?{}", p.canonical())).into_response()
 }
 
 /// The browser's CSRF nonce: its `XSRF-TOKEN` cookie when it has a sound one, else a fresh one to set.
 fn csrf_nonce(headers: &HeaderMap) -> Option<(String, bool)> {
-    let sound = |v: &&str| {
-        v.len() == 43
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
-    match cookie(headers, csrf::COOKIE).filter(sound) {
+    match cookie(headers, csrf::COOKIE).filter(|nonce| is_base64url_of_32_bytes(nonce)) {
         Some(nonce) => Some((nonce.to_owned(), false)),
         None => random::token(32).map(|fresh| (fresh, true)),
     }

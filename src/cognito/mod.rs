@@ -90,9 +90,16 @@ pub struct Cognito {
     codes: Mutex<Codes>,
     sessions: Mutex<Sessions>,
     revoked: Mutex<Revocations>,
-    /// Sealing keys of refresh tokens: one per signing key held since start, the newest last.
-    refresh_keys: RwLock<Vec<hmac::Key>>,
+    sealing: RwLock<Sealing>,
     csrf: csrf::Csrf,
+}
+
+/// Refresh-token sealing keys, one per signing key held since start: the
+/// newest seals, every one opens (a rotation does not end sessions).
+#[derive(Debug, Clone)]
+struct Sealing {
+    current: hmac::Key,
+    all: Vec<hmac::Key>,
 }
 
 /// Checks `--resource-scope` values: `identifier/name`, no blanks.
@@ -167,7 +174,10 @@ impl Cognito {
             codes: Mutex::new(Codes::default()),
             sessions: Mutex::new(Sessions::default()),
             revoked: Mutex::new(Revocations::default()),
-            refresh_keys: RwLock::new(vec![refresh_key]),
+            sealing: RwLock::new(Sealing {
+                current: refresh_key.clone(),
+                all: vec![refresh_key],
+            }),
             csrf: csrf::Csrf::new()
                 .ok_or("no randomness available for the login form's CSRF key")?,
         })
@@ -218,18 +228,19 @@ impl Cognito {
             origin_jti,
             expires_at: now + self.refresh_token_ttl,
         };
-        let keys = self.refresh_keys();
-        match keys.last() {
-            Some(key) => grant.seal(key),
-            None => String::new(),
-        }
+        grant.seal(&self.sealing().current)
     }
 
-    fn refresh_keys(&self) -> Vec<hmac::Key> {
-        self.refresh_keys
+    fn sealing(&self) -> Sealing {
+        self.sealing
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// The grant a refresh token stands for, if one of the pool's keys sealed it.
+    fn open_refresh_token(&self, token: &str) -> Option<RefreshGrant> {
+        RefreshGrant::open(token, &self.sealing().all)
     }
 
     /// How many authorization codes wait to be redeemed (expired ones are purged as codes come and go).
@@ -256,10 +267,12 @@ impl Cognito {
             self.issuer
                 .keys
                 .rotate(next, grace_secs.unwrap_or(self.issuer.token_ttl), now);
-        self.refresh_keys
+        let mut keys = self
+            .sealing
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(sealing);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        keys.all.push(sealing.clone());
+        keys.current = sealing;
         Ok(rotation)
     }
 

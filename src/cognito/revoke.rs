@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::Cognito;
 use super::oauth::{self, Client, Params, invalid_request};
-use super::refresh::RefreshGrant;
 use crate::lock;
 
 /// `POST /oauth2/revoke` with `token=<refresh token>` and client authentication.
@@ -51,7 +50,8 @@ pub async fn revoke(
     }
     let now = pool.issuer.clock.now_secs();
     // RFC 7009 2.2: an unknown or expired token is answered like a revoked one.
-    if let Some(grant) = RefreshGrant::open(token, &pool.refresh_keys())
+    if let Some(grant) = pool
+        .open_refresh_token(token)
         .filter(|g| g.client_id == pool.client_id && g.expires_at > now)
     {
         lock(&pool.revoked).revoke(&grant.origin_jti, grant.expires_at, now);

@@ -16,7 +16,6 @@ use serde_json::{Map, Value};
 
 use super::Cognito;
 use super::oauth::{self, Client, Params, invalid_request};
-use super::refresh::RefreshGrant;
 use crate::issuer::{Grant, MachineGrant, Source};
 use crate::{lock, random};
 
@@ -156,7 +155,8 @@ fn refresh(pool: &Cognito, params: &Params, now: u64) -> Result<UserSession, Res
     let token = params
         .get("refresh_token")
         .ok_or_else(|| invalid_request("refresh_token is required."))?;
-    let grant = RefreshGrant::open(token, &pool.refresh_keys())
+    let grant = pool
+        .open_refresh_token(token)
         .filter(|g| g.expires_at > now && g.client_id == pool.client_id)
         .ok_or_else(|| invalid_grant("Invalid Refresh Token"))?;
     if lock(&pool.revoked).is_revoked(&grant.origin_jti, now) {
