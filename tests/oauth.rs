@@ -10,8 +10,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::flow::{
-    CALLBACK, CATS, CLIENT_ID, CLIENT_SECRET, DOGS, browser, client, exchange, exchange_basic,
-    hidden, location, query_param, sign_in, sign_in_with, token_request,
+    CALLBACK, CATS, CLIENT_ID, CLIENT_SECRET, DOGS, browser, client, discovery, exchange,
+    exchange_basic, hidden, location, query_param, redeem, sign_in, sign_in_with, submit_login,
+    token_request,
 };
 use common::{TestStack, stack};
 use reqwest::StatusCode;
@@ -32,38 +33,12 @@ fn step_1_url(s: &TestStack) -> String {
     )
 }
 
-/// Signs in on the form of `url` in browser `c` and returns the code.
-async fn submit_form(c: &reqwest::Client, s: &TestStack, url: &str, user: (&str, &str)) -> String {
-    let page = c.get(url).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    let mut form: Vec<(String, String)> = [
-        "response_type",
-        "client_id",
-        "redirect_uri",
-        "scope",
-        "_csrf",
-    ]
-    .iter()
-    .map(|name| ((*name).to_owned(), hidden(&html, name)))
-    .collect();
-    form.push(("username".into(), user.0.into()));
-    form.push(("password".into(), user.1.into()));
-    let r = c
-        .post(format!("{}/login", s.cognito_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    query_param(&location(&r).unwrap(), "code").unwrap()
-}
-
 #[tokio::test]
 async fn the_articles_step_1_url_and_step_3_request_work_as_written() {
     let s = stack().await;
     let c = browser();
-    let code = submit_form(&c, &s, &step_1_url(&s), DOGS).await;
+    let back = submit_login(&c, &s, &step_1_url(&s), DOGS).await;
+    let code = query_param(&back, "code").unwrap();
 
     // Step 3: every parameter in the query string, an empty form body.
     let r = client()
@@ -252,17 +227,7 @@ async fn pkce_is_s256_only() {
             .contains("without a code_challenge")
     );
 
-    let discovery: Value = client()
-        .get(format!(
-            "{}/.well-known/openid-configuration",
-            s.cognito.issuer_url()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = discovery(&s).await;
     assert_eq!(
         discovery["code_challenge_methods_supported"],
         json!(["S256"])
@@ -349,15 +314,7 @@ async fn expired_codes_are_purged_and_refused() {
         1,
         "the three expired codes are gone"
     );
-    let r = exchange_basic(
-        &s,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &first),
-            ("redirect_uri", CALLBACK),
-        ],
-    )
-    .await;
+    let r = redeem(&s, &first).await;
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
     exchange(&s, &fresh).await;
     assert_eq!(s.cognito.pending_codes(), 0);
@@ -499,17 +456,7 @@ async fn logout_ends_the_session_and_revokes_its_tokens() {
 #[tokio::test]
 async fn discovery_advertises_only_endpoints_that_answer() {
     let s = stack().await;
-    let discovery: Value = client()
-        .get(format!(
-            "{}/.well-known/openid-configuration",
-            s.cognito.issuer_url()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = discovery(&s).await;
     assert_eq!(discovery["response_types_supported"], json!(["code"]));
     let endpoints = [
         ("authorization_endpoint", "GET"),

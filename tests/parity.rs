@@ -17,7 +17,7 @@ use claimsgate_core::Clock;
 use claimsgate_core::testing::test_key;
 use common::flow::{
     CATS, CLIENT_ID, DOGS, MACHINE_ID, MACHINE_SECRET, api, claims_of, client, exchange,
-    exchange_basic, machine_token, sign_in, token_request,
+    exchange_basic, machine_token, redeem, sign_in, token_request,
 };
 use common::triggers::Scripted;
 use common::{TestStack, stack_with, stack_with_trigger};
@@ -192,15 +192,7 @@ async fn the_answer_is_applied_as_cognito_applies_it() {
         )
         .await;
         let code = sign_in(&s, DOGS, &[]).await;
-        let r = exchange_basic(
-            &s,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", common::flow::CALLBACK),
-            ],
-        )
-        .await;
+        let r = redeem(&s, &code).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let body: Value = r.json().await.unwrap();
         assert!(body.get("id_token").is_none());
@@ -214,15 +206,7 @@ async fn the_answer_is_applied_as_cognito_applies_it() {
     // A failing trigger fails the sign-in too.
     let s = start(TriggerVersion::V2, Scripted::new(|_| Err("boom".into()))).await;
     let code = sign_in(&s, DOGS, &[]).await;
-    let r = exchange_basic(
-        &s,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", common::flow::CALLBACK),
-        ],
-    )
-    .await;
+    let r = redeem(&s, &code).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 

@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers};
+use super::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers, is_served};
 use crate::random;
 
 /// The stage of an HTTP API's default route.
@@ -93,8 +93,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
-    let known = matches!(path.as_str(), "/dogs" | "/cats" | "/me/claims");
-    if !known || method != Method::GET {
+    if !is_served(&method, &path) {
         return message(StatusCode::NOT_FOUND, "Not Found");
     }
     let route_key = format!("{method} {path}");

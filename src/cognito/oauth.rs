@@ -90,6 +90,23 @@ fn pairs(text: &[u8]) -> Result<HashMap<String, String>, Response> {
     Ok(found)
 }
 
+/// Reads the parameters of a request and authenticates its client.
+///
+/// # Errors
+/// The response to give: a malformed request, or failed client authentication.
+// The refusal is the response itself (axum style); its size does not matter on this path.
+#[allow(clippy::result_large_err)]
+pub fn read_request(
+    pool: &Cognito,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<(Params, Client), Response> {
+    let params = Params::read(headers, query, body)?;
+    let client = authenticate(pool, headers, &params)?;
+    Ok((params, client))
+}
+
 /// Which app client a request authenticated as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {

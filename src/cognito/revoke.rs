@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::Cognito;
-use super::oauth::{self, Client, Params, invalid_request};
+use super::oauth::{self, Client, invalid_request};
 use crate::lock;
 
 /// `POST /oauth2/revoke` with `token=<refresh token>` and client authentication.
@@ -23,13 +23,9 @@ pub async fn revoke(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let params = match Params::read(&headers, query.as_deref(), &body) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    match oauth::authenticate(&pool, &headers, &params) {
-        Ok(Client::Web) => {}
-        Ok(Client::Machine) => {
+    let params = match oauth::read_request(&pool, &headers, query.as_deref(), &body) {
+        Ok((params, Client::Web)) => params,
+        Ok((_, Client::Machine)) => {
             return oauth::error(
                 StatusCode::BAD_REQUEST,
                 "unauthorized_client",
@@ -37,7 +33,7 @@ pub async fn revoke(
             );
         }
         Err(response) => return response,
-    }
+    };
     let Some(token) = params.get("token") else {
         return invalid_request("token is required.");
     };

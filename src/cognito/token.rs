@@ -40,12 +40,8 @@ pub async fn token(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let params = match Params::read(&headers, query.as_deref(), &body) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let client = match oauth::authenticate(&pool, &headers, &params) {
-        Ok(c) => c,
+    let (params, client) = match oauth::read_request(&pool, &headers, query.as_deref(), &body) {
+        Ok(read) => read,
         Err(response) => return response,
     };
     let now = pool.issuer.clock.now_secs();

@@ -81,20 +81,26 @@ pub async fn sign_in_with(
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let login = location(&r).unwrap();
-    let page = c
-        .get(format!("{}{login}", s.cognito_url))
-        .send()
-        .await
-        .unwrap();
+    let back = submit_login(c, s, &format!("{}{login}", s.cognito_url), user).await;
+    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
+    query_param(&back, "code").unwrap()
+}
+
+/// Opens the login page at `url` in browser `c`, posts its form (every hidden
+/// field, the credentials) and returns the callback URL it redirects to.
+pub async fn submit_login(
+    c: &reqwest::Client,
+    s: &TestStack,
+    url: &str,
+    user: (&str, &str),
+) -> String {
+    let page = c.get(url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("<form method=\"post\" action=\"/login\""));
-    let csrf = hidden(&html, "_csrf");
-
-    let mut form: Vec<(&str, &str)> = params.clone();
-    form.push(("username", user.0));
-    form.push(("password", user.1));
-    form.push(("_csrf", &csrf));
+    let mut form = hidden_fields(&html);
+    form.push(("username".into(), user.0.into()));
+    form.push(("password".into(), user.1.into()));
     let r = c
         .post(format!("{}/login", s.cognito_url))
         .form(&form)
@@ -108,8 +114,31 @@ pub async fn sign_in_with(
     );
     let back = location(&r).unwrap();
     assert!(back.starts_with(CALLBACK));
-    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
-    query_param(&back, "code").unwrap()
+    back
+}
+
+/// Every hidden field of a form, its value unescaped.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once('"').unwrap();
+            let value = rest
+                .split_once("value=\"")
+                .unwrap()
+                .1
+                .split('"')
+                .next()
+                .unwrap();
+            let value = value
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            (name.to_owned(), value)
+        })
+        .collect()
 }
 
 pub fn token_request(s: &TestStack) -> reqwest::RequestBuilder {
@@ -144,9 +173,9 @@ pub async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode,
     )
 }
 
-/// Redeems `code` (issued for [`CALLBACK`]) with HTTP Basic and returns the tokens.
-pub async fn exchange(s: &TestStack, code: &str) -> Value {
-    let r = exchange_basic(
+/// Redeems `code` (issued for [`CALLBACK`]) with HTTP Basic.
+pub async fn redeem(s: &TestStack, code: &str) -> reqwest::Response {
+    exchange_basic(
         s,
         &[
             ("grant_type", "authorization_code"),
@@ -154,9 +183,29 @@ pub async fn exchange(s: &TestStack, code: &str) -> Value {
             ("redirect_uri", CALLBACK),
         ],
     )
-    .await;
+    .await
+}
+
+/// [`redeem`], expecting tokens.
+pub async fn exchange(s: &TestStack, code: &str) -> Value {
+    let r = redeem(s, code).await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
+}
+
+/// The pool's OpenID Connect discovery document.
+pub async fn discovery(s: &TestStack) -> Value {
+    client()
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            s.cognito.issuer_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// A client-credentials request by the machine client with HTTP Basic.
