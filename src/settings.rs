@@ -69,7 +69,7 @@ pub struct StackSettings {
         default_value = "http://localhost"
     )]
     pub callback_urls: Vec<String>,
-    /// JSON file of users (`[{"email", "password", "email_verified", "attributes", "groups"}]`) replacing the seeded ones.
+    /// JSON file of users (`[{"email", "password", "email_verified", "attributes", "groups"}]`) replacing the seeded ones; read strictly (`email_verified` required, no unknown keys).
     #[arg(long, global = true, env = "CLAIMSGATE_USERS_FILE")]
     pub users_file: Option<PathBuf>,
     /// PKCS#8 PEM signing key; created there if missing, so restarts and `token` share one key.
