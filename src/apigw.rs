@@ -1,5 +1,8 @@
 //! The API Gateway stand-in: `/dogs`, `/cats` and `/me/claims` behind the real
 //! authorizer, with API Gateway's answers, policy evaluation and result cache.
+//! As a REST API here; as an HTTP API in [`http`].
+
+mod http;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +35,9 @@ pub enum AuthorizerKind {
     Token,
     /// REST `REQUEST` events.
     Request,
+    /// An HTTP API (`serve --api http`): payload 2.0 events on the `$default`
+    /// stage, simple responses, the HTTP API's answers.
+    Http,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +58,7 @@ pub struct ApiGateway {
     cache: Mutex<HashMap<String, CachedPolicy>>,
     clock: Arc<dyn Clock>,
     mocks: HashMap<String, String>,
+    http_cache: http::Cache,
 }
 
 impl std::fmt::Debug for ApiGateway {
@@ -84,12 +91,18 @@ impl ApiGateway {
             cache: Mutex::new(HashMap::new()),
             clock,
             mocks,
+            http_cache: http::Cache::default(),
         })
     }
 
-    /// The router: every path goes through [`ApiGateway::handle`].
+    /// The router: every path goes through the REST API's `handle`, or the HTTP API's.
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new().fallback(handle).with_state(self)
+        match self.kind {
+            AuthorizerKind::Http => http::router(self),
+            AuthorizerKind::Token | AuthorizerKind::Request => {
+                Router::new().fallback(handle).with_state(self)
+            }
+        }
     }
 }
 
@@ -144,12 +157,16 @@ fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
     flat
 }
 
+/// True for the API's routes: `GET` on `/dogs`, `/cats` and `/me/claims`.
+fn is_served(method: &Method, path: &str) -> bool {
+    *method == Method::GET && matches!(path, "/dogs" | "/cats" | "/me/claims")
+}
+
 async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
-    let known = matches!(path.as_str(), "/dogs" | "/cats" | "/me/claims");
-    if !known || method != Method::GET {
+    if !is_served(&method, &path) {
         return message(StatusCode::FORBIDDEN, json!("Missing Authentication Token"));
     }
     let Some(token) = headers
@@ -220,7 +237,8 @@ impl ApiGateway {
             AuthorizerKind::Token => {
                 json!({"type": "TOKEN", "authorizationToken": token, "methodArn": arn})
             }
-            AuthorizerKind::Request => {
+            // An HTTP API never gets here: `http::handle` serves it.
+            AuthorizerKind::Request | AuthorizerKind::Http => {
                 json!({
                     "type": "REQUEST", "methodArn": arn, "resource": path, "path": path,
                     "httpMethod": method.as_str(), "headers": gateway_headers(headers),
@@ -298,6 +316,11 @@ impl ApiGateway {
             "body": null,
             "isBase64Encoded": false,
         });
+        self.call_me_claims(&event).await
+    }
+
+    /// Calls the me-claims handler with a proxy event (REST or HTTP API) and returns its response.
+    async fn call_me_claims(&self, event: &Value) -> Response {
         let request = match lambda_http::request::from_str(&event.to_string()) {
             Ok(r) => r,
             Err(e) => {

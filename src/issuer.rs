@@ -1,4 +1,4 @@
-//! Token issuance: Cognito's claim set, passed through the real pre-token-gen handler.
+//! Token issuance: Cognito's claim set, passed through the Pre Token Generation trigger.
 
 use std::sync::Arc;
 
@@ -6,25 +6,23 @@ use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::Clock;
-use claimsgate_core::signing::SigningKey;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::keys::KeySet;
 use crate::random;
+use crate::trigger::{Changes, EventInput, Subject, Trigger, TriggerVersion, event, read_answer};
 use crate::users::User;
 
 /// Why tokens could not be issued.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
-    /// The Pre Token Generation trigger refused the event (Cognito fails the sign-in).
+    /// The Pre Token Generation trigger failed or answered what Cognito refuses (Cognito fails the sign-in).
     #[error("PreTokenGeneration failed: {0}")]
     Trigger(String),
     /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(String),
-    /// The system RNG failed.
-    #[error("no randomness available")]
-    Random,
 }
 
 /// The tokens of one sign-in or refresh, as `/oauth2/token` returns them.
@@ -40,6 +38,17 @@ pub struct Tokens {
     /// Always `Bearer`.
     pub token_type: &'static str,
     /// Seconds until the ID and access tokens expire.
+    pub expires_in: u64,
+}
+
+/// The answer to a client-credentials grant: an access token only.
+#[derive(Debug, Clone, Serialize)]
+pub struct MachineTokens {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until it expires.
     pub expires_in: u64,
 }
 
@@ -64,6 +73,17 @@ impl Source {
     }
 }
 
+/// What one client-credentials issuance is for.
+#[derive(Debug, Clone)]
+pub struct MachineGrant<'a> {
+    /// The machine client.
+    pub client_id: &'a str,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// `aws_client_metadata` of the request, passed to a V3 trigger.
+    pub metadata: Map<String, Value>,
+}
+
 /// What one issuance is for.
 #[derive(Debug, Clone)]
 pub struct Grant<'a> {
@@ -81,21 +101,23 @@ pub struct Grant<'a> {
     pub source: Source,
 }
 
-/// Mints Cognito-shaped tokens with the pool's key.
+/// Mints Cognito-shaped tokens with the pool's current key.
 #[derive(Debug)]
 pub struct TokenIssuer {
-    /// The signing key (published at the pool's JWKS URI).
-    pub key: Arc<SigningKey>,
+    /// The signing keys (published at the pool's JWKS URI).
+    pub keys: Arc<KeySet>,
     /// `iss`.
     pub issuer: String,
     /// The pool id.
     pub pool_id: String,
-    /// The app client id.
+    /// The app client id of users' tokens.
     pub client_id: String,
     /// ID and access token lifetime, in seconds.
     pub token_ttl: u64,
-    /// The trigger's configuration.
-    pub trigger: pre_token_gen::Config,
+    /// The Pre Token Generation trigger.
+    pub trigger: Arc<dyn Trigger>,
+    /// The event version it is sent.
+    pub version: TriggerVersion,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -104,56 +126,28 @@ impl TokenIssuer {
     /// Issues an ID and an access token (no refresh token: the caller adds one).
     ///
     /// # Errors
-    /// When the trigger fails or signing fails.
+    /// When the trigger fails or answers what Cognito refuses, or signing fails.
     pub async fn issue(&self, grant: &Grant<'_>) -> Result<Tokens, IssueError> {
         let user = grant.user;
         let now = self.clock.now_secs();
         let event_id = random::uuid();
         let sub = user.sub();
-
-        let event = json!({
-            "version": "2",
-            "triggerSource": grant.source.trigger_source(),
-            "region": "us-east-1",
-            "userPoolId": self.pool_id,
-            "userName": sub,
-            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": self.client_id},
-            "request": {
-                "userAttributes": user.attributes(),
-                "groupConfiguration": {"groupsToOverride": user.groups, "iamRolesToOverride": [], "preferredRole": null},
-                "scopes": grant.scopes,
+        let attributes = user.attributes();
+        let input = EventInput {
+            version: self.version,
+            source: grant.source.trigger_source(),
+            pool_id: &self.pool_id,
+            client_id: &self.client_id,
+            user_name: &sub,
+            scopes: &grant.scopes,
+            subject: Subject::User {
+                attributes: &attributes,
+                groups: &user.groups,
             },
-            "response": {"claimsAndScopeOverrideDetails": null},
-        });
-        let answered = pre_token_gen::handle(&self.trigger, event)
-            .await
-            .map_err(|e| IssueError::Trigger(e.to_string()))?;
-        let details = answered
-            .pointer("/response/claimsAndScopeOverrideDetails")
-            .cloned()
-            .unwrap_or(Value::Null);
-
-        let mut groups = user.groups.clone();
-        if let Some(Value::Array(over)) = details.pointer("/groupOverrideDetails/groupsToOverride")
-        {
-            groups = over
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect();
-        }
-        let mut scopes = grant.scopes.clone();
-        let access_gen = details.get("accessTokenGeneration");
-        if let Some(Value::Array(add)) = access_gen.and_then(|a| a.get("scopesToAdd")) {
-            for s in add.iter().filter_map(Value::as_str) {
-                if !scopes.iter().any(|x| x == s) {
-                    scopes.push(s.to_owned());
-                }
-            }
-        }
-        if let Some(Value::Array(drop)) = access_gen.and_then(|a| a.get("scopesToSuppress")) {
-            scopes.retain(|s| !drop.iter().any(|d| d.as_str() == Some(s)));
-        }
+        };
+        let changes = self.run_trigger(&input, false).await?;
+        let groups = changes.groups.as_ref().unwrap_or(&user.groups);
+        let scopes = changes.scopes(&grant.scopes);
 
         let mut access = Map::new();
         let put = |m: &mut Map<String, Value>, k: &str, v: Value| {
@@ -175,17 +169,20 @@ impl TokenIssuer {
         put(&mut access, "iat", json!(now));
         put(&mut access, "jti", json!(random::uuid()));
         put(&mut access, "username", json!(sub));
-        apply_claims(&mut access, access_gen);
-        let access_token = self
-            .key
-            .sign(&access)
-            .map_err(|e| IssueError::Signing(e.to_string()))?;
+        changes.access.apply(&mut access);
+        let access_token = self.sign(&access)?;
 
         let mut id = Map::new();
         put(&mut id, "at_hash", json!(at_hash(&access_token)));
         put(&mut id, "sub", json!(sub));
         if !groups.is_empty() {
             put(&mut id, "cognito:groups", json!(groups));
+        }
+        if !changes.roles.is_empty() {
+            put(&mut id, "cognito:roles", json!(changes.roles));
+        }
+        if let Some(role) = &changes.preferred_role {
+            put(&mut id, "cognito:preferred_role", json!(role));
         }
         put(&mut id, "email_verified", json!(user.email_verified));
         put(&mut id, "iss", json!(self.issuer));
@@ -202,11 +199,8 @@ impl TokenIssuer {
         put(&mut id, "iat", json!(now));
         put(&mut id, "jti", json!(random::uuid()));
         put(&mut id, "email", json!(user.email));
-        apply_claims(&mut id, details.get("idTokenGeneration"));
-        let id_token = self
-            .key
-            .sign(&id)
-            .map_err(|e| IssueError::Signing(e.to_string()))?;
+        changes.id.apply(&mut id);
+        let id_token = self.sign(&id)?;
 
         Ok(Tokens {
             id_token,
@@ -216,25 +210,77 @@ impl TokenIssuer {
             expires_in: self.token_ttl,
         })
     }
-}
 
-fn apply_claims(claims: &mut Map<String, Value>, generation: Option<&Value>) {
-    let Some(generation) = generation else { return };
-    if let Some(Value::Object(add)) = generation.get("claimsToAddOrOverride") {
-        for (k, v) in add {
-            if pre_token_gen::is_protected_claim(k) {
-                tracing::warn!(claim = %k, "trigger tried to override a protected claim; ignored");
-            } else {
-                claims.insert(k.clone(), v.clone());
-            }
+    /// Issues the access token of a client-credentials grant: `sub` and
+    /// `client_id` are the client's, no user. Only a V3 trigger is invoked, as in Cognito.
+    ///
+    /// # Errors
+    /// When the trigger fails or answers what Cognito refuses, or signing fails.
+    pub async fn issue_machine(
+        &self,
+        grant: &MachineGrant<'_>,
+    ) -> Result<MachineTokens, IssueError> {
+        let now = self.clock.now_secs();
+        let changes = if self.version == TriggerVersion::V3 {
+            let input = EventInput {
+                version: self.version,
+                source: pre_token_gen::CLIENT_CREDENTIALS,
+                pool_id: &self.pool_id,
+                client_id: grant.client_id,
+                user_name: "ClientCredentials",
+                scopes: &grant.scopes,
+                subject: Subject::Client {
+                    metadata: &grant.metadata,
+                },
+            };
+            self.run_trigger(&input, true).await?
+        } else {
+            Changes::default()
+        };
+        let scopes = changes.scopes(&grant.scopes);
+        let mut access = json!({
+            "sub": grant.client_id,
+            "token_use": "access",
+            "scope": scopes.join(" "),
+            "auth_time": now,
+            "iss": self.issuer,
+            "exp": now + self.token_ttl,
+            "iat": now,
+            "version": 2,
+            "jti": random::uuid(),
+            "client_id": grant.client_id,
+        });
+        if let Value::Object(claims) = &mut access {
+            changes.access.apply(claims);
         }
+        Ok(MachineTokens {
+            access_token: self.sign(&access)?,
+            token_type: "Bearer",
+            expires_in: self.token_ttl,
+        })
     }
-    if let Some(Value::Array(drop)) = generation.get("claimsToSuppress") {
-        for k in drop.iter().filter_map(Value::as_str) {
-            if !pre_token_gen::is_protected_claim(k) {
-                claims.remove(k);
-            }
-        }
+
+    async fn run_trigger(
+        &self,
+        input: &EventInput<'_>,
+        machine: bool,
+    ) -> Result<Changes, IssueError> {
+        let answer = self
+            .trigger
+            .invoke(event(input))
+            .await
+            .map_err(IssueError::Trigger)?;
+        read_answer(self.version, machine, &answer).map_err(|why| {
+            tracing::error!(reason = %why, "the trigger's answer was refused");
+            IssueError::Trigger(why)
+        })
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, IssueError> {
+        self.keys
+            .current()
+            .sign(claims)
+            .map_err(|e| IssueError::Signing(e.to_string()))
     }
 }
 

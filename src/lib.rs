@@ -6,22 +6,21 @@
 
 pub mod apigw;
 pub mod cognito;
+pub mod files;
 pub mod issuer;
+pub mod keys;
 pub mod policy;
 pub mod random;
 pub mod settings;
+pub mod trigger;
 pub mod users;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use authorizer::Authorizer;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimsgate_core::rules::routes::RouteTable;
-use claimsgate_core::signing::SigningKey;
+use claimsgate_core::rules::routes::{ROUTE_RULES_VAR, RouteTable};
 use claimsgate_core::{Clock, FetchLimits, HttpFetcher, TokenUsePolicy, Verifier, VerifierConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -29,54 +28,13 @@ use tokio::task::JoinHandle;
 pub use apigw::AuthorizerKind;
 use cognito::Cognito;
 use issuer::{Grant, Source, TokenIssuer, Tokens};
+pub use keys::load_or_create_key;
 pub use settings::StackSettings;
+use trigger::{LambdaTrigger, Trigger};
 
 /// Locks a mutex; a poisoned one only means a panic elsewhere, and the maps it guards stay consistent.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Loads the signing key from `path`, or makes one and saves it there.
-///
-/// # Errors
-/// When the file cannot be read, parsed or written.
-pub fn load_or_create_key(path: &Path) -> Result<SigningKey, String> {
-    let key = if path.exists() {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read key file {}: {e}", path.display()))?;
-        SigningKey::from_pkcs8_pem("", &pem)
-            .map_err(|e| format!("key file {}: {e}", path.display()))?
-    } else {
-        let fresh = SigningKey::generate("").map_err(|e| e.to_string())?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        write_private(path, &fresh.to_pkcs8_pem())
-            .map_err(|e| format!("cannot write key file {}: {e}", path.display()))?;
-        fresh
-    };
-    // The kid is derived from the key, so every process using the file names it alike.
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key.modulus());
-    let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..20]);
-    Ok(key.with_kid(&kid))
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 /// The users of the pool: the users file, or the seeded two.
@@ -90,24 +48,46 @@ pub fn users_of(settings: &StackSettings) -> Result<Vec<users::User>, String> {
     }
 }
 
+/// The real trigger, configured by the variables the Lambda reads (`PET_RULES`, `DEFAULT_PET`, ...).
+///
+/// # Errors
+/// The first variable that cannot be used, as the Lambda would report it at init.
+pub fn lambda_trigger(settings: &StackSettings) -> Result<Arc<dyn Trigger>, String> {
+    let config = pre_token_gen::Config::from_lookup(|name| settings.function_var(name))
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(LambdaTrigger(config)))
+}
+
 /// The token issuer for `settings`, with the issuer URL served at `base_url`.
 ///
 /// # Errors
-/// When the key or the trigger configuration cannot be loaded.
+/// When the pool id or the key cannot be used.
 pub fn token_issuer(
     settings: &StackSettings,
     base_url: &str,
+    trigger: Arc<dyn Trigger>,
     clock: Arc<dyn Clock>,
 ) -> Result<TokenIssuer, String> {
+    let pool_ok = !settings.pool_id.is_empty()
+        && settings
+            .pool_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !pool_ok {
+        return Err(format!(
+            "--pool-id: `{}` is not a user pool id; use letters, digits, _ and -, e.g. local_claimsgate",
+            settings.pool_id
+        ));
+    }
     let key = load_or_create_key(&settings.key_file)?;
-    let trigger = pre_token_gen::Config::from_env().map_err(|e| e.to_string())?;
     Ok(TokenIssuer {
-        key: Arc::new(key),
+        keys: Arc::new(keys::KeySet::new(key)),
         issuer: format!("{base_url}/{}", settings.pool_id),
         pool_id: settings.pool_id.clone(),
         client_id: settings.client_id.clone(),
         token_ttl: settings.token_ttl,
         trigger,
+        version: settings.trigger_version,
         clock,
     })
 }
@@ -192,6 +172,20 @@ pub async fn start(
     kind: AuthorizerKind,
     clock: Arc<dyn Clock>,
 ) -> Result<Stack, String> {
+    start_with_trigger(settings, kind, clock, lambda_trigger(settings)?).await
+}
+
+/// [`start`] with another Pre Token Generation trigger than the real one (a
+/// test's stand-in for a user's own Lambda).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with_trigger(
+    settings: &StackSettings,
+    kind: AuthorizerKind,
+    clock: Arc<dyn Clock>,
+    trigger: Arc<dyn Trigger>,
+) -> Result<Stack, String> {
     let cognito_addr = SocketAddr::new(settings.host, settings.cognito_port);
     let cognito_listener = TcpListener::bind(cognito_addr)
         .await
@@ -201,7 +195,7 @@ pub async fn start(
         cognito_listener.local_addr().map_err(|e| e.to_string())?
     );
     let users = users_of(settings)?;
-    let issuer = token_issuer(settings, &cognito_url, Arc::clone(&clock))?;
+    let issuer = token_issuer(settings, &cognito_url, trigger, Arc::clone(&clock))?;
     let cognito = Arc::new(Cognito::new(cognito_url.clone(), settings, users, issuer)?);
     let mut tasks = vec![tokio::spawn(serve(
         cognito_listener,
@@ -211,7 +205,7 @@ pub async fn start(
     let verifier = || -> Result<Verifier, String> {
         let config = VerifierConfig::for_issuer(
             cognito.issuer_url(),
-            &[&settings.client_id],
+            &[&settings.client_id, &settings.machine_client_id],
             TokenUsePolicy::Any,
         )
         .map_err(|e| e.to_string())?;
@@ -222,7 +216,8 @@ pub async fn start(
             Arc::clone(&clock),
         ))
     };
-    let routes = RouteTable::from_env().map_err(|e| e.to_string())?;
+    let routes = RouteTable::from_env_value(settings.function_var(ROUTE_RULES_VAR).as_deref())
+        .map_err(|e| e.to_string())?;
     let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
     let me_claims = Arc::new(me_claims::App::new(verifier()?, Vec::new()));
     authorizer.verifier().hydrate().await;
@@ -280,7 +275,9 @@ fn logged(part: &'static str, router: axum::Router) -> axum::Router {
 }
 
 async fn serve(listener: TcpListener, router: axum::Router) {
-    if let Err(e) = axum::serve(listener, router).await {
+    // The peer address is what the admin actions' loopback check reads.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, service).await {
         tracing::error!(error = %e, "server stopped");
     }
 }

@@ -1,6 +1,7 @@
 //! `claimsgate`: run the local stack, mint tokens, verify any token.
 
 use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -40,9 +41,27 @@ enum LogFormat {
 enum Command {
     /// Run the Cognito and API Gateway stand-ins (the default).
     Serve {
-        /// Event type the API Gateway stand-in sends to the authorizer.
-        #[arg(long, value_enum, default_value = "token")]
-        authorizer_event: RestEvent,
+        /// Run the API Gateway stand-in as a REST API (as deployed) or an HTTP API (payload 2.0, `$default` stage).
+        #[arg(long, value_enum, default_value = "rest")]
+        api: Api,
+        /// Event type a REST API sends to the authorizer (default token).
+        #[arg(long, value_enum)]
+        authorizer_event: Option<RestEvent>,
+    },
+    /// Rotate the running stack's signing key: the new key signs from now on,
+    /// the old one stays in the JWKS for the grace period.
+    RotateKey {
+        /// Seconds the old key stays published (default: the stack's token lifetime).
+        #[arg(long)]
+        grace: Option<u64>,
+        /// Publish this PKCS#8 PEM key instead of a fresh one.
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+    },
+    /// Manage the users file (`--users-file`) the stack loads at start.
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
     },
     /// Print ID, access and refresh tokens (JSON) for a user of the local pool.
     Token {
@@ -68,6 +87,46 @@ enum Command {
         #[arg(long, value_enum, default_value = "any")]
         token_use: Use,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersAction {
+    /// Add a user (the file is created with the two seeded users when missing).
+    Add {
+        /// Sign-in name and `email` attribute.
+        #[arg(long)]
+        email: String,
+        /// Password for the hosted login page.
+        #[arg(long)]
+        password: String,
+        /// Whether the email is verified (only a verified email earns a `PET_RULES` domain).
+        #[arg(long, required = true, action = clap::ArgAction::Set)]
+        email_verified: bool,
+        /// An attribute, `NAME=VALUE` (e.g. `custom:pet_preference=dogs`); repeatable.
+        #[arg(long = "attribute", value_name = "NAME=VALUE")]
+        attributes: Vec<String>,
+        /// A group; repeatable.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    /// Set attributes of a user, as an administrator does (`custom:pet_preference` is set only this way).
+    SetAttribute {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// `NAME=VALUE` pairs (e.g. `custom:pet_preference=cats`, `email_verified=false`).
+        #[arg(required = true, value_name = "NAME=VALUE")]
+        attributes: Vec<String>,
+    },
+    /// List the users of the file (or the seeded ones), without passwords.
+    List,
+}
+
+/// Which API Gateway the stand-in is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Api {
+    Rest,
+    Http,
 }
 
 /// The REST authorizer event the API Gateway stand-in sends.
@@ -119,13 +178,24 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             None => serve(&cli.stack, AuthorizerKind::Token).await,
-            Some(Command::Serve { authorizer_event }) => {
-                let kind = match authorizer_event {
-                    RestEvent::Token => AuthorizerKind::Token,
-                    RestEvent::Request => AuthorizerKind::Request,
+            Some(Command::Serve {
+                api,
+                authorizer_event,
+            }) => {
+                let kind = match (api, authorizer_event) {
+                    (Api::Rest, None | Some(RestEvent::Token)) => AuthorizerKind::Token,
+                    (Api::Rest, Some(RestEvent::Request)) => AuthorizerKind::Request,
+                    (Api::Http, None) => AuthorizerKind::Http,
+                    (Api::Http, Some(_)) => {
+                        return Err("--authorizer-event is for --api rest; an HTTP API sends payload 2.0 events".into());
+                    }
                 };
                 serve(&cli.stack, kind).await
             }
+            Some(Command::RotateKey { grace, new_key_file }) => {
+                rotate_key(&cli.stack, grace, new_key_file.as_deref()).await
+            }
+            Some(Command::Users { action }) => users(&cli.stack, action),
             Some(Command::Token { email, password }) => {
                 token(&cli.stack, &email, password.as_deref()).await
             }
@@ -162,6 +232,11 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
         out.push_str(&text);
         out.push('\n');
     };
+    let api = match kind {
+        AuthorizerKind::Token => "REST API, TOKEN authorizer",
+        AuthorizerKind::Request => "REST API, REQUEST authorizer",
+        AuthorizerKind::Http => "HTTP API, $default stage, payload 2.0 simple responses",
+    };
     line("claimsgate local stack".into());
     line(format!("  Cognito stand-in:     {}", stack.cognito_url));
     line(format!("    issuer:             {}", pool.issuer_url()));
@@ -173,11 +248,30 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
         "    app client:         {} (secret: {})",
         pool.client_id, pool.client_secret
     ));
+    line(format!(
+        "    machine client:     {} (secret: {}; scopes: {})",
+        pool.machine.id,
+        pool.machine.secret,
+        pool.machine.scopes.join(" ")
+    ));
+    line(format!(
+        "    trigger:            pre-token-gen, event version {}",
+        settings.trigger_version.as_str()
+    ));
     line(format!("  API Gateway stand-in: {}", stack.api_url));
+    line(format!("    as:                 {api}"));
     line(String::new());
-    line("Users:".into());
+    match &pool.users_file {
+        Some(file) => line(format!("Users (from {}):", file.display())),
+        None => line("Users (seeded):".into()),
+    }
     for user in &pool.users {
-        line(format!("  {:<28} password: {}", user.email, user.password));
+        line(format!(
+            "  {:<28} password: {}{}",
+            user.email,
+            user.password,
+            user_details(user)
+        ));
     }
     line(String::new());
     line("Sign in with the hosted login page:".into());
@@ -186,6 +280,14 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
     line(format!(
         "  curl -s -u '{}:{}' -d grant_type=authorization_code -d redirect_uri={callback} -d code=CODE {}/oauth2/token",
         pool.client_id, pool.client_secret, stack.cognito_url
+    ));
+    line("Machine-to-machine token (client_credentials):".into());
+    line(format!(
+        "  curl -s -u '{}:{}' -d grant_type=client_credentials -d scope={} {}/oauth2/token",
+        pool.machine.id,
+        pool.machine.secret,
+        pool.machine.scopes.first().map_or("", String::as_str),
+        stack.cognito_url
     ));
     line(String::new());
     for user in &pool.users {
@@ -212,6 +314,25 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// `  email_verified=false, custom:pet_preference=cats, groups: a b` for the banner and `users list`.
+fn user_details(user: &claimsgate::users::User) -> String {
+    let mut parts = Vec::new();
+    if !user.email_verified {
+        parts.push("email_verified=false".to_owned());
+    }
+    for (name, value) in &user.attributes {
+        parts.push(format!("{name}={}", value.as_str().unwrap_or_default()));
+    }
+    if !user.groups.is_empty() {
+        parts.push(format!("groups: {}", user.groups.join(" ")));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", parts.join(", "))
+    }
+}
+
 async fn token(
     settings: &StackSettings,
     email: &str,
@@ -219,7 +340,8 @@ async fn token(
 ) -> Result<ExitCode, String> {
     let base = claimsgate::cognito_base_url(settings);
     let users = claimsgate::users_of(settings)?;
-    let issuer = claimsgate::token_issuer(settings, &base, Arc::new(SystemClock))?;
+    let trigger = claimsgate::lambda_trigger(settings)?;
+    let issuer = claimsgate::token_issuer(settings, &base, trigger, Arc::new(SystemClock))?;
     let pool = claimsgate::cognito::Cognito::new(base, settings, users, issuer)?;
     let tokens = claimsgate::tokens_for(&pool, email, password).await?;
     let json = serde_json::to_string_pretty(&tokens).map_err(|e| e.to_string())?;
@@ -236,9 +358,8 @@ async fn verify(
 ) -> Result<ExitCode, String> {
     let iss = match (issuer, user_pool_id) {
         (Some(iss), _) => iss.trim_end_matches('/').to_owned(),
-        (None, Some(pool)) => {
-            claimsgate_core::config::issuer_for_pool(&pool).map_err(|e| e.to_string())?
-        }
+        (None, Some(pool)) => claimsgate_core::config::issuer_for_pool(&pool)
+            .map_err(|e| format!("--user-pool-id: {}", e.problem))?,
         (None, None) => format!(
             "{}/{}",
             claimsgate::cognito_base_url(settings),
@@ -272,6 +393,111 @@ async fn verify(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Asks the running stack (on loopback, at `--cognito-port`) to rotate its signing key.
+async fn rotate_key(
+    settings: &StackSettings,
+    grace: Option<u64>,
+    new_key_file: Option<&Path>,
+) -> Result<ExitCode, String> {
+    let pem = match new_key_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("--new-key-file {}: cannot read it: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    let host = if settings.host.is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        settings.host
+    };
+    let url = format!(
+        "http://{}/admin/rotate-key",
+        std::net::SocketAddr::new(host, settings.cognito_port)
+    );
+    let body = serde_json::json!({"grace_secs": grace, "private_key_pem": pem});
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot reach the stack at {url}: {e}; start it first, and pass the same --host and --cognito-port"
+            )
+        })?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("{url}: cannot read the answer: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}: {text}"));
+    }
+    emit(&format!("{text}\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `claimsgate users ...`: edits or lists the users file.
+fn users(settings: &StackSettings, action: UsersAction) -> Result<ExitCode, String> {
+    use claimsgate::users;
+    let file = || {
+        settings.users_file.as_deref().ok_or_else(|| {
+            "name the users file with --users-file FILE (the stack loads it with the same flag)"
+                .to_owned()
+        })
+    };
+    let pairs = |items: &[String]| -> Result<Vec<(String, String)>, String> {
+        items
+            .iter()
+            .map(|item| {
+                item.split_once('=')
+                    .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                    .ok_or_else(|| format!("`{item}` is not NAME=VALUE"))
+            })
+            .collect()
+    };
+    match action {
+        UsersAction::Add {
+            email,
+            password,
+            email_verified,
+            attributes,
+            groups,
+        } => {
+            let path = file()?;
+            let mut user = users::User::new(&email, &password, email_verified);
+            for (name, value) in pairs(&attributes).map_err(|e| format!("--attribute: {e}"))? {
+                user.set_attribute(&name, &value)
+                    .map_err(|e| format!("--attribute: {e}"))?;
+            }
+            user.groups = groups;
+            users::add(path, user)?;
+            emit(&format!("added {email} to {}\n", path.display()))?;
+        }
+        UsersAction::SetAttribute { email, attributes } => {
+            let path = file()?;
+            users::set_attributes(path, &email, &pairs(&attributes)?)?;
+            emit(&format!("updated {email} in {}\n", path.display()))?;
+        }
+        UsersAction::List => {
+            let list = claimsgate::users_of(settings)?;
+            let mut out = String::new();
+            for user in &list {
+                out.push_str(&format!(
+                    "{:<28} sub: {}{}\n",
+                    user.email,
+                    user.sub(),
+                    user_details(user)
+                ));
+            }
+            emit(&out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes `text` to standard output. A closed output (`claimsgate token … | head -1`)

@@ -1,10 +1,13 @@
 //! Settings of the local stack, from flags or `CLAIMSGATE_*` variables.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+
+use crate::trigger::TriggerVersion;
 
 /// Everything the local stack can be told; every field has a working default.
 #[derive(Debug, Clone, Args)]
@@ -66,7 +69,7 @@ pub struct StackSettings {
         default_value = "http://localhost"
     )]
     pub callback_urls: Vec<String>,
-    /// JSON file of users (`[{"email", "password", "email_verified", "attributes", "groups"}]`) replacing the seeded ones.
+    /// JSON file of users (`[{"email", "password", "email_verified", "attributes", "groups"}]`) replacing the seeded ones; read strictly (`email_verified` required, no unknown keys).
     #[arg(long, global = true, env = "CLAIMSGATE_USERS_FILE")]
     pub users_file: Option<PathBuf>,
     /// PKCS#8 PEM signing key; created there if missing, so restarts and `token` share one key.
@@ -91,6 +94,44 @@ pub struct StackSettings {
     /// Lifetime of refresh tokens, in seconds.
     #[arg(long, global = true, env = "CLAIMSGATE_REFRESH_TOKEN_TTL", default_value_t = 30 * 86_400)]
     pub refresh_token_ttl: u64,
+    /// Pre Token Generation event version: 1 (ID token only), 2 (ID and access token, as deployed), 3 (also client-credentials grants).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "CLAIMSGATE_TRIGGER_VERSION",
+        default_value = "2"
+    )]
+    pub trigger_version: TriggerVersion,
+    /// Machine-to-machine app client id (the `client_credentials` grant).
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_MACHINE_CLIENT_ID",
+        default_value = "claimsgate-local-machine"
+    )]
+    pub machine_client_id: String,
+    /// Machine-to-machine app client secret.
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_MACHINE_CLIENT_SECRET",
+        default_value = "claimsgate-local-machine-secret"
+    )]
+    pub machine_client_secret: String,
+    /// Custom scopes of the resource server (`identifier/name`, repeatable or comma-separated); the machine client may ask for each.
+    #[arg(
+        long = "resource-scope",
+        global = true,
+        env = "CLAIMSGATE_RESOURCE_SCOPES",
+        value_delimiter = ',',
+        default_value = "claimsgate/pets.read,claimsgate/pets.write"
+    )]
+    pub resource_scopes: Vec<String>,
+    /// Variables the functions read (`ROUTE_RULES`, `PET_RULES`, ...), over the process
+    /// environment: lets a test or an embedding program configure them without `setenv`.
+    #[arg(skip)]
+    pub function_env: BTreeMap<String, String>,
 }
 
 impl StackSettings {
@@ -110,7 +151,24 @@ impl StackSettings {
             authorizer_cache_ttl: 300,
             token_ttl: 3600,
             refresh_token_ttl: 30 * 86_400,
+            trigger_version: TriggerVersion::V2,
+            machine_client_id: "claimsgate-local-machine".into(),
+            machine_client_secret: "claimsgate-local-machine-secret".into(),
+            resource_scopes: vec![
+                "claimsgate/pets.read".into(),
+                "claimsgate/pets.write".into(),
+            ],
+            function_env: BTreeMap::new(),
         }
+    }
+
+    /// The value of a function's variable: [`StackSettings::function_env`], else the process environment.
+    #[must_use]
+    pub fn function_var(&self, name: &str) -> Option<String> {
+        self.function_env
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
     }
 
     /// Token lifetime as a duration.

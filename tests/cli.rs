@@ -24,9 +24,15 @@ impl Drop for Server {
 
 /// Runs `claimsgate` on free ports and reads its banner up to the Ctrl-C line.
 fn serve(key: &PathBuf) -> (Server, Vec<String>) {
+    serve_with(key, &[])
+}
+
+/// [`serve`] with more arguments.
+fn serve_with(key: &PathBuf, args: &[&str]) -> (Server, Vec<String>) {
     let mut child = Command::new(BIN)
         .args(["--cognito-port", "0", "--api-port", "0", "--key-file"])
         .arg(key)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -90,6 +96,42 @@ async fn the_printed_curl_lines_answer_as_documented() {
             .status();
         assert_eq!(status.as_u16(), want, "{url}");
     }
+
+    // The machine client, and a curl line that gets its token.
+    let machine = banner_value(&banner, "machine client:");
+    assert!(
+        machine.starts_with("claimsgate-local-machine (secret: claimsgate-local-machine-secret; scopes: claimsgate/pets.read claimsgate/pets.write)"),
+        "{machine}"
+    );
+    let m2m = banner
+        .iter()
+        .find(|l| l.contains("grant_type=client_credentials"))
+        .unwrap();
+    let credentials = m2m.split('\'').nth(1).unwrap();
+    let (id, secret) = credentials.split_once(':').unwrap();
+    let scope = m2m
+        .split("scope=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let url = m2m.rsplit(' ').next().unwrap();
+    let r = client
+        .post(url)
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", scope)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let token: Value = r.json().await.unwrap();
+    assert!(token["access_token"].is_string());
+    assert_eq!(
+        banner_value(&banner, "trigger:"),
+        "pre-token-gen, event version 2"
+    );
+    assert_eq!(banner_value(&banner, "as:"), "REST API, TOKEN authorizer");
 }
 
 /// The value after `label` on the banner line that starts with it.
@@ -201,10 +243,324 @@ fn bad_flags_exit_with_2_and_say_why() {
         &["verify"],
         &["verify", "x", "--token-use", "refresh"],
         &["--token-ttl", "0"],
+        &["--trigger-version", "4"],
+        &["serve", "--api", "websocket"],
+        &["users", "add", "--email", "a@b.c", "--password", "p"],
+        &["users", "set-attribute", "--email", "a@b.c"],
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("error:"), "{args:?}: {stderr}");
     }
+}
+
+/// Runs `claimsgate ARGS` to completion.
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn errors_name_the_flag_the_user_typed() {
+    let dir = KeyDir::new();
+    let key = dir.path();
+    let key = key.to_str().unwrap();
+    let garbage = dir.0.join("garbage.pem");
+    std::fs::write(&garbage, "not a key").unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["verify", "x", "--user-pool-id", "not-a-pool"],
+            "--user-pool-id: `not-a-pool`",
+        ),
+        (
+            &["verify", "x", "--issuer", "http://example.com/p"],
+            "--issuer: ",
+        ),
+        (
+            &[
+                "token",
+                "--email",
+                "test-user@amazon.com",
+                "--pool-id",
+                "a b",
+                "--key-file",
+                key,
+            ],
+            "--pool-id: `a b`",
+        ),
+        (
+            &[
+                "token",
+                "--email",
+                "test-user@amazon.com",
+                "--key-file",
+                garbage.to_str().unwrap(),
+            ],
+            "--key-file ",
+        ),
+        (
+            &[
+                "token",
+                "--email",
+                "test-user@amazon.com",
+                "--resource-scope",
+                "pets",
+                "--key-file",
+                key,
+            ],
+            "--resource-scope: `pets`",
+        ),
+        (
+            &[
+                "users",
+                "add",
+                "--email",
+                "a@b.c",
+                "--password",
+                "p",
+                "--email-verified",
+                "true",
+            ],
+            "--users-file",
+        ),
+        (
+            &[
+                "serve",
+                "--api",
+                "http",
+                "--authorizer-event",
+                "request",
+                "--key-file",
+                key,
+            ],
+            "--authorizer-event is for --api rest",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        for variable in ["COGNITO_USER_POOL_ID", "TOKEN_ISSUERS", "CLAIMSGATE_"] {
+            assert!(!stderr.contains(variable), "{args:?}: {stderr}");
+        }
+    }
+    // Nothing listens on port 1: rotate-key says which flag points at the stack.
+    let out = run(&["rotate-key", "--cognito-port", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("--cognito-port"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn a_users_file_is_read_strictly_and_errors_name_the_line() {
+    let dir = KeyDir::new();
+    let file = dir.0.join("users.json");
+    let cases = [
+        (
+            r#"[{"email":"x@amazon.com","password":"P-1","emailVerified":false}]"#,
+            "line 1, column 57: unknown field `emailVerified`",
+        ),
+        (
+            "[\n  {\"email\":\"x@amazon.com\",\"password\":\"P-1\"}\n]",
+            "line 2, column 43: missing field `email_verified`",
+        ),
+        (
+            r#"[{"email":"x@amazon.com","password":"P-1","email_verified":true},{"email":"X@amazon.com","password":"P-2","email_verified":false}]"#,
+            "entry 2 (X@amazon.com): the email is already used by entry 1",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&file, text).unwrap();
+        for args in [
+            &["users", "list"][..],
+            &["serve", "--cognito-port", "0", "--api-port", "0"],
+        ] {
+            let out = Command::new(BIN)
+                .args(args)
+                .arg("--users-file")
+                .arg(&file)
+                .arg("--key-file")
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{args:?} {text}");
+            let stderr = stderr_of(&out);
+            assert!(stderr.contains("--users-file"), "{stderr}");
+            assert!(stderr.contains(want), "{args:?}: {stderr}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
+    let dir = KeyDir::new();
+    let file = dir.0.join("users.json");
+    let file_arg = file.to_str().unwrap();
+    let users = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("users")
+            .args(args)
+            .args(["--users-file", file_arg])
+            .output()
+            .unwrap()
+    };
+    let out = users(&[
+        "add",
+        "--email",
+        "new-user@amazon.com",
+        "--password",
+        "New-user-1",
+        "--email-verified",
+        "false",
+        "--attribute",
+        "given_name=Ada",
+        "--group",
+        "readers",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = users(&[
+        "set-attribute",
+        "--email",
+        "test-user@example.com",
+        "custom:pet_preference=dogs",
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Cognito's rules hold for the CLI too.
+    let again = users(&[
+        "add",
+        "--email",
+        "NEW-user@amazon.com",
+        "--password",
+        "x",
+        "--email-verified",
+        "true",
+    ]);
+    assert!(
+        stderr_of(&again).contains("already used"),
+        "{}",
+        stderr_of(&again)
+    );
+    let bad = users(&["set-attribute", "--email", "test-user@example.com", "sub=x"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let nobody = users(&["set-attribute", "--email", "nobody@example.com", "name=x"]);
+    assert!(stderr_of(&nobody).contains("no user nobody@example.com"));
+
+    let out = users(&["list"]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 3, "{listed}");
+    assert!(
+        lines[1].starts_with("test-user@example.com")
+            && lines[1].contains("custom:pet_preference=dogs"),
+        "{listed}"
+    );
+    assert!(
+        lines[2].contains("email_verified=false")
+            && lines[2].contains("given_name=Ada")
+            && lines[2].contains("groups: readers"),
+        "{listed}"
+    );
+    assert!(!listed.contains("New-user-1"), "no passwords");
+
+    let key = dir.path();
+    let (_server, banner) = serve_with(&key, &["--users-file", file_arg, "--trigger-version", "1"]);
+    assert!(
+        banner
+            .iter()
+            .any(|l| l == &format!("Users (from {file_arg}):")),
+        "{banner:?}"
+    );
+    assert!(banner.iter().any(|l| l.contains("new-user@amazon.com")
+        && l.contains("password: New-user-1")
+        && l.contains("email_verified=false")));
+    assert_eq!(
+        banner_value(&banner, "trigger:"),
+        "pre-token-gen, event version 1"
+    );
+    let issuer = banner_value(&banner, "issuer:");
+    let port = issuer
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The set attribute wins over the email domain: the cats user now gets dogs.
+    let token = |email: &str| {
+        let out = Command::new(BIN)
+            .args([
+                "token",
+                "--email",
+                email,
+                "--users-file",
+                file_arg,
+                "--cognito-port",
+                &port,
+                "--key-file",
+            ])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let tokens: Value = serde_json::from_slice(&out.stdout).unwrap();
+        tokens["id_token"].as_str().unwrap().to_owned()
+    };
+    let before = token("test-user@example.com");
+    let verified: Value = serde_json::from_slice(&verify(&before, &issuer).stdout).unwrap();
+    assert_eq!(verified["claims"]["pet_preference"], "dogs");
+    let old_kid = verified["header"]["kid"].as_str().unwrap().to_owned();
+
+    // rotate-key reaches the running stack with the same flags.
+    let replacement = dir.0.join("next.pem");
+    std::fs::write(
+        &replacement,
+        claimsgate_core::testing::test_key(2, "").to_pkcs8_pem(),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "rotate-key",
+            "--grace",
+            "120",
+            "--cognito-port",
+            &port,
+            "--new-key-file",
+        ])
+        .arg(&replacement)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let rotation: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new_kid = rotation["kid"].as_str().unwrap().to_owned();
+    assert_ne!(new_kid, old_kid);
+    assert_eq!(rotation["retiring"][0]["kid"], old_kid.as_str());
+    let jwks: Value = reqwest::get(format!("{issuer}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, [new_kid.as_str(), old_kid.as_str()]);
+
+    // The key file now holds the new key: `token` signs with it, and both tokens verify.
+    let after = token("test-user@example.com");
+    let verified: Value = serde_json::from_slice(&verify(&after, &issuer).stdout).unwrap();
+    assert_eq!(verified["header"]["kid"], new_kid.as_str());
+    assert_eq!(verify(&before, &issuer).status.code(), Some(0));
 }

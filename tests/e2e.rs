@@ -2,126 +2,19 @@
 //! users, the OAuth edge cases, and the API behind the real authorizer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 mod common;
 
 use std::time::Duration;
 
 use claimsgate::AuthorizerKind;
 use claimsgate_core::Clock;
+use common::flow::{
+    CALLBACK, CATS, DOGS, api, browser, claims_of, client, exchange_basic, hidden, location,
+    sign_in, token_request,
+};
 use common::{TestStack, stack, stack_with};
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-
-const DOGS: (&str, &str) = ("test-user@amazon.com", "Dogs-rule-1");
-const CATS: (&str, &str) = ("test-user@example.com", "Cats-rule-1");
-const CALLBACK: &str = "http://localhost";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn location(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-}
-
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let url = url::Url::parse(url).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// authorize → login page → form post → the code from the callback redirect.
-async fn sign_in(s: &TestStack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
-    let c = client();
-    let mut params = vec![
-        ("response_type", "code"),
-        ("client_id", "claimsgate-local-client"),
-        ("redirect_uri", CALLBACK),
-        ("scope", "openid email"),
-        ("state", "xyz"),
-    ];
-    params.extend_from_slice(extra);
-    let r = c
-        .get(format!("{}/oauth2/authorize", s.cognito_url))
-        .query(&params)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let login = location(&r).unwrap();
-    let page = c
-        .get(format!("{}{login}", s.cognito_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("<form method=\"post\" action=\"/login\"")
-    );
-
-    let mut form: Vec<(&str, &str)> = params.clone();
-    form.push(("username", user.0));
-    form.push(("password", user.1));
-    let r = c
-        .post(format!("{}/login", s.cognito_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "login should redirect to the callback"
-    );
-    let back = location(&r).unwrap();
-    assert!(back.starts_with(CALLBACK));
-    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
-    query_param(&back, "code").unwrap()
-}
-
-fn token_request(s: &TestStack) -> reqwest::RequestBuilder {
-    client().post(format!("{}/oauth2/token", s.cognito_url))
-}
-
-async fn exchange_basic(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
-    token_request(s)
-        .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn claims_of(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
-async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode, Value) {
-    let mut req = client().get(format!("{}{path}", s.api_url));
-    if let Some(t) = token {
-        req = req.header("Authorization", format!("Bearer {t}"));
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status();
-    let body = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-    )
-}
 
 #[tokio::test]
 async fn the_articles_flow_for_both_users() {
@@ -264,7 +157,15 @@ async fn pkce_s256_is_enforced() {
     .await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    for bad in [Some("wrong-verifier-wrong-verifier-wrong-verifier-0"), None] {
+    // A wrong verifier does not match; a missing one is reported as missing.
+    for (bad, error, says) in [
+        (
+            Some("wrong-verifier-wrong-verifier-wrong-verifier-0"),
+            "invalid_grant",
+            "does not match",
+        ),
+        (None, "invalid_request", "code_verifier is required"),
+    ] {
         let code = sign_in(&s, CATS, &pkce).await;
         let mut form = vec![
             ("grant_type", "authorization_code"),
@@ -276,7 +177,12 @@ async fn pkce_s256_is_enforced() {
         }
         let r = exchange_basic(&s, &form).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], error);
+        assert!(
+            body["error_description"].as_str().unwrap().contains(says),
+            "{body}"
+        );
     }
 }
 
@@ -347,16 +253,29 @@ async fn an_unregistered_redirect_uri_is_never_redirected_to() {
 #[tokio::test]
 async fn a_wrong_password_shows_an_error_and_echoes_safely() {
     let s = stack().await;
-    let r = client()
+    let c = browser();
+    let request = [
+        ("response_type", "code"),
+        ("client_id", "claimsgate-local-client"),
+        ("redirect_uri", CALLBACK),
+        ("state", "\"><script>alert(1)</script>"),
+    ];
+    let page = c
+        .get(format!("{}/login", s.cognito_url))
+        .query(&request)
+        .send()
+        .await
+        .unwrap();
+    let csrf = hidden(&page.text().await.unwrap(), "_csrf");
+    let mut form = request.to_vec();
+    form.extend([
+        ("username", "<b>test-user@amazon.com</b>"),
+        ("password", "nope"),
+        ("_csrf", &csrf),
+    ]);
+    let r = c
         .post(format!("{}/login", s.cognito_url))
-        .form(&[
-            ("response_type", "code"),
-            ("client_id", "claimsgate-local-client"),
-            ("redirect_uri", CALLBACK),
-            ("state", "\"><script>alert(1)</script>"),
-            ("username", "<b>test-user@amazon.com</b>"),
-            ("password", "nope"),
-        ])
+        .form(&form)
         .send()
         .await
         .unwrap();
@@ -464,7 +383,7 @@ async fn the_api_answers_like_api_gateway() {
     let mut claims = claims_of(&s.tokens_for(DOGS.0).await.unwrap().id_token);
     claims["iat"] = json!(now - 7200);
     claims["exp"] = json!(now - 3600);
-    let expired = s.cognito.issuer.key.sign(&claims).unwrap();
+    let expired = s.cognito.issuer.keys.current().sign(&claims).unwrap();
     assert_eq!(
         api(&s, "/me/claims", Some(&expired)).await.0,
         StatusCode::UNAUTHORIZED
@@ -473,7 +392,11 @@ async fn the_api_answers_like_api_gateway() {
 
 #[tokio::test]
 async fn a_cached_policy_is_right_for_the_next_route() {
-    for kind in [AuthorizerKind::Token, AuthorizerKind::Request] {
+    for kind in [
+        AuthorizerKind::Token,
+        AuthorizerKind::Request,
+        AuthorizerKind::Http,
+    ] {
         let s = stack_with(kind, |_| {}).await;
         let dogs = s.tokens_for(DOGS.0).await.unwrap().id_token;
         let cats = s.tokens_for(CATS.0).await.unwrap().id_token;
@@ -502,7 +425,7 @@ async fn authorizer_results_are_cached_per_token_for_the_ttl() {
             "token_use": "id", "pet_preference": "dogs", "iat": now, "exp": now + 2,
         });
         claims["jti"] = json!(claimsgate::random::uuid());
-        s.cognito.issuer.key.sign(&claims).unwrap()
+        s.cognito.issuer.keys.current().sign(&claims).unwrap()
     };
     for (ttl, after_expiry) in [(300, StatusCode::OK), (0, StatusCode::UNAUTHORIZED)] {
         let s = stack_with(AuthorizerKind::Token, |settings| {

@@ -53,6 +53,18 @@ pub fn cognito_id_claims(iss: &str, client: &str, now: u64, jti: &str) -> serde_
     })
 }
 
+/// Polls `done` every 10 ms, at most 50 times, for work a background task
+/// finishes (a JWKS refresh); true as soon as it says so.
+pub async fn eventually<F: std::future::Future<Output = bool>>(done: impl Fn() -> F) -> bool {
+    for _ in 0..50 {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
 /// A clock that only moves when told to.
 #[derive(Debug, Default)]
 pub struct ManualClock {

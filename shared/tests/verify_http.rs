@@ -11,7 +11,7 @@ use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{ManualClock, test_key};
+use claimsgate_core::testing::{ManualClock, eventually, test_key};
 use claimsgate_core::{TokenUse, TokenUsePolicy, VerifyError};
 use common::*;
 use serde_json::{Value, json};
@@ -624,7 +624,7 @@ async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() 
     assert_eq!(code(fourth), "ok");
     assert!(report.cache_hit);
     // ...and once the refresh is in, the removed key's token is refused, cached or not.
-    let refused = settled(|| async { code(v.verify(&twice).await) == "unknown_kid" }).await;
+    let refused = eventually(|| async { code(v.verify(&twice).await) == "unknown_kid" }).await;
     assert!(refused, "the cached token kept passing after the refresh");
     let (_, report) = v.verify_reported(&twice).await;
     assert_eq!(
@@ -633,17 +633,6 @@ async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() 
         "the set was just refreshed"
     );
     assert_eq!(f.hits(), 2, "one background refresh");
-}
-
-/// Polls `done` every 10 ms, at most 50 times: for work a background task finishes.
-async fn settled<F: Future<Output = bool>>(done: impl Fn() -> F) -> bool {
-    for _ in 0..50 {
-        if done().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
 }
 
 #[tokio::test]
@@ -707,7 +696,7 @@ async fn a_snapshot_answers_without_a_fetch_until_it_ages_out() {
     f.clock.advance(Duration::from_secs(3600));
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
     assert!(
-        settled(|| async { f.hits() == 1 }).await,
+        eventually(|| async { f.hits() == 1 }).await,
         "the stale snapshot was not refreshed"
     );
 

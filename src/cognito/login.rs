@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::token::CodeGrant;
-use super::{CLIENT_SCOPES, Cognito, page};
+use super::state::{CODE_LIFE_SECS, CodeGrant, SESSION_LIFE_SECS};
+use super::{CLIENT_SCOPES, Cognito, SESSION_COOKIE, cookie, csrf, page, set_cookie};
 use crate::lock;
 use crate::random;
 
@@ -43,13 +43,20 @@ impl AuthorizeParams {
         .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
         .collect()
     }
+
+    /// The request as one query string: what the login page is sent, and what the form's CSRF token covers.
+    fn canonical(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.fields())
+            .finish()
+    }
 }
 
 /// A request that passed every check.
 struct Checked {
     redirect_uri: String,
     scopes: Vec<String>,
-    challenge: Option<(String, String)>,
+    challenge: Option<String>,
 }
 
 /// Checks a request. `Err` is the response to give: an error page while the
@@ -57,50 +64,99 @@ struct Checked {
 // The refusal is the response itself (axum style); its size does not matter on this path.
 #[allow(clippy::result_large_err)]
 fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
-    if p.client_id.as_deref() != Some(pool.client_id.as_str()) {
-        return Err(page::error(StatusCode::BAD_REQUEST, "Invalid client_id."));
+    match p.client_id.as_deref() {
+        None => {
+            return Err(page::error(
+                StatusCode::BAD_REQUEST,
+                "client_id is required.",
+            ));
+        }
+        Some(id) if id != pool.client_id => {
+            return Err(page::error(StatusCode::BAD_REQUEST, "Invalid client_id."));
+        }
+        Some(_) => {}
     }
     let redirect_uri = match p.redirect_uri.as_deref() {
+        None => {
+            return Err(page::error(
+                StatusCode::BAD_REQUEST,
+                "redirect_uri is required: send one of the app client's callback URLs.",
+            ));
+        }
         Some(uri) if pool.is_registered(uri) => uri.to_owned(),
         // Never redirect to an unregistered URI: that is an open redirector and a code leak.
-        _ => {
+        Some(_) => {
             return Err(page::error(
                 StatusCode::BAD_REQUEST,
                 "redirect_mismatch: the redirect_uri is not registered for this app client.",
             ));
         }
     };
-    let fail = |error: &str| {
+    let fail = |error: &str, description: &str| {
         Err(redirect_with(
             &redirect_uri,
-            &[("error", error)],
+            &[("error", error), ("error_description", description)],
             p.state.as_deref(),
         ))
     };
     if p.response_type.as_deref() != Some("code") {
-        return fail("unsupported_response_type");
+        return fail("unsupported_response_type", "response_type must be code.");
     }
     let scopes: Vec<String> = match p.scope.as_deref() {
         None | Some("") => vec!["openid".into(), "email".into()],
         Some(s) => s.split_whitespace().map(str::to_owned).collect(),
     };
     if scopes.iter().any(|s| !CLIENT_SCOPES.contains(&s.as_str())) {
-        return fail("invalid_scope");
+        return fail(
+            "invalid_scope",
+            "A scope is not allowed for this app client.",
+        );
     }
+    // Cognito supports S256 only; a plain challenge would be the verifier itself, sent in the URL.
     let challenge = match (
         p.code_challenge.as_deref(),
         p.code_challenge_method.as_deref(),
     ) {
         (None, None) => None,
-        (Some(c), None | Some("plain")) => Some((c.to_owned(), "plain".to_owned())),
-        (Some(c), Some("S256")) => Some((c.to_owned(), "S256".to_owned())),
-        _ => return fail("invalid_request"),
+        (Some(c), Some("S256")) if is_base64url_of_32_bytes(c) => Some(c.to_owned()),
+        (Some(_), Some("S256")) => {
+            return fail(
+                "invalid_request",
+                "code_challenge must be the base64url SHA-256 of the code_verifier (43 characters).",
+            );
+        }
+        (Some(_), None) => {
+            return fail(
+                "invalid_request",
+                "code_challenge_method is required: S256.",
+            );
+        }
+        (None, Some(_)) => {
+            return fail(
+                "invalid_request",
+                "code_challenge is required with code_challenge_method.",
+            );
+        }
+        (Some(_), Some(_)) => {
+            return fail(
+                "invalid_request",
+                "code_challenge_method must be S256 (plain is not supported).",
+            );
+        }
     };
     Ok(Checked {
         redirect_uri,
         scopes,
         challenge,
     })
+}
+
+/// 43 base64url characters: a SHA-256 (an S256 challenge) or 32 random bytes (a CSRF nonce).
+fn is_base64url_of_32_bytes(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn redirect_with(uri: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Response {
@@ -128,54 +184,104 @@ pub async fn authorize(
     if let Err(response) = check(&pool, &p) {
         return response;
     }
-    let mut url = String::from("/login?");
-    let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(p.fields())
-        .finish();
-    url.push_str(&query);
-    Redirect::to(&url).into_response()
+    Redirect::to(&format!("/login?{}", p.canonical())).into_response()
+}
+
+/// The browser's CSRF nonce: its `XSRF-TOKEN` cookie when it has a sound one, else a fresh one to set.
+fn csrf_nonce(headers: &HeaderMap) -> Option<(String, bool)> {
+    match cookie(headers, csrf::COOKIE).filter(|nonce| is_base64url_of_32_bytes(nonce)) {
+        Some(nonce) => Some((nonce.to_owned(), false)),
+        None => random::token(32).map(|fresh| (fresh, true)),
+    }
+}
+
+/// The sign-in form for `p`, carrying a CSRF token bound to this browser and request.
+fn login_page(
+    pool: &Cognito,
+    headers: &HeaderMap,
+    p: &AuthorizeParams,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
+    let Some((nonce, fresh)) = csrf_nonce(headers) else {
+        return page::error(StatusCode::INTERNAL_SERVER_ERROR, "Try again.");
+    };
+    let now = pool.issuer.clock.now_secs();
+    let token = pool.csrf.token(&nonce, &p.canonical(), now);
+    let mut response = page::login(p, &token, username, error);
+    if fresh {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(csrf::COOKIE, &nonce, SESSION_LIFE_SECS),
+        );
+    }
+    response
 }
 
 /// `GET /login`: the form.
-pub async fn form(State(pool): State<Arc<Cognito>>, Query(p): Query<AuthorizeParams>) -> Response {
+pub async fn form(
+    State(pool): State<Arc<Cognito>>,
+    headers: HeaderMap,
+    Query(p): Query<AuthorizeParams>,
+) -> Response {
     match check(&pool, &p) {
-        Ok(_) => page::login(&p, "", None),
+        Ok(_) => login_page(&pool, &headers, &p, "", None),
         Err(response) => response,
     }
 }
 
-/// The form post: credentials plus the authorization request.
+/// The form post: credentials, the CSRF token and the authorization request.
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
     #[serde(flatten)]
     params: AuthorizeParams,
 }
 
 /// `POST /login`: signs the user in and redirects to the callback with a code.
-pub async fn submit(State(pool): State<Arc<Cognito>>, Form(f): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(pool): State<Arc<Cognito>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let checked = match check(&pool, &f.params) {
         Ok(c) => c,
         Err(response) => return response,
     };
+    let now = pool.issuer.clock.now_secs();
+    let nonce = cookie(&headers, csrf::COOKIE).unwrap_or_default();
+    if !pool.csrf.verify(nonce, &f.csrf, &f.params.canonical(), now) {
+        tracing::info!(
+            decision = "deny",
+            "hosted login: missing or wrong CSRF token"
+        );
+        return page::error(
+            StatusCode::FORBIDDEN,
+            "The sign-in form was not sent by this page, or it expired: open the sign-in link again.",
+        );
+    }
     let Some(user) = pool.authenticate(&f.username, &f.password) else {
         tracing::info!(
             decision = "deny",
             "hosted login: wrong username or password"
         );
-        return page::login(
+        return login_page(
+            &pool,
+            &headers,
             &f.params,
             &f.username,
             Some("Incorrect username or password."),
         );
     };
-    let Some(code) = random::token(32) else {
+    let (Some(code), Some(session)) = (random::token(32), random::token(32)) else {
         return page::error(StatusCode::INTERNAL_SERVER_ERROR, "Try again.");
     };
-    let now = pool.issuer.clock.now_secs();
+    lock(&pool.sessions).start(&session, now);
     lock(&pool.codes).insert(
         code.clone(),
         CodeGrant {
@@ -186,13 +292,20 @@ pub async fn submit(State(pool): State<Arc<Cognito>>, Form(f): Form<LoginForm>) 
             nonce: f.params.nonce.clone(),
             challenge: checked.challenge,
             auth_time: now,
-            expires_at: now + super::token::CODE_LIFE_SECS,
+            expires_at: now + CODE_LIFE_SECS,
+            session: session.clone(),
         },
+        now,
     );
     tracing::info!(sub = %user.sub(), decision = "allow", "hosted login: code issued");
-    redirect_with(
+    let mut response = redirect_with(
         &checked.redirect_uri,
         &[("code", &code)],
         f.params.state.as_deref(),
-    )
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &session, SESSION_LIFE_SECS),
+    );
+    response
 }

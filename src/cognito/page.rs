@@ -56,12 +56,18 @@ pub fn error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// The sign-in form, carrying the authorization request in hidden fields.
+/// The sign-in form, carrying the authorization request and the CSRF token in hidden fields.
 #[must_use]
-pub fn login(params: &AuthorizeParams, username: &str, error: Option<&str>) -> Response {
+pub fn login(
+    params: &AuthorizeParams,
+    csrf: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
     let hidden: String = params
         .fields()
         .into_iter()
+        .chain(std::iter::once(("_csrf", csrf)))
         .map(|(name, value)| {
             format!(
                 "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",

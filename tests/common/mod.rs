@@ -1,18 +1,23 @@
 //! What the stack's tests share: a stack on free ports with the test key and a manual clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod flow;
+pub mod triggers;
+
 use std::sync::Arc;
 
+use claimsgate::trigger::Trigger;
 use claimsgate::{AuthorizerKind, Stack, StackSettings};
 use claimsgate_core::testing::{ManualClock, test_key};
 
 /// 2026-01-01T00:00:00Z: where every test stack's clock starts.
 pub const START: u64 = 1_767_225_600;
 
-/// A running stack and the clock it tells time by.
+/// A running stack, the clock it tells time by, and its key file (a rotation writes there).
 pub struct TestStack {
     pub stack: Stack,
     pub clock: Arc<ManualClock>,
+    pub key: KeyDir,
 }
 
 impl std::ops::Deref for TestStack {
@@ -27,13 +32,33 @@ pub async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettin
     let key = KeyDir::new();
     let mut settings = StackSettings::ephemeral(key.path());
     edit(&mut settings);
+    let trigger = claimsgate::lambda_trigger(&settings).unwrap();
+    start(settings, kind, trigger, key).await
+}
+
+/// Like [`stack_with`], with `trigger` answering the Pre Token Generation events.
+pub async fn stack_with_trigger(
+    kind: AuthorizerKind,
+    edit: impl FnOnce(&mut StackSettings),
+    trigger: Arc<dyn Trigger>,
+) -> TestStack {
+    let key = KeyDir::new();
+    let mut settings = StackSettings::ephemeral(key.path());
+    edit(&mut settings);
+    start(settings, kind, trigger, key).await
+}
+
+async fn start(
+    settings: StackSettings,
+    kind: AuthorizerKind,
+    trigger: Arc<dyn Trigger>,
+    key: KeyDir,
+) -> TestStack {
     let clock = Arc::new(ManualClock::at_secs(START));
-    let stack = claimsgate::start(&settings, kind, clock.clone())
+    let stack = claimsgate::start_with_trigger(&settings, kind, clock.clone(), trigger)
         .await
         .unwrap();
-    // The running stack holds its key in memory; the file is no longer needed.
-    drop(key);
-    TestStack { stack, clock }
+    TestStack { stack, clock, key }
 }
 
 /// A stack with the defaults (REST `TOKEN` authorizer events).

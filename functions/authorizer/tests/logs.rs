@@ -1,0 +1,110 @@
+//! What the authorizer logs and counts: one line and one metrics line per
+//! decision, an error for a fault on our side, never a token.
+//!
+//! In a test binary of its own: tracing caches callsite interest process-wide,
+//! so a thread-local subscriber is only reliable when no test without one
+//! runs the same callsites at the same time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use authorizer::AuthError;
+use claimsgate_core::FetchError;
+use claimsgate_core::testing::{LogCapture, test_key};
+use common::{DOGS_SUB, Harness, id_claims, token_event};
+use serde_json::Value;
+
+fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    let logs = LogCapture::default();
+    let guard = tracing::subscriber::set_default(logs.subscriber());
+    (logs, guard)
+}
+
+#[tokio::test]
+async fn unreachable_jwks_and_unknown_kid_is_unauthorized_with_an_error_log() {
+    let h = Harness::new();
+    assert!(h.authorizer.verifier().hydrate().await.is_empty());
+    let rotated = test_key(1, "rotated-kid");
+    let token = rotated
+        .sign(&id_claims(DOGS_SUB, "dog-lover", Some("dogs")))
+        .unwrap();
+    h.fetcher
+        .set(Err(FetchError::Transport("connection refused".into())));
+    h.clock.advance(Duration::from_secs(60));
+
+    let (logs, _guard) = capture();
+    let got = h.call(token_event(&token, "GET", "/dogs")).await;
+    assert_eq!(got, Err(AuthError::Unauthorized));
+    assert_eq!(
+        h.fetcher.calls(),
+        2,
+        "the unknown kid must trigger one refetch"
+    );
+    let logs = logs.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("\"event_type\":\"rest_token\""))
+        .unwrap_or_else(|| panic!("no authorizer line in:\n{logs}"));
+    assert!(line.contains("\"level\":\"ERROR\""), "{line}");
+    assert!(line.contains("\"code\":\"jwks_unavailable\""), "{line}");
+    assert!(!logs.contains(&token), "a token was logged");
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!logs.contains(signature), "a token signature was logged");
+}
+
+#[tokio::test]
+async fn decisions_are_logged_with_sub_and_without_the_token() {
+    let h = Harness::new();
+    let token = h.dogs_id_token();
+    let (logs, _guard) = capture();
+    h.call(token_event(&token, "GET", "/cats")).await.unwrap();
+    h.call(token_event("not-a-jwt", "GET", "/cats"))
+        .await
+        .unwrap_err();
+    let logs = logs.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("\"message\":\"decision\""))
+        .unwrap_or_default();
+    for field in [
+        DOGS_SUB,
+        "\"decision\":\"deny\"",
+        "\"code\":\"route_not_allowed\"",
+        "\"kid\":\"test-kid-1\"",
+        "\"path\":\"/cats\"",
+        "\"verify_us\":",
+        "\"cache_hit\":false",
+        "\"jwks_age_s\":0",
+    ] {
+        assert!(line.contains(field), "{field} missing in {line}");
+    }
+    assert!(!logs.contains(&token));
+
+    // One EMF line per decision: Denied by code, and what the verification cost.
+    let emf: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| l["fields"]["emf"].as_str().map(str::to_owned))
+        .map(|emf| serde_json::from_str(&emf).unwrap())
+        .collect();
+    assert_eq!(emf.len(), 3, "{logs}");
+    assert_eq!(emf[0]["JwksFetch"], 1.0, "the first token fetched the keys");
+    for (doc, code) in emf[1..]
+        .iter()
+        .zip(["route_not_allowed", "malformed_token"])
+    {
+        assert_eq!(doc["Denied"], 1.0);
+        assert_eq!(doc["Code"], code);
+        let names: Vec<&str> = doc["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["Metrics"].as_array().unwrap())
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Denied", "VerifyMicros", "TokenCacheHit"], "{doc}");
+        assert!(doc["VerifyMicros"].as_f64().is_some());
+    }
+}

@@ -1,0 +1,223 @@
+//! The API Gateway stand-in as an HTTP API (`serve --api http`): payload 2.0
+//! authorizer events with a `routeArn` on the `$default` stage, simple
+//! responses (`isAuthorized` + `context`), the HTTP API's own error bodies,
+//! and its authorizer result cache keyed by the identity sources.
+//!
+//! The identity sources are `$request.header.Authorization` and
+//! `$context.routeKey`: a cached simple answer is not tied to a route, so
+//! without the route key one route's "yes" would be replayed on another.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use authorizer::event::AuthorizerEvent;
+use authorizer::response::Answer;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers, is_served};
+use crate::random;
+
+/// The stage of an HTTP API's default route.
+pub const STAGE: &str = "$default";
+
+/// What the authorizer answered for one set of identity sources.
+#[derive(Debug, Clone)]
+struct Cached {
+    at: Duration,
+    is_authorized: bool,
+    context: Map<String, Value>,
+}
+
+/// The result cache, keyed by the identity sources' values.
+#[derive(Debug, Default)]
+pub(super) struct Cache(Mutex<HashMap<String, Cached>>);
+
+/// The router of the HTTP API.
+pub(super) fn router(api: Arc<ApiGateway>) -> Router {
+    Router::new().fallback(handle).with_state(api)
+}
+
+/// The HTTP API's own answers: `{"message": ...}`, no `x-amzn-ErrorType`, an `apigw-requestid`.
+fn message(status: StatusCode, text: &str) -> Response {
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({ "message": text }).to_string(),
+    )
+        .into_response();
+    with_request_id(&mut response);
+    response
+}
+
+fn with_request_id(response: &mut Response) {
+    if let Ok(id) = HeaderValue::from_str(&random::uuid()) {
+        response.headers_mut().insert("apigw-requestid", id);
+    }
+}
+
+/// The route ARN API Gateway passes an HTTP API authorizer.
+#[must_use]
+pub fn route_arn(method: &str, path: &str) -> String {
+    format!(
+        "arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}/{}",
+        path.trim_start_matches('/')
+    )
+}
+
+/// `requestContext` of the payload 2.0 events (authorizer and integration alike).
+fn request_context(method: &str, path: &str, now: Duration) -> Map<String, Value> {
+    let context = json!({
+        "accountId": ACCOUNT,
+        "apiId": API_ID,
+        "domainName": format!("{API_ID}.execute-api.{REGION}.amazonaws.com"),
+        "domainPrefix": API_ID,
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": ""},
+        "requestId": random::uuid(),
+        "routeKey": format!("{method} {path}"),
+        "stage": STAGE,
+        "timeEpoch": u64::try_from(now.as_millis()).unwrap_or(u64::MAX),
+    });
+    match context {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let headers = request.headers().clone();
+    if !is_served(&method, &path) {
+        return message(StatusCode::NOT_FOUND, "Not Found");
+    }
+    let route_key = format!("{method} {path}");
+    let Some(authorization) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+    else {
+        // A missing identity source is answered without calling the authorizer.
+        return message(StatusCode::UNAUTHORIZED, "Unauthorized");
+    };
+    let identity = [authorization, route_key.as_str()];
+
+    let result = match api.http_cached(&identity) {
+        Some(hit) => hit,
+        None => match api
+            .authorize_http(&identity, &method, &path, &headers)
+            .await
+        {
+            Ok(fresh) => fresh,
+            Err(response) => return response,
+        },
+    };
+    if !result.is_authorized {
+        return message(StatusCode::FORBIDDEN, "Forbidden");
+    }
+    let mut response = match path.as_str() {
+        "/me/claims" => {
+            let now = api.clock.now();
+            let mut context = request_context(method.as_str(), &path, now);
+            context.insert("authorizer".into(), json!({ "lambda": result.context }));
+            let event = json!({
+                "version": "2.0",
+                "routeKey": route_key,
+                "rawPath": path,
+                "rawQueryString": "",
+                "headers": gateway_headers(&headers),
+                "requestContext": context,
+                "isBase64Encoded": false,
+            });
+            api.call_me_claims(&event).await
+        }
+        other => match api.mocks.get(other.trim_start_matches('/')) {
+            Some(body) => {
+                ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+            }
+            None => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        },
+    };
+    with_request_id(&mut response);
+    response
+}
+
+impl ApiGateway {
+    fn http_cached(&self, identity: &[&str]) -> Option<Cached> {
+        if self.cache_ttl.is_zero() {
+            return None;
+        }
+        let now = self.clock.now();
+        crate::lock(&self.http_cache.0)
+            .get(&identity.join("\n"))
+            .filter(|c| now.saturating_sub(c.at) < self.cache_ttl)
+            .cloned()
+    }
+
+    async fn authorize_http(
+        &self,
+        identity: &[&str],
+        method: &Method,
+        path: &str,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Cached, Response> {
+        let now = self.clock.now();
+        let event = json!({
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": route_arn(method.as_str(), path),
+            "identitySource": identity,
+            "routeKey": format!("{method} {path}"),
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": gateway_headers(headers),
+            "requestContext": request_context(method.as_str(), path, now),
+        });
+        let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
+            Ok(event) => self.authorizer.handle(event).await,
+            Err(_) => Err(authorizer::AuthError::UnsupportedEvent("not a JSON object")),
+        };
+        let (is_authorized, context) = match answer {
+            Ok(Answer::Simple(simple)) => {
+                let context = match serde_json::to_value(&simple.context) {
+                    Ok(Value::Object(map)) => map,
+                    _ => Map::new(),
+                };
+                (simple.is_authorized, context)
+            }
+            Ok(Answer::Policy(_)) => {
+                tracing::error!("authorizer answered a payload 2.0 event with a policy");
+                return Err(message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                ));
+            }
+            Err(e) if e.is_unauthorized() => {
+                return Err(message(StatusCode::UNAUTHORIZED, "Unauthorized"));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "authorizer failed");
+                return Err(message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                ));
+            }
+        };
+        let result = Cached {
+            at: now,
+            is_authorized,
+            context,
+        };
+        if !self.cache_ttl.is_zero() {
+            let mut cache = crate::lock(&self.http_cache.0);
+            cache.retain(|_, c| now.saturating_sub(c.at) < self.cache_ttl);
+            cache.insert(identity.join("\n"), result.clone());
+        }
+        Ok(result)
+    }
+}

@@ -1,0 +1,98 @@
+//! Admin actions on the running stand-in, under `/admin/`, for loopback
+//! clients only (the CLI run beside the stack).
+//!
+//! Each action is one `POST /admin/{action}` with a JSON body, answered with
+//! JSON; a new action is one more route in [`router`]. Requests must come from
+//! a loopback address, name a loopback `Host` (no DNS rebinding) and be
+//! `application/json` (a cross-site form cannot send that without a preflight,
+//! which is never granted).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Cognito;
+use crate::keys::{self, Rotation};
+
+/// The admin routes, behind the loopback check.
+pub fn router() -> Router<Arc<Cognito>> {
+    Router::new()
+        .route("/admin/rotate-key", post(rotate_key))
+        .layer(middleware::from_fn(loopback_only))
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"error": message}))).into_response()
+}
+
+async fn loopback_only(request: Request, next: Next) -> Response {
+    let peer_is_loopback = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
+    let host_is_loopback = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| url::Url::parse(&format!("http://{h}")).ok())
+        .is_some_and(|url| match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        });
+    if !(peer_is_loopback && host_is_loopback) {
+        tracing::warn!("admin request refused: not from loopback");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "admin actions are for loopback clients only",
+        );
+    }
+    next.run(request).await
+}
+
+/// `POST /admin/rotate-key`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotateKey {
+    /// How long the old key stays published (default: the token lifetime, so every token it signed can live out its life).
+    grace_secs: Option<u64>,
+    /// The new key as PKCS#8 PEM; a fresh 2048-bit key when absent.
+    private_key_pem: Option<String>,
+}
+
+async fn rotate_key(State(pool): State<Arc<Cognito>>, Json(body): Json<RotateKey>) -> Response {
+    let next = match body.private_key_pem {
+        Some(pem) => keys::from_pem(&pem),
+        // Making an RSA key takes a while: off the async workers.
+        None => tokio::task::spawn_blocking(|| {
+            claimsgate_core::signing::SigningKey::generate("")
+                .map(keys::with_derived_kid)
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string())),
+    };
+    let next = match next {
+        Ok(key) => key,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("private_key_pem: {e}")),
+    };
+    match pool.rotate_key(next, body.grace_secs) {
+        Ok(rotation) => {
+            tracing::info!(kid = %rotation.kid, retiring = rotation.retiring.len(), "signing key rotated");
+            Json::<Rotation>(rotation).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "key rotation failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, &e)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The OAuth and API flows the end-to-end tests drive over HTTP, as a client would.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::Value;
+
+use super::TestStack;
+
+pub const CLIENT_ID: &str = "claimsgate-local-client";
+pub const CLIENT_SECRET: &str = "claimsgate-local-secret";
+pub const MACHINE_ID: &str = "claimsgate-local-machine";
+pub const MACHINE_SECRET: &str = "claimsgate-local-machine-secret";
+
+pub const DOGS: (&str, &str) = ("test-user@amazon.com", "Dogs-rule-1");
+pub const CATS: (&str, &str) = ("test-user@example.com", "Cats-rule-1");
+pub const CALLBACK: &str = "http://localhost";
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A client that keeps cookies, as the browser of a hosted-login user does.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The value of the hidden field `name` in a form.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap() + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+pub fn location(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = url::Url::parse(url).unwrap();
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// authorize → login page → form post → the code from the callback redirect.
+pub async fn sign_in(s: &TestStack, user: (&str, &str), extra: &[(&str, &str)]) -> String {
+    sign_in_with(&browser(), s, user, extra).await
+}
+
+/// [`sign_in`] in browser `c`, which keeps the hosted-login session cookie.
+pub async fn sign_in_with(
+    c: &reqwest::Client,
+    s: &TestStack,
+    user: (&str, &str),
+    extra: &[(&str, &str)],
+) -> String {
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", "claimsgate-local-client"),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid email"),
+        ("state", "xyz"),
+    ];
+    params.extend_from_slice(extra);
+    let r = c
+        .get(format!("{}/oauth2/authorize", s.cognito_url))
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let login = location(&r).unwrap();
+    let back = submit_login(c, s, &format!("{}{login}", s.cognito_url), user).await;
+    assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
+    query_param(&back, "code").unwrap()
+}
+
+/// Opens the login page at `url` in browser `c`, posts its form (every hidden
+/// field, the credentials) and returns the callback URL it redirects to.
+pub async fn submit_login(
+    c: &reqwest::Client,
+    s: &TestStack,
+    url: &str,
+    user: (&str, &str),
+) -> String {
+    let page = c.get(url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\" action=\"/login\""));
+    let mut form = hidden_fields(&html);
+    form.push(("username".into(), user.0.into()));
+    form.push(("password".into(), user.1.into()));
+    let r = c
+        .post(format!("{}/login", s.cognito_url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "login should redirect to the callback"
+    );
+    let back = location(&r).unwrap();
+    assert!(back.starts_with(CALLBACK));
+    back
+}
+
+/// Every hidden field of a form, its value unescaped.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once('"').unwrap();
+            let value = rest
+                .split_once("value=\"")
+                .unwrap()
+                .1
+                .split('"')
+                .next()
+                .unwrap();
+            let value = value
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            (name.to_owned(), value)
+        })
+        .collect()
+}
+
+pub fn token_request(s: &TestStack) -> reqwest::RequestBuilder {
+    client().post(format!("{}/oauth2/token", s.cognito_url))
+}
+
+pub async fn exchange_basic(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
+    token_request(s)
+        .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub fn claims_of(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+pub async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+    let mut req = client().get(format!("{}{path}", s.api_url));
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+/// Redeems `code` (issued for [`CALLBACK`]) with HTTP Basic.
+pub async fn redeem(s: &TestStack, code: &str) -> reqwest::Response {
+    exchange_basic(
+        s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+        ],
+    )
+    .await
+}
+
+/// [`redeem`], expecting tokens.
+pub async fn exchange(s: &TestStack, code: &str) -> Value {
+    let r = redeem(s, code).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+/// The pool's OpenID Connect discovery document.
+pub async fn discovery(s: &TestStack) -> Value {
+    client()
+        .get(format!(
+            "{}/.well-known/openid-configuration",
+            s.cognito.issuer_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A client-credentials request by the machine client with HTTP Basic.
+pub async fn machine_token(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
+    token_request(s)
+        .basic_auth(MACHINE_ID, Some(MACHINE_SECRET))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
