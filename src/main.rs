@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use claimsgate::{AuthorizerKind, StackSettings};
-use claimsgate_core::{Clock, SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::snapshot::Snapshot;
+use claimsgate_core::{
+    Clock, FetchLimits, HttpFetcher, SystemClock, TokenUsePolicy, Verifier, VerifierConfig,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -71,6 +74,19 @@ enum Command {
         /// The user's password (checked when given).
         #[arg(long)]
         password: Option<String>,
+    },
+    /// Fetch the issuers' key sets now and write them to a snapshot file that
+    /// the functions load at cold start (`JWKS_SNAPSHOT`), so they need no fetch then.
+    JwksSnapshot {
+        /// An issuer URL; repeatable.
+        #[arg(long)]
+        issuer: Vec<String>,
+        /// A Cognito user pool id such as us-east-1_AbC123; repeatable.
+        #[arg(long)]
+        user_pool_id: Vec<String>,
+        /// Where to write the snapshot.
+        #[arg(long, default_value = "jwks-snapshot.json")]
+        out: PathBuf,
     },
     /// Verify a token (also a real Cognito one) and print its header and claims, or the error code.
     /// The allowed app client is `--client-id` (the local client by default).
@@ -205,6 +221,11 @@ fn main() -> ExitCode {
                 user_pool_id,
                 token_use,
             }) => verify(&cli.stack, &token, issuer, user_pool_id, token_use).await,
+            Some(Command::JwksSnapshot {
+                issuer,
+                user_pool_id,
+                out,
+            }) => jwks_snapshot(&issuer, &user_pool_id, &out).await,
         }
     });
     match result {
@@ -510,4 +531,38 @@ fn emit(text: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+async fn jwks_snapshot(
+    issuers: &[String],
+    pools: &[String],
+    out: &Path,
+) -> Result<ExitCode, String> {
+    let mut uris = Vec::new();
+    for pool in pools {
+        let iss = claimsgate_core::config::issuer_for_pool(pool)
+            .map_err(|e| format!("--user-pool-id: {}", e.problem))?;
+        uris.push(format!("{iss}/.well-known/jwks.json"));
+    }
+    for iss in issuers {
+        let config = VerifierConfig::for_issuer(iss, &["any"], TokenUsePolicy::Any)
+            .map_err(|e| format!("--issuer: {}", e.problem))?;
+        uris.extend(config.issuers.into_iter().map(|i| i.jwks_uri));
+    }
+    if uris.is_empty() {
+        return Err("name the issuers to snapshot with --issuer or --user-pool-id".into());
+    }
+    let fetcher = HttpFetcher::new(FetchLimits::default()).map_err(|e| e.to_string())?;
+    let snapshot = Snapshot::take(&fetcher, &uris, SystemClock.now())
+        .await
+        .map_err(|(uri, e)| format!("{uri}: {e}"))?;
+    let json = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())?;
+    std::fs::write(out, json + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    emit(&format!(
+        "{}: {} key sets, taken at {}\n",
+        out.display(),
+        uris.len(),
+        snapshot.taken_at
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -564,3 +564,44 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
     assert_eq!(verified["header"]["kid"], new_kid.as_str());
     assert_eq!(verify(&before, &issuer).status.code(), Some(0));
 }
+
+#[test]
+fn jwks_snapshot_writes_the_running_issuers_key_set() {
+    let key = KeyDir::new();
+    let (_server, banner) = serve(&key.path());
+    let issuer = banner_value(&banner, "issuer:");
+    let out = key.0.join("snapshot.json");
+    let result = run(&[
+        "jwks-snapshot",
+        "--issuer",
+        &issuer,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr_of(&result));
+    let snapshot: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let jwks = &snapshot["jwks"][format!("{issuer}/.well-known/jwks.json")];
+    assert_eq!(jwks["keys"][0]["kty"], "RSA", "{snapshot}");
+    assert!(
+        snapshot["taken_at"]
+            .as_u64()
+            .is_some_and(|t| t > 1_700_000_000)
+    );
+
+    // An issuer that is not https (nor loopback) is refused before any fetch; a stopped one says so.
+    let refused = run(&["jwks-snapshot", "--issuer", "http://issuer.example"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr_of(&refused).contains("--issuer"),
+        "{}",
+        stderr_of(&refused)
+    );
+    let stopped = run(&[
+        "jwks-snapshot",
+        "--issuer",
+        "http://127.0.0.1:9/pool",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(stopped.status.code(), Some(1));
+}
