@@ -6,6 +6,7 @@
 
 pub mod apigw;
 pub mod cognito;
+pub mod gateway_response;
 pub mod issuer;
 pub mod policy;
 pub mod random;
@@ -210,15 +211,21 @@ pub async fn start(settings: &StackSettings, kind: AuthorizerKind) -> Result<Sta
     };
     let routes = RouteTable::from_env().map_err(|e| e.to_string())?;
     let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
-    let me_claims = Arc::new(me_claims::App::new(verifier()?, Vec::new()));
+    let me_claims = Arc::new(me_claims::App::new(
+        verifier()?,
+        settings.cors_allow_origins.clone(),
+    ));
     authorizer.verifier().hydrate().await;
     me_claims.verifier().hydrate().await;
-    let api = Arc::new(apigw::ApiGateway::new(
-        authorizer,
-        me_claims,
-        kind,
-        Duration::from_secs(settings.authorizer_cache_ttl),
-    )?);
+    let api = Arc::new(
+        apigw::ApiGateway::new(
+            authorizer,
+            me_claims,
+            kind,
+            Duration::from_secs(settings.authorizer_cache_ttl),
+        )?
+        .with_cors(&settings.cors_allow_origins)?,
+    );
 
     let api_addr = SocketAddr::new(settings.host, settings.api_port);
     let api_listener = TcpListener::bind(api_addr).await.map_err(|e| {

@@ -91,6 +91,15 @@ pub struct StackSettings {
     /// Lifetime of refresh tokens, in seconds.
     #[arg(long, global = true, env = "CLAIMSGATE_REFRESH_TOKEN_TTL", default_value_t = 30 * 86_400)]
     pub refresh_token_ttl: u64,
+    /// Origins allowed to call the API from a browser, comma-separated, or `*` (none by default).
+    /// Preflights, errors and responses carry CORS headers as the deployed API's (`corsAllowOrigins`).
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_CORS_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_allow_origins: Vec<String>,
 }
 
 impl StackSettings {
@@ -110,6 +119,7 @@ impl StackSettings {
             authorizer_cache_ttl: 300,
             token_ttl: 3600,
             refresh_token_ttl: 30 * 86_400,
+            cors_allow_origins: Vec::new(),
         }
     }
 
