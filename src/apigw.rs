@@ -13,11 +13,13 @@ use authorizer::event::AuthorizerEvent;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
+use axum::response::Response;
 use claimsgate_core::Clock;
+use me_claims::cors::Cors;
 use serde_json::{Map, Value, json};
 
+use crate::gateway_response::{ErrorCors, GatewayResponse};
 use crate::policy::{Evaluation, evaluate};
 
 /// The mock integration bodies, shared with serverless.yml.
@@ -27,6 +29,10 @@ const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "123456789012";
 const API_ID: &str = "local";
 const STAGE: &str = "prod";
+
+/// The API's paths: each answers `GET` behind the authorizer and `OPTIONS`
+/// (the CORS preflight) without it, as serverless.yml deploys them.
+pub const ROUTES: [&str; 3] = ["/dogs", "/cats", "/me/claims"];
 
 /// How the stand-in calls the authorizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +65,8 @@ pub struct ApiGateway {
     clock: Arc<dyn Clock>,
     mocks: HashMap<String, String>,
     http_cache: http::Cache,
+    cors: Cors,
+    error_cors: ErrorCors,
 }
 
 impl std::fmt::Debug for ApiGateway {
@@ -92,7 +100,21 @@ impl ApiGateway {
             clock,
             mocks,
             http_cache: http::Cache::default(),
+            cors: Cors::default(),
+            error_cors: ErrorCors::Off,
         })
+    }
+
+    /// Answers CORS for `origins` (`*` for any; empty: off), as the deployed
+    /// API does with `corsAllowOrigins` (me-claims gets the same list).
+    ///
+    /// # Errors
+    /// An entry that is neither `*` nor an origin.
+    pub fn with_cors(mut self, origins: &[String]) -> Result<Self, String> {
+        self.cors = Cors::parse(Some(&origins.join(",")))
+            .map_err(|e| format!("--cors-allow-origins: {}", e.problem))?;
+        self.error_cors = ErrorCors::for_origins(origins);
+        Ok(self)
     }
 
     /// The router: every path goes through the REST API's `handle`, or the HTTP API's.
@@ -106,27 +128,16 @@ impl ApiGateway {
     }
 }
 
-fn message(status: StatusCode, message: Value) -> Response {
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (
-                header::HeaderName::from_static("x-amzn-errortype"),
-                error_type(status),
-            ),
-        ],
-        json!({ "message": message }).to_string(),
-    )
-        .into_response()
-}
-
-fn error_type(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::UNAUTHORIZED => "UnauthorizedException",
-        StatusCode::FORBIDDEN => "AccessDeniedException",
-        _ => "AuthorizerConfigurationException",
-    }
+/// The stand-in's response to a response of a Lambda handler.
+fn from_lambda(response: lambda_http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes: Vec<u8> = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The method ARN API Gateway passes to the authorizer.
@@ -159,15 +170,28 @@ fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
 
 /// True for the API's routes: `GET` on `/dogs`, `/cats` and `/me/claims`.
 fn is_served(method: &Method, path: &str) -> bool {
-    *method == Method::GET && matches!(path, "/dogs" | "/cats" | "/me/claims")
+    *method == Method::GET && ROUTES.contains(&path)
 }
 
 async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
+    let headers = request.headers().clone();
+    let mut response = route(&api, request).await;
+    api.error_cors.apply(&headers, &mut response);
+    response
+}
+
+async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
-    if !is_served(&method, &path) {
-        return message(StatusCode::FORBIDDEN, json!("Missing Authentication Token"));
+    let known = ROUTES.contains(&path.as_str());
+    if known && method == Method::OPTIONS {
+        // The deployed OPTIONS methods are mock integrations without the
+        // authorizer, answering what me-claims answers to a preflight.
+        return from_lambda(api.cors.preflight(&headers));
+    }
+    if !known || method != Method::GET {
+        return GatewayResponse::MissingAuthenticationToken.response();
     }
     let Some(token) = headers
         .get(header::AUTHORIZATION)
@@ -175,7 +199,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
         .filter(|v| !v.trim().is_empty())
     else {
         // API Gateway answers a missing identity source itself, without calling the authorizer.
-        return message(StatusCode::UNAUTHORIZED, json!("Unauthorized"));
+        return GatewayResponse::Unauthorized.response();
     };
     let arn = method_arn(method.as_str(), &path);
 
@@ -190,10 +214,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
     match evaluate(&result.policy, &arn) {
         Evaluation::Allow => {}
         Evaluation::ExplicitDeny | Evaluation::ImplicitDeny => {
-            return message(
-                StatusCode::FORBIDDEN,
-                json!("User is not authorized to access this resource"),
-            );
+            return GatewayResponse::AccessDenied.response();
         }
     }
     match path.as_str() {
@@ -202,12 +223,17 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
             let name = other.trim_start_matches('/');
             match api.mocks.get(name) {
                 Some(body) => {
-                    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+                    let mut mock =
+                        lambda_http::Response::new(lambda_http::Body::from(body.clone()));
+                    mock.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    );
+                    // The deployed mock's response template adds the CORS headers me-claims adds.
+                    api.cors.decorate(&headers, &mut mock);
+                    from_lambda(mock)
                 }
-                None => message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!("Internal server error"),
-                ),
+                None => GatewayResponse::InternalError.response(),
             }
         }
     }
@@ -253,11 +279,11 @@ impl ApiGateway {
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) if e.is_unauthorized() => {
-                return Err(message(StatusCode::UNAUTHORIZED, json!("Unauthorized")));
+                return Err(GatewayResponse::Unauthorized.response());
             }
             Err(e) => {
                 tracing::error!(error = %e, "authorizer failed");
-                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null));
+                return Err(GatewayResponse::AuthorizerFailure.response());
             }
         };
         let (Some(principal_id), Some(policy)) = (
@@ -265,7 +291,7 @@ impl ApiGateway {
             answer.get("policyDocument"),
         ) else {
             tracing::error!("authorizer answered without principalId or policyDocument");
-            return Err(message(StatusCode::INTERNAL_SERVER_ERROR, Value::Null));
+            return Err(GatewayResponse::AuthorizerFailure.response());
         };
         let context = match answer.get("context") {
             Some(Value::Object(m)) => m.clone(),
@@ -325,23 +351,12 @@ impl ApiGateway {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "could not build the proxy event");
-                return message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!("Internal server error"),
-                );
+                return GatewayResponse::InternalError.response();
             }
         };
-        let response = match self.me_claims.handle(request).await {
-            Ok(r) => r,
+        match self.me_claims.handle(request).await {
+            Ok(r) => from_lambda(r),
             Err(never) => match never {},
-        };
-        let (parts, body) = response.into_parts();
-        let bytes: Vec<u8> = match body {
-            lambda_http::Body::Empty => Vec::new(),
-            lambda_http::Body::Text(t) => t.into_bytes(),
-            lambda_http::Body::Binary(b) => b,
-            _ => Vec::new(),
-        };
-        Response::from_parts(parts, Body::from(bytes))
+        }
     }
 }

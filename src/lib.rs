@@ -7,6 +7,7 @@
 pub mod apigw;
 pub mod cognito;
 pub mod files;
+pub mod gateway_response;
 pub mod issuer;
 pub mod keys;
 pub mod policy;
@@ -219,16 +220,22 @@ pub async fn start_with_trigger(
     let routes = RouteTable::from_env_value(settings.function_var(ROUTE_RULES_VAR).as_deref())
         .map_err(|e| e.to_string())?;
     let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
-    let me_claims = Arc::new(me_claims::App::new(verifier()?, Vec::new()));
+    let me_claims = Arc::new(me_claims::App::new(
+        verifier()?,
+        settings.cors_allow_origins.clone(),
+    ));
     authorizer.verifier().hydrate().await;
     me_claims.verifier().hydrate().await;
-    let api = Arc::new(apigw::ApiGateway::new(
-        authorizer,
-        me_claims,
-        kind,
-        Duration::from_secs(settings.authorizer_cache_ttl),
-        Arc::clone(&clock),
-    )?);
+    let api = Arc::new(
+        apigw::ApiGateway::new(
+            authorizer,
+            me_claims,
+            kind,
+            Duration::from_secs(settings.authorizer_cache_ttl),
+            Arc::clone(&clock),
+        )?
+        .with_cors(&settings.cors_allow_origins)?,
+    );
 
     let api_addr = SocketAddr::new(settings.host, settings.api_port);
     let api_listener = TcpListener::bind(api_addr).await.map_err(|e| {

@@ -132,6 +132,15 @@ pub struct StackSettings {
     /// environment: lets a test or an embedding program configure them without `setenv`.
     #[arg(skip)]
     pub function_env: BTreeMap<String, String>,
+    /// Origins allowed to call the API from a browser, comma-separated, or `*` (none by default).
+    /// Preflights, errors and responses carry CORS headers as the deployed API's (`corsAllowOrigins`).
+    #[arg(
+        long,
+        global = true,
+        env = "CLAIMSGATE_CORS_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_allow_origins: Vec<String>,
 }
 
 impl StackSettings {
@@ -159,6 +168,7 @@ impl StackSettings {
                 "claimsgate/pets.write".into(),
             ],
             function_env: BTreeMap::new(),
+            cors_allow_origins: Vec::new(),
         }
     }
 
