@@ -279,6 +279,7 @@ def machine(cpu: int) -> dict[str, Any]:
         "cores": os.cpu_count(),
         "pinned_to_cpu": cpu,
         "kernel": platform.release(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],  # other work on the machine
         "versions": {
             "rustc": _output(["rustc", "--version"]),
             "node": _output([_which("node"), "--version"]),
