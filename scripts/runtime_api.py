@@ -55,6 +55,7 @@ class Run:
     answers: list[Answer] = field(default_factory=list)
     init_error: Any = None
     first_answer_ms: float | None = None
+    cpu_ms: float | None = None  # CPU time its live threads had used once every event was answered
     peak_rss_kib: int | None = None
     exited: int | None = None  # the exit code when it stopped by itself
     timed_out: bool = False
@@ -105,7 +106,8 @@ class RuntimeApi:
         self._closed = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.api = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, once per function start.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def address(self) -> str:
@@ -252,6 +254,7 @@ def run_function(
                     break
             # Read while the process lives: its high-water mark dies with it.
             run.peak_rss_kib = _peak_rss_kib(proc.pid)
+            run.cpu_ms = cpu_ns(proc.pid) / 1e6
         finally:
             proc.kill()
             proc.wait(timeout=10)
@@ -262,6 +265,19 @@ def run_function(
         log.seek(0)
         run.log = log.read()[-4000:].decode(errors="replace")
     return run
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time used so far by the live threads of process `pid`, in ns: unlike the
+    wall clock, it does not count the time other work on the machine held the core."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as stat:
+                total += int(stat.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total
 
 
 def _peak_rss_kib(pid: int) -> int | None:
