@@ -41,7 +41,7 @@ def main() -> None:
     fresh = [c["per_second"] for k, c in cases.items() if k != "claimsgate_repeated"]
     bars(top, [c["label"] for c in cases.values()], [c["per_second"] for c in cases.values()],
          [FLOOR if k == "floor" else OURS if k.startswith("claimsgate") else PEER for k in cases],
-         "verifications per second, one core",
+         "verifications per second of CPU time, one core",
          [f"{c['per_second']:,}/s  {c['vs_floor']:.2f}× floor" for c in cases.values()],
          limit=max(fresh))
     top.set_title(f"Verify one RSA-2048 Cognito ID token (median of {r['verify']['rounds']} rounds)", loc="left")
