@@ -252,9 +252,9 @@ def run_function(
                 if time.perf_counter() > deadline:
                     run.timed_out = True
                     break
-            # Read while the process lives: its high-water mark dies with it.
-            run.peak_rss_kib = _peak_rss_kib(proc.pid)
-            run.cpu_ms = cpu_ns(proc.pid) / 1e6
+            if run.exited is None:  # read while it lives: these die with it
+                run.peak_rss_kib = _peak_rss_kib(proc.pid)
+                run.cpu_ms = cpu_ns(proc.pid) / 1e6
         finally:
             proc.kill()
             proc.wait(timeout=10)
