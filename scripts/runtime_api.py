@@ -20,6 +20,7 @@ and exits 0 when every event was answered.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -254,7 +255,8 @@ def run_function(
                     break
             if run.exited is None:  # read while it lives: these die with it
                 run.peak_rss_kib = _peak_rss_kib(proc.pid)
-                run.cpu_ms = cpu_ns(proc.pid) / 1e6
+                with contextlib.suppress(OSError):  # unless it ended just now
+                    run.cpu_ms = cpu_ns(proc.pid) / 1e6
         finally:
             proc.kill()
             proc.wait(timeout=10)
