@@ -210,7 +210,7 @@ pub async fn start_with_trigger(
             TokenUsePolicy::Any,
         )
         .map_err(|e| e.to_string())?;
-        let fetcher = HttpFetcher::new(FetchLimits::default()).map_err(|e| e.to_string())?;
+        let fetcher = HttpFetcher::new(FetchLimits::default());
         Ok(Verifier::new(
             &config,
             Arc::new(fetcher),

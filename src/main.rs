@@ -394,7 +394,7 @@ async fn verify(
     };
     let config = VerifierConfig::for_issuer(&iss, &[&settings.client_id], policy)
         .map_err(|e| format!("--issuer: {}", e.problem))?;
-    let verifier = Arc::new(Verifier::from_config(&config).map_err(|e| e.to_string())?);
+    let verifier = Arc::new(Verifier::from_config(&config));
     match verifier.verify(token.trim()).await {
         Ok(verified) => {
             let out = serde_json::json!({
@@ -552,7 +552,7 @@ async fn jwks_snapshot(
     if uris.is_empty() {
         return Err("name the issuers to snapshot with --issuer or --user-pool-id".into());
     }
-    let fetcher = HttpFetcher::new(FetchLimits::default()).map_err(|e| e.to_string())?;
+    let fetcher = HttpFetcher::new(FetchLimits::default());
     let snapshot = Snapshot::take(&fetcher, &uris, SystemClock.now())
         .await
         .map_err(|(uri, e)| format!("{uri}: {e}"))?;

@@ -117,17 +117,6 @@ impl ConfigError {
     }
 }
 
-/// Why a function cannot start. `main` logs it and exits before the first request.
-#[derive(Debug, Error)]
-pub enum InitError {
-    /// A configuration variable is missing or malformed; the message names it and the fix.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The HTTPS client that fetches the JWKS cannot be built (no usable TLS setup).
-    #[error("cannot build the HTTPS client that fetches the JWKS: {0}")]
-    HttpClient(#[from] FetchError),
-}
-
 /// Why a JWKS fetch failed. Logged with the URI; never shown to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FetchError {

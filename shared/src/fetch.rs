@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::error::FetchError;
@@ -37,28 +38,41 @@ impl Default for FetchLimits {
 }
 
 /// The production [`Fetcher`]: reqwest over rustls, no redirects, status 200 only.
-#[derive(Debug, Clone)]
+///
+/// The HTTPS client is built on the first fetch, not before: building it reads
+/// the system's root certificates, half of a cold start that a JWKS snapshot
+/// otherwise spares from any I/O.
+#[derive(Debug)]
 pub struct HttpFetcher {
-    client: reqwest::Client,
+    client: OnceLock<Result<reqwest::Client, String>>,
     limits: FetchLimits,
 }
 
 impl HttpFetcher {
     /// A fetcher with these limits.
-    ///
-    /// # Errors
-    /// When the TLS stack cannot be initialised (no usable root store).
-    pub fn new(limits: FetchLimits) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(limits.connect_timeout)
-            .timeout(limits.total_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            // Fetches are minutes to hours apart: a pooled connection would be stale by then.
-            .pool_max_idle_per_host(0)
-            .user_agent(concat!("claimsgate/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| FetchError::Transport(e.to_string()))?;
-        Ok(Self { client, limits })
+    #[must_use]
+    pub fn new(limits: FetchLimits) -> Self {
+        Self {
+            client: OnceLock::new(),
+            limits,
+        }
+    }
+
+    /// The client; a failure to build it (no usable TLS setup) fails every fetch.
+    fn client(&self) -> Result<&reqwest::Client, FetchError> {
+        let limits = self.limits;
+        let built = self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(limits.connect_timeout)
+                .timeout(limits.total_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                // Fetches are minutes to hours apart: a pooled connection would be stale by then.
+                .pool_max_idle_per_host(0)
+                .user_agent(concat!("claimsgate/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(|e| FetchError::Transport(e.clone()))
     }
 }
 
@@ -66,7 +80,7 @@ impl Fetcher for HttpFetcher {
     fn fetch<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
         Box::pin(async move {
             let transport = |e: reqwest::Error| FetchError::Transport(e.to_string());
-            let mut response = self.client.get(uri).send().await.map_err(transport)?;
+            let mut response = self.client()?.get(uri).send().await.map_err(transport)?;
             let status = response.status().as_u16();
             if status != 200 {
                 return Err(FetchError::Status(status));

@@ -8,7 +8,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use claimsgate_core::{Verifier, VerifierConfig};
 //! let config = VerifierConfig::from_env()?;
-//! let verifier = Verifier::from_config(&config)?;
+//! let verifier = Verifier::from_config(&config);
 //! verifier.hydrate().await; // cold start: fetch the keys before the first request
 //! match verifier.verify("eyJ...").await {
 //!     Ok(token) => println!("sub = {:?}", token.claims.sub()),
@@ -40,7 +40,7 @@ pub mod verify;
 pub use claims::{Claims, TokenUse};
 pub use clock::{Clock, SystemClock};
 pub use config::{Issuer, TokenUsePolicy, VerifierConfig};
-pub use error::{ConfigError, FetchError, InitError, VerifyError};
+pub use error::{ConfigError, FetchError, VerifyError};
 pub use fetch::{FetchLimits, Fetcher, HttpFetcher};
 pub use jwks::{JwksCache, JwksSettings};
 pub use rules::Pet;

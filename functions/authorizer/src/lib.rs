@@ -23,7 +23,7 @@ use claimsgate_core::metrics;
 use claimsgate_core::rules::routes::{
     ROUTE_RULES_VAR, Route, RouteTable, allowed_routes, is_allowed,
 };
-use claimsgate_core::{InitError, Report, Verifier, VerifierConfig};
+use claimsgate_core::{ConfigError, Report, Verifier, VerifierConfig};
 
 use crate::arn::MethodArn;
 use crate::event::{AuthorizerEvent, EventKind};
@@ -81,8 +81,8 @@ impl Authorizer {
     /// Reads the configuration from the process environment.
     ///
     /// # Errors
-    /// The first variable that is missing or malformed, or a client that cannot be built.
-    pub fn from_env() -> Result<Self, InitError> {
+    /// The first variable that is missing or malformed.
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -90,10 +90,10 @@ impl Authorizer {
     ///
     /// # Errors
     /// As [`Authorizer::from_env`].
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let config = VerifierConfig::from_lookup(&lookup)?;
         let routes = RouteTable::from_env_value(lookup(ROUTE_RULES_VAR).as_deref())?;
-        Ok(Self::new(Verifier::from_config(&config)?, routes))
+        Ok(Self::new(Verifier::from_config(&config), routes))
     }
 
     /// The verifier (to `hydrate()` at cold start).

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use claimsgate_core::bearer::{BearerError, from_headers};
 use claimsgate_core::metrics;
 use claimsgate_core::{
-    Claims, InitError, Report, TokenHeader, TokenUse, VerifiedToken, Verifier, VerifierConfig,
+    Claims, ConfigError, Report, TokenHeader, TokenUse, VerifiedToken, Verifier, VerifierConfig,
 };
 use lambda_http::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::{HeaderValue, Method, StatusCode};
@@ -63,9 +63,8 @@ impl App {
     /// Reads the configuration from the process environment and builds the app.
     ///
     /// # Errors
-    /// The first variable that is missing or malformed (the message names it),
-    /// or an HTTPS client that cannot be built.
-    pub fn from_env() -> Result<Self, InitError> {
+    /// The first variable that is missing or malformed (the message names it).
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -73,10 +72,10 @@ impl App {
     ///
     /// # Errors
     /// As [`App::from_env`].
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, InitError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let config = VerifierConfig::from_lookup(&lookup)?;
         let cors = Cors::parse(lookup(CORS_ALLOW_ORIGINS).as_deref())?;
-        let verifier = Verifier::from_config(&config)?;
+        let verifier = Verifier::from_config(&config);
         Ok(Self { verifier, cors })
     }
 

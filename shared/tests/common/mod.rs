@@ -176,7 +176,7 @@ pub fn config(pools: &[&Pool], token_use: TokenUsePolicy) -> VerifierConfig {
 }
 
 pub fn verifier(config: &VerifierConfig, clock: &Arc<ManualClock>) -> Verifier {
-    let fetcher = HttpFetcher::new(test_limits()).unwrap();
+    let fetcher = HttpFetcher::new(test_limits());
     let clock: Arc<dyn Clock> = clock.clone();
     Verifier::new(config, Arc::new(fetcher), clock)
 }
