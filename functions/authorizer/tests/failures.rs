@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use authorizer::{AuthError, Authorizer};
 use claimsgate_core::FetchError;
 use common::{DOGS_SUB, Harness, NOW, id_claims, token_event};
