@@ -274,7 +274,9 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
         ));
     }
     line(String::new());
-    line("Sign in with the hosted login page:".into());
+    line("Open in a browser (sign in, see the claim, call the routes):".into());
+    line(format!("  {}", stack.app_url()));
+    line("Or sign in with the hosted login page yourself:".into());
     line(format!("  {login}"));
     line("Exchange the code from the callback URL:".into());
     line(format!(
