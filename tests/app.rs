@@ -111,9 +111,20 @@ async fn page(c: &reqwest::Client, s: &TestStack) -> (HeaderMap, String, String)
 }
 
 async fn call(c: &reqwest::Client, s: &TestStack, route: &str, csrf: &str) -> (StatusCode, Value) {
+    call_with(c, s, route, "id", csrf).await
+}
+
+/// [`call`] with the ID token (`id`) or the access token (`access`).
+async fn call_with(
+    c: &reqwest::Client,
+    s: &TestStack,
+    route: &str,
+    token_use: &str,
+    csrf: &str,
+) -> (StatusCode, Value) {
     let r = c
         .post(format!("{}/call", s.app_url()))
-        .form(&[("route", route), ("use", "id"), ("_csrf", csrf)])
+        .form(&[("route", route), ("use", token_use), ("_csrf", csrf)])
         .send()
         .await
         .unwrap();
@@ -170,6 +181,18 @@ async fn the_app_keeps_tokens_on_its_server_behind_strict_headers() {
             .as_str()
             .unwrap()
             .contains("\"pet_preference\": \"dogs\"")
+    );
+    // The access token carries the claim too (V2 trigger), and /me/claims says which token it got.
+    let (_, answer) = call_with(&c, &s, "/me/claims", "access", csrf).await;
+    assert!(
+        answer["body"]
+            .as_str()
+            .unwrap()
+            .contains("\"token_use\": \"access\"")
+    );
+    assert_eq!(
+        call_with(&c, &s, "/dogs", "access", csrf).await.1["status"],
+        200
     );
 
     // Not an open proxy, and not callable without the page's token.

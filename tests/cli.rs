@@ -291,7 +291,8 @@ fn verify_against_a_stopped_local_stack_says_how_to_start_it() {
     );
 }
 
-/// Shell variables a piece of code uses: `$NAME` or `${NAME}` (upper case, as the README writes them).
+/// Shell variables a piece of code uses: `$NAME` or `${NAME}` (upper case, as the
+/// README writes them; not positional parameters such as `$1`).
 fn shell_uses(code: &str) -> Vec<String> {
     code.split('$')
         .skip(1)
@@ -301,7 +302,8 @@ fn shell_uses(code: &str) -> Vec<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                 .collect();
-            (!name.is_empty()).then_some(name)
+            name.starts_with(|c: char| !c.is_ascii_digit())
+                .then_some(name)
         })
         .collect()
 }
@@ -355,7 +357,7 @@ fn the_readme_sets_every_shell_variable_before_using_it() {
         assert!(set.contains(walked), "the walk sets {walked}");
     }
     assert_eq!(
-        shell_uses("curl -H \"Bearer ${ID_TOKEN}\" $default"),
+        shell_uses("curl -H \"Bearer ${ID_TOKEN}\" $default '$1'"),
         ["ID_TOKEN"]
     );
     assert_eq!(shell_sets("X=1 TOKEN=$(curl -d a=b)"), ["X", "TOKEN"]);
