@@ -178,6 +178,16 @@ impl App {
     }
 }
 
+/// A 303 to `location`, never cached (the app's redirects set or clear its cookie).
+fn see_other(location: &str) -> Response {
+    let mut response = Redirect::to(location).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
 /// An error page of the app.
 fn problem(status: StatusCode, message: &str) -> Response {
     html_with(status, APP_CSP, view::problem(message))
@@ -243,7 +253,7 @@ async fn login(State(app): State<Arc<App>>) -> Response {
             ("code_challenge_method", "S256"),
         ])
         .finish();
-    let mut response = Redirect::to(&format!("{base}/oauth2/authorize?{query}")).into_response();
+    let mut response = see_other(&format!("{base}/oauth2/authorize?{query}"));
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(COOKIE, &id, SIGN_IN_LIFE_SECS),
@@ -321,7 +331,7 @@ async fn callback(
     };
     let life = app.pool.refresh_token_ttl;
     lock(&app.sessions).insert(&id, Session::SignedIn { tokens, csrf }, now + life, now);
-    let mut response = Redirect::to(HOME).into_response();
+    let mut response = see_other(HOME);
     response
         .headers_mut()
         .append(header::SET_COOKIE, set_cookie(COOKIE, &id, life));
@@ -438,7 +448,7 @@ async fn refresh(
                 ..fresh
             };
             lock(&app.sessions).set_tokens(&id, kept, now);
-            Redirect::to(HOME).into_response()
+            see_other(HOME)
         }
         Err(why) => {
             lock(&app.sessions).take(&id, now);
@@ -489,7 +499,7 @@ async fn logout(
             ("logout_uri", &format!("{base}{HOME}")),
         ])
         .finish();
-    let mut response = Redirect::to(&format!("{base}/logout?{query}")).into_response();
+    let mut response = see_other(&format!("{base}/logout?{query}"));
     response
         .headers_mut()
         .append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));

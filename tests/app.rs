@@ -37,6 +37,7 @@ async fn sign_in(c: &reqwest::Client, s: &TestStack, user: (&str, &str)) -> Stri
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(r.headers(), "cache-control"), "no-store");
     let pending = set_cookie(&r, "app-session").unwrap();
     assert!(
         pending.contains("HttpOnly") && pending.contains("SameSite="),
@@ -76,6 +77,7 @@ async fn sign_in(c: &reqwest::Client, s: &TestStack, user: (&str, &str)) -> Stri
 
     let r = c.get(&back).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(header(r.headers(), "cache-control"), "no-store");
     assert_eq!(location(&r).as_deref(), Some("/app"));
     let session = set_cookie(&r, "app-session").unwrap();
     assert_ne!(
