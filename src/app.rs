@@ -8,27 +8,25 @@
 
 mod rule;
 mod session;
+mod signin;
 mod view;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
-use aws_lc_rs::digest::{SHA256, digest};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::cognito::page::{APP_CSP, html_with};
-use crate::cognito::{Cognito, cookie, set_cookie};
-use crate::{lock, random};
-use session::{SIGN_IN_LIFE_SECS, Session, Sessions, TokenSet};
+use crate::cognito::{Cognito, cookie};
+use crate::lock;
+use session::{Session, Sessions, TokenSet};
 use view::{Client, Decoded};
 
 /// The page's path; also its registered sign-out URL.
@@ -85,11 +83,11 @@ impl App {
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
             .route(HOME, get(home))
-            .route("/app/login", get(login))
-            .route(CALLBACK, get(callback))
+            .route("/app/login", get(signin::login))
+            .route(CALLBACK, get(signin::callback))
             .route("/app/call", post(call))
-            .route("/app/refresh", post(refresh))
-            .route("/app/logout", post(logout))
+            .route("/app/refresh", post(signin::refresh))
+            .route("/app/logout", post(signin::logout))
             .route("/app/app.js", get(script))
             .with_state(self)
     }
@@ -131,48 +129,6 @@ impl App {
             _ => Err(problem(
                 StatusCode::UNAUTHORIZED,
                 "You are not signed in (or the session ended): sign in again.",
-            )),
-        }
-    }
-
-    /// `POST /oauth2/token` as a confidential client (HTTP Basic with the secret).
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenSet, String> {
-        #[derive(Deserialize)]
-        struct Answer {
-            id_token: Option<String>,
-            access_token: Option<String>,
-            refresh_token: Option<String>,
-            error: Option<String>,
-            error_description: Option<String>,
-        }
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let response = self
-            .http
-            .post(format!("{}/oauth2/token", self.pool.base_url))
-            .basic_auth(&self.pool.client_id, Some(&self.pool.client_secret))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| format!("the token endpoint did not answer: {e}"))?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| format!("the token endpoint's answer was cut: {e}"))?;
-        let answer: Answer = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("the token endpoint's answer is not JSON: {e}"))?;
-        match (answer.id_token, answer.access_token) {
-            (Some(id_token), Some(access_token)) => Ok(TokenSet {
-                id_token,
-                access_token,
-                refresh_token: answer.refresh_token,
-            }),
-            _ => Err(format!(
-                "{}: {}",
-                answer.error.unwrap_or_else(|| "no tokens".into()),
-                answer.error_description.unwrap_or_default()
             )),
         }
     }
@@ -218,124 +174,6 @@ async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         csrf: &csrf,
     });
     html_with(StatusCode::OK, APP_CSP, page)
-}
-
-/// `GET /app/login`: starts a sign-in (a fresh session holding `state` and the PKCE verifier) and sends the browser to the hosted login page.
-async fn login(State(app): State<Arc<App>>) -> Response {
-    let (Some(id), Some(state), Some(verifier)) =
-        (random::token(32), random::token(32), random::token(32))
-    else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "No randomness: try again.",
-        );
-    };
-    let challenge = URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.as_bytes()));
-    let now = app.now();
-    lock(&app.sessions).insert(
-        &id,
-        Session::SigningIn {
-            state: state.clone(),
-            verifier,
-        },
-        now + SIGN_IN_LIFE_SECS,
-        now,
-    );
-    let base = &app.pool.base_url;
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("response_type", "code"),
-            ("client_id", &app.pool.client_id),
-            ("redirect_uri", &format!("{base}{CALLBACK}")),
-            ("scope", "openid email"),
-            ("state", &state),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ])
-        .finish();
-    let mut response = see_other(&format!("{base}/oauth2/authorize?{query}"));
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(COOKIE, &id, SIGN_IN_LIFE_SECS),
-    );
-    response
-}
-
-#[derive(Debug, Deserialize)]
-struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
-}
-
-/// `GET /app/callback`: checks `state`, redeems the code on the server, starts the signed-in session.
-async fn callback(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
-) -> Response {
-    let now = app.now();
-    let pending = cookie(&headers, COOKIE).and_then(|id| lock(&app.sessions).take(id, now));
-    let Some(Session::SigningIn { state, verifier }) = pending else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "This sign-in was not started by this page in this browser, or it expired: start again.",
-        );
-    };
-    let state_ok = q
-        .state
-        .as_deref()
-        .is_some_and(|s| verify_slices_are_equal(s.as_bytes(), state.as_bytes()).is_ok());
-    if !state_ok {
-        tracing::info!(decision = "deny", "app callback: state does not match");
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "The sign-in came back with another state than it left with: start again.",
-        );
-    }
-    if let Some(error) = q.error {
-        let description = q.error_description.unwrap_or_default();
-        return problem(
-            StatusCode::BAD_REQUEST,
-            &format!("The login page answered {error}: {description}"),
-        );
-    }
-    let Some(code) = q.code else {
-        return problem(StatusCode::BAD_REQUEST, "The callback carries no code.");
-    };
-    let redirect_uri = format!("{}{CALLBACK}", app.pool.base_url);
-    let tokens = match app
-        .token_request(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect_uri),
-            ("code_verifier", &verifier),
-        ])
-        .await
-    {
-        Ok(tokens) => tokens,
-        Err(why) => {
-            return problem(
-                StatusCode::BAD_GATEWAY,
-                &format!("The code could not be redeemed: {why}"),
-            );
-        }
-    };
-    // A new session id at sign-in, so an id planted before it is worth nothing.
-    let (Some(id), Some(csrf)) = (random::token(32), random::token(32)) else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "No randomness: try again.",
-        );
-    };
-    let life = app.pool.refresh_token_ttl;
-    lock(&app.sessions).insert(&id, Session::SignedIn { tokens, csrf }, now + life, now);
-    let mut response = see_other(HOME);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(COOKIE, &id, life));
-    response
 }
 
 #[derive(Debug, Deserialize)]
@@ -410,100 +248,6 @@ async fn call(
         })),
     )
         .into_response()
-}
-
-#[derive(Debug, Deserialize)]
-struct PostForm {
-    #[serde(rename = "_csrf", default)]
-    csrf: String,
-}
-
-/// `POST /app/refresh`: the refresh-token grant, on the server.
-async fn refresh(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Form(form): Form<PostForm>,
-) -> Response {
-    let (id, tokens) = match app.signed_in(&headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refusal) => return refusal,
-    };
-    let Some(refresh_token) = tokens.refresh_token.clone() else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "This session has no refresh token.",
-        );
-    };
-    let now = app.now();
-    match app
-        .token_request(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh_token),
-        ])
-        .await
-    {
-        Ok(fresh) => {
-            let kept = TokenSet {
-                refresh_token: Some(refresh_token),
-                ..fresh
-            };
-            lock(&app.sessions).set_tokens(&id, kept, now);
-            see_other(HOME)
-        }
-        Err(why) => {
-            lock(&app.sessions).take(&id, now);
-            let mut response = problem(
-                StatusCode::UNAUTHORIZED,
-                &format!("The refresh was refused ({why}): sign in again."),
-            );
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
-            response
-        }
-    }
-}
-
-/// `POST /app/logout`: ends the app's session, revokes its refresh token, and
-/// sends the browser to the pool's `/logout` to end the hosted-login session too.
-async fn logout(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Form(form): Form<PostForm>,
-) -> Response {
-    let (id, tokens) = match app.signed_in(&headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refusal) => return refusal,
-    };
-    lock(&app.sessions).take(&id, app.now());
-    if let Some(token) = tokens.refresh_token {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", &token)
-            .finish();
-        let revoked = app
-            .http
-            .post(format!("{}/oauth2/revoke", app.pool.base_url))
-            .basic_auth(&app.pool.client_id, Some(&app.pool.client_secret))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await;
-        if !revoked.is_ok_and(|r| r.status().is_success()) {
-            tracing::warn!("app sign-out: the refresh token could not be revoked");
-        }
-    }
-    let base = &app.pool.base_url;
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("client_id", app.pool.client_id.as_str()),
-            ("logout_uri", &format!("{base}{HOME}")),
-        ])
-        .finish();
-    let mut response = see_other(&format!("{base}/logout?{query}"));
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
-    response
 }
 
 /// `GET /app/app.js`.
