@@ -7,7 +7,7 @@
 mod common;
 
 use common::TestStack;
-use common::flow::{CLIENT_ID, DOGS, browser, hidden_fields, location, query_param};
+use common::flow::{CLIENT_ID, DOGS, browser, location, query_param, submit_login_for};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -63,17 +63,7 @@ async fn sign_in(c: &reqwest::Client, s: &TestStack, user: (&str, &str)) -> Stri
         "app client <code id=\"client-id\">{CLIENT_ID}</code>"
     )));
     assert!(html.contains("user pool <code id=\"pool-id\">local_claimsgate</code>"));
-    let mut form = hidden_fields(&html);
-    form.push(("username".into(), user.0.into()));
-    form.push(("password".into(), user.1.into()));
-    let r = c
-        .post(format!("{}/login", s.cognito_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let back = location(&r).unwrap();
-    assert!(back.starts_with(&format!("{callback}?")), "{back}");
+    let back = submit_login_for(c, s, &login, user, &format!("{callback}?")).await;
 
     let r = c.get(&back).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -271,4 +261,37 @@ async fn sign_out_ends_the_session_and_the_hosted_login_session() {
         call(&c, &s, "/dogs", csrf).await.0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn a_refused_refresh_ends_the_session_and_says_why() {
+    let s = common::stack().await;
+    let c = browser();
+    sign_in(&c, &s, DOGS).await;
+    let (_, _, csrf) = page(&c, &s).await;
+    let refresh = |csrf: String| {
+        c.post(format!("{}/refresh", s.app_url()))
+            .form(&[("_csrf", csrf)])
+            .send()
+    };
+    let r = refresh(csrf.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a refresh that works");
+
+    // The hosted-login session ends elsewhere (its /logout revokes the refresh token).
+    let logout = format!(
+        "{}/logout?client_id={CLIENT_ID}&logout_uri={}",
+        s.cognito_url,
+        s.app_url()
+    );
+    assert_eq!(
+        c.get(&logout).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = refresh(csrf).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie(&r, "app-session").unwrap().contains("Max-Age=0"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Refresh Token has been revoked"), "{html}");
+    let (_, html, _) = page(&c, &s).await;
+    assert!(html.contains("id=\"signed-out\""));
 }

@@ -19,6 +19,24 @@ use crate::cognito::{cookie, set_cookie};
 use crate::{lock, random};
 
 impl App {
+    /// A form POST to the pool's endpoint `path` as the app client (HTTP Basic with the secret).
+    async fn post_as_client(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.http
+            .post(format!("{}{path}", self.pool.base_url))
+            .basic_auth(&self.pool.client_id, Some(&self.pool.client_secret))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+    }
+
     /// `POST /oauth2/token` as a confidential client (HTTP Basic with the secret).
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenSet, String> {
         #[derive(Deserialize)]
@@ -29,16 +47,8 @@ impl App {
             error: Option<String>,
             error_description: Option<String>,
         }
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
         let response = self
-            .http
-            .post(format!("{}/oauth2/token", self.pool.base_url))
-            .basic_auth(&self.pool.client_id, Some(&self.pool.client_secret))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
+            .post_as_client("/oauth2/token", form)
             .await
             .map_err(|e| format!("the token endpoint did not answer: {e}"))?;
         let bytes = response
@@ -245,16 +255,8 @@ pub(super) async fn logout(
     };
     lock(&app.sessions).take(&id, app.now());
     if let Some(token) = tokens.refresh_token {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", &token)
-            .finish();
         let revoked = app
-            .http
-            .post(format!("{}/oauth2/revoke", app.pool.base_url))
-            .basic_auth(&app.pool.client_id, Some(&app.pool.client_secret))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
+            .post_as_client("/oauth2/revoke", &[("token", &token)])
             .await;
         if !revoked.is_ok_and(|r| r.status().is_success()) {
             tracing::warn!("app sign-out: the refresh token could not be revoked");
