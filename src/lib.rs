@@ -5,6 +5,7 @@
 //! `authorizer`, `me-claims`). Nothing here re-implements their logic.
 
 pub mod apigw;
+pub mod app;
 pub mod cognito;
 pub mod files;
 pub mod gateway_response;
@@ -123,6 +124,12 @@ impl Drop for Stack {
 }
 
 impl Stack {
+    /// The local app's page: sign in, see the claim, call the routes.
+    #[must_use]
+    pub fn app_url(&self) -> String {
+        format!("{}{}", self.cognito_url, app::HOME)
+    }
+
     /// Issues tokens for a user without a browser, through the same path as the token endpoint.
     ///
     /// # Errors
@@ -195,12 +202,25 @@ pub async fn start_with_trigger(
         "http://{}",
         cognito_listener.local_addr().map_err(|e| e.to_string())?
     );
+    // Bound before the pool is served: the app page on it calls the API.
+    let api_addr = SocketAddr::new(settings.host, settings.api_port);
+    let api_listener = TcpListener::bind(api_addr).await.map_err(|e| {
+        format!(
+            "cannot listen on {api_addr} (API Gateway stand-in): {e}; pick another with --api-port"
+        )
+    })?;
+    let api_url = format!(
+        "http://{}",
+        api_listener.local_addr().map_err(|e| e.to_string())?
+    );
     let users = users_of(settings)?;
     let issuer = token_issuer(settings, &cognito_url, trigger, Arc::clone(&clock))?;
     let cognito = Arc::new(Cognito::new(cognito_url.clone(), settings, users, issuer)?);
+    let rules = pre_token_gen::Config::from_lookup(|name| settings.function_var(name)).ok();
+    let app = Arc::new(app::App::new(Arc::clone(&cognito), api_url.clone(), rules)?);
     let mut tasks = vec![tokio::spawn(serve(
         cognito_listener,
-        logged("cognito", Arc::clone(&cognito).router()),
+        logged("cognito", Arc::clone(&cognito).router().merge(app.router())),
     ))];
 
     let verifier = || -> Result<Verifier, String> {
@@ -237,16 +257,6 @@ pub async fn start_with_trigger(
         .with_cors(&settings.cors_allow_origins)?,
     );
 
-    let api_addr = SocketAddr::new(settings.host, settings.api_port);
-    let api_listener = TcpListener::bind(api_addr).await.map_err(|e| {
-        format!(
-            "cannot listen on {api_addr} (API Gateway stand-in): {e}; pick another with --api-port"
-        )
-    })?;
-    let api_url = format!(
-        "http://{}",
-        api_listener.local_addr().map_err(|e| e.to_string())?
-    );
     tasks.push(tokio::spawn(serve(
         api_listener,
         logged("api", api.router()),

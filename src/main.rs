@@ -295,7 +295,9 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
         ));
     }
     line(String::new());
-    line("Sign in with the hosted login page:".into());
+    line("Open in a browser (sign in, see the claim, call the routes):".into());
+    line(format!("  {}", stack.app_url()));
+    line("Or sign in with the hosted login page yourself:".into());
     line(format!("  {login}"));
     line("Exchange the code from the callback URL:".into());
     line(format!(
@@ -408,11 +410,43 @@ async fn verify(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            let out =
-                serde_json::json!({"valid": false, "code": e.code(), "message": e.to_string()});
+            let mut message = e.to_string();
+            if e.code() == "jwks_unavailable"
+                && let Some(down) = local_stack_down(&iss).await
+            {
+                eprintln!("error: {down}");
+                message = down;
+            }
+            let out = serde_json::json!({"valid": false, "code": e.code(), "message": message});
             emit(&format!("{out}\n"))?;
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// When `issuer` is on loopback and its port refuses connections: the local
+/// stack is not running, and how to start it.
+async fn local_stack_down(issuer: &str) -> Option<String> {
+    let url = url::Url::parse(issuer).ok()?;
+    let loopback = match url.host()? {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    if !loopback {
+        return None;
+    }
+    let port = url.port_or_known_default()?;
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    match tokio::net::TcpStream::connect((host, port)).await {
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(format!(
+            "the local stack does not seem to be running: nothing listens at {host}:{port} (the issuer {issuer}); \
+             start it in another terminal with `cargo run --release` (or `claimsgate serve`, with the same --host and --cognito-port), then verify again"
+        )),
+        _ => None,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The hosted login page in a real browser: headless Chromium, driven over
-//! WebDriver, fills the form, submits, and the code comes back on the callback.
+//! The hosted login page and the local app page in a real browser: headless
+//! Chromium, driven over WebDriver, signs in, reads the claim, presses the
+//! API buttons, refreshes and signs out. Waits poll every 50 ms up to a deadline.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
 //! Outside CI the test says so and passes when they are missing; in CI
@@ -10,7 +11,7 @@ mod common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
@@ -70,11 +71,11 @@ async fn start_driver() -> Option<Driver> {
         url,
         profile,
     };
-    for _ in 0..100 {
+    for _ in 0..200 {
         if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
             return Some(driver);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("chromedriver did not start");
 }
@@ -101,9 +102,16 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
         .unwrap()
 }
 
+/// fantoccini's wait, polling every 50 ms for at most 10 s.
+fn wait(b: &fantoccini::Client) -> fantoccini::wait::Wait<'_> {
+    b.wait()
+        .every(Duration::from_millis(50))
+        .at_most(Duration::from_secs(10))
+}
+
 /// Types the credentials into the login form (replacing what is there) and submits it.
 async fn submit_login(b: &fantoccini::Client, email: &str, password: &str) {
-    let username = b.wait().for_element(Locator::Id("username")).await.unwrap();
+    let username = wait(b).for_element(Locator::Id("username")).await.unwrap();
     username.clear().await.unwrap();
     username.send_keys(email).await.unwrap();
     let field = b.find(Locator::Id("password")).await.unwrap();
@@ -117,12 +125,20 @@ async fn submit_login(b: &fantoccini::Client, email: &str, password: &str) {
         .unwrap();
 }
 
+/// One browser for both walks: starting Chromium is most of the time they take.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_login_page_signs_in_from_a_real_browser() {
+async fn a_real_browser_signs_in_and_walks_the_app_page() {
     let Some(driver) = start_driver().await else {
         return;
     };
+    let b = browser(&driver).await;
+    the_login_page_signs_in(&b).await;
+    the_app_page_walks_the_article_for_both_users(&b).await;
+    b.close().await.unwrap();
+}
 
+/// The hosted login page, for an app's own callback.
+async fn the_login_page_signs_in(b: &fantoccini::Client) {
     // The app's callback: a page on loopback the browser lands on.
     let callback_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let callback = format!(
@@ -137,7 +153,6 @@ async fn the_login_page_signs_in_from_a_real_browser() {
     })
     .await;
 
-    let b = browser(&driver).await;
     let authorize = format!(
         "{}/oauth2/authorize?response_type=code&client_id=claimsgate-local-client&redirect_uri={}&scope=openid+email&state=from-browser",
         stack.cognito_url,
@@ -146,9 +161,8 @@ async fn the_login_page_signs_in_from_a_real_browser() {
 
     // A wrong password first: the page says so and stays.
     b.goto(&authorize).await.unwrap();
-    submit_login(&b, "test-user@amazon.com", "wrong").await;
-    let error = b
-        .wait()
+    submit_login(b, "test-user@amazon.com", "wrong").await;
+    let error = wait(b)
         .for_element(Locator::Id("error"))
         .await
         .unwrap()
@@ -158,15 +172,15 @@ async fn the_login_page_signs_in_from_a_real_browser() {
     assert_eq!(error, "Incorrect username or password.");
 
     // Then the right one: the browser lands on the callback with a code.
-    submit_login(&b, "test-user@amazon.com", "Dogs-rule-1").await;
+    submit_login(b, "test-user@amazon.com", "Dogs-rule-1").await;
     let mut landed = None;
-    for _ in 0..100 {
+    for _ in 0..200 {
         let url = b.current_url().await.unwrap();
         if url.as_str().starts_with(&callback) {
             landed = Some(url);
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let landed = landed.expect("the browser never reached the callback");
     let param = |name: &str| {
@@ -185,7 +199,6 @@ async fn the_login_page_signs_in_from_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(body, "signed in");
-    b.close().await.unwrap();
 
     // The code the browser carried buys tokens with the trigger's claim.
     let tokens: Value = reqwest::Client::new()
@@ -210,4 +223,173 @@ async fn the_login_page_signs_in_from_a_real_browser() {
     )
     .unwrap();
     assert_eq!(claims["pet_preference"], "dogs");
+}
+
+/// Polls the text of element `id` every 50 ms until `accept` takes it (at most 10 s).
+async fn wait_text(b: &fantoccini::Client, id: &str, accept: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    loop {
+        if let Ok(element) = b.find(Locator::Id(id)).await
+            && let Ok(text) = element.text().await
+        {
+            if accept(&text) {
+                return text;
+            }
+            last = Some(text);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "#{id} never showed what was expected; last: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn click(b: &fantoccini::Client, id: &str) {
+    b.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// From the app page, through the hosted login page, back to the app signed in as `user`.
+async fn sign_in_on_app(b: &fantoccini::Client, s: &common::TestStack, user: (&str, &str)) {
+    b.goto(&s.app_url()).await.unwrap();
+    click(b, "sign-in").await;
+    let to = wait_text(b, "signing-in-to", |t| !t.is_empty()).await;
+    assert_eq!(
+        to,
+        "to app client claimsgate-local-client of user pool local_claimsgate"
+    );
+    submit_login(b, user.0, user.1).await;
+    wait_text(b, "pet-value", |t| !t.is_empty()).await;
+    assert_eq!(b.current_url().await.unwrap().as_str(), s.app_url());
+}
+
+/// Presses the button of route `name` (`dogs`, `cats`, `me`): the status line and body it shows.
+async fn press(b: &fantoccini::Client, name: &str) -> (String, String) {
+    click(b, &format!("call-{name}")).await;
+    let status = wait_text(b, &format!("status-{name}"), |t| {
+        !t.is_empty() && t != "\u{2026}"
+    })
+    .await;
+    let body = b
+        .find(Locator::Id(&format!("body-{name}")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (status, body)
+}
+
+async fn text_of(b: &fantoccini::Client, id: &str) -> String {
+    b.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
+}
+
+/// Signs out with the page's button and lands on the signed-out page.
+async fn sign_out(b: &fantoccini::Client, s: &common::TestStack) {
+    click(b, "sign-out").await;
+    wait_text(b, "signed-out", |t| t.starts_with("You are not signed in")).await;
+    assert_eq!(b.current_url().await.unwrap().as_str(), s.app_url());
+}
+
+/// The countdown of a token just issued for 300 s (a second may have passed).
+fn full_life(text: &str) -> bool {
+    text == "expires in 5:00" || text.starts_with("expires in 4:5")
+}
+
+const HOSTILE: &str = "<img src=x onerror=\"document.title='pwned'\">";
+
+/// The app page from the banner: both seeded users, refresh, sign-out, a hostile attribute.
+async fn the_app_page_walks_the_article_for_both_users(b: &fantoccini::Client) {
+    // The seeded users, and one whose attribute is markup.
+    let dir = common::KeyDir::new();
+    let users = dir.0.join("users.json");
+    let mut list = serde_json::to_value(claimsgate::users::seeded()).unwrap();
+    list.as_array_mut().unwrap().push(json!({
+        "email": "odd@example.com", "password": "Odd-rule-1", "email_verified": true,
+        "attributes": {"custom:pet_preference": HOSTILE}
+    }));
+    std::fs::write(&users, list.to_string()).unwrap();
+    let s = common::stack_with(AuthorizerKind::Token, |settings| {
+        settings.users_file = Some(users.clone());
+        settings.token_ttl = 300;
+    })
+    .await;
+
+    // The dogs user: the claim, the rule that set it, /dogs 200 and /cats 403.
+    sign_in_on_app(b, &s, common::flow::DOGS).await;
+    assert_eq!(text_of(b, "pet-value").await, "dogs");
+    assert_eq!(
+        text_of(b, "rule").await,
+        "rule: email_domain: the verified email's domain matches the PET_RULES entry amazon.com=dogs"
+    );
+    assert_eq!(text_of(b, "user").await, "test-user@amazon.com");
+    assert_eq!(
+        text_of(b, "id-pet").await,
+        "pet_preference dogs",
+        "highlighted in the ID token"
+    );
+    assert_eq!(text_of(b, "access-pet").await, "pet_preference dogs");
+    wait_text(b, "id-expiry", full_life).await;
+    assert_eq!(press(b, "dogs").await.0, "200 OK");
+    assert_eq!(press(b, "cats").await.0, "403 Forbidden");
+    if let Ok(path) = std::env::var("CLAIMSGATE_SCREENSHOT") {
+        b.set_window_size(1000, 1360).await.unwrap();
+        std::fs::write(path, b.screenshot().await.unwrap()).unwrap();
+    }
+    let (status, body) = press(b, "me").await;
+    assert_eq!(status, "200 OK");
+    assert!(body.contains("\"pet_preference\": \"dogs\""), "{body}");
+
+    // Nothing of the tokens in the browser's storage, its cookies, the URL or the
+    // page (the pattern finds a real token: the last item).
+    let token = s.tokens_for(common::flow::DOGS.0).await.unwrap().id_token;
+    let seen = b
+        .execute(
+            "const jwt = /eyJ[\\w-]+\\.eyJ/; \
+             return [localStorage.length, sessionStorage.length, document.cookie, location.href, \
+             jwt.test(document.documentElement.outerHTML), jwt.test(arguments[0])]",
+            vec![json!(token)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(seen, json!([0, 0, "", s.app_url(), false, true]));
+
+    // The tokens expire (the stack's clock moves on): /dogs is 401 until a refresh.
+    s.clock.advance(Duration::from_secs(301));
+    assert_eq!(press(b, "dogs").await.0, "401 Unauthorized");
+    click(b, "refresh").await;
+    wait_text(b, "id-expiry", full_life).await;
+    assert_eq!(press(b, "dogs").await.0, "200 OK");
+    sign_out(b, &s).await;
+
+    // The cats user: the opposite, by the default rule.
+    sign_in_on_app(b, &s, common::flow::CATS).await;
+    assert_eq!(text_of(b, "pet-value").await, "cats");
+    assert_eq!(
+        text_of(b, "rule").await,
+        "rule: default: DEFAULT_PET=cats: no PET_RULES domain matches the email"
+    );
+    assert_eq!(press(b, "dogs").await.0, "403 Forbidden");
+    assert_eq!(press(b, "cats").await.0, "200 OK");
+    sign_out(b, &s).await;
+
+    // A hostile attribute value is shown as text: no element, no handler, no script ran.
+    sign_in_on_app(b, &s, ("odd@example.com", "Odd-rule-1")).await;
+    assert_eq!(text_of(b, "pet-value").await, "cats");
+    let rule = text_of(b, "rule").await;
+    assert!(
+        rule.ends_with(&format!(
+            "custom:pet_preference \"{HOSTILE}\" is not dogs or cats, so it was ignored"
+        )),
+        "{rule}"
+    );
+    assert!(b.find_all(Locator::Css("img")).await.unwrap().is_empty());
+    let title = b.execute("return document.title", vec![]).await.unwrap();
+    assert_eq!(title, "claimsgate: signed in");
 }

@@ -132,6 +132,18 @@ async fn the_printed_curl_lines_answer_as_documented() {
         "pre-token-gen, event version 2"
     );
     assert_eq!(banner_value(&banner, "as:"), "REST API, TOKEN authorizer");
+
+    // The URL to open in a browser: the app page, on the Cognito stand-in.
+    let open = banner
+        .iter()
+        .position(|l| l.starts_with("Open in a browser"))
+        .unwrap();
+    let app = banner[open + 1].trim();
+    let cognito = banner_value(&banner, "Cognito stand-in:");
+    assert_eq!(app, format!("{cognito}/app"));
+    let page = client.get(app).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("id=\"sign-in\""));
 }
 
 /// The value after `label` on the banner line that starts with it.
@@ -233,6 +245,122 @@ fn verify(token: &str, issuer: &str) -> std::process::Output {
         ])
         .output()
         .unwrap()
+}
+
+#[test]
+fn verify_against_a_stopped_local_stack_says_how_to_start_it() {
+    let key = KeyDir::new();
+    // A loopback port nothing listens on: the stack is not running there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let out = Command::new(BIN)
+        .args([
+            "token",
+            "--email",
+            "test-user@amazon.com",
+            "--cognito-port",
+            &port,
+            "--key-file",
+        ])
+        .arg(key.path())
+        .output()
+        .unwrap();
+    let tokens: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issuer = format!("http://127.0.0.1:{port}/local_claimsgate");
+
+    let out = verify(tokens["id_token"].as_str().unwrap(), &issuer);
+    assert_eq!(out.status.code(), Some(1));
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["code"], "jwks_unavailable");
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "the local stack does not seem to be running: nothing listens at 127.0.0.1:{port}"
+        )),
+        "{message}"
+    );
+    let said = stderr_of(&out);
+    assert!(said.contains("does not seem to be running"), "{said}");
+    assert!(
+        said.contains("start it in another terminal with `cargo run --release`"),
+        "{said}"
+    );
+}
+
+/// Shell variables a piece of code uses: `$NAME` or `${NAME}` (upper case, as the
+/// README writes them; not positional parameters such as `$1`).
+fn shell_uses(code: &str) -> Vec<String> {
+    code.split('$')
+        .skip(1)
+        .filter_map(|rest| {
+            let rest = rest.strip_prefix('{').unwrap_or(rest);
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            name.starts_with(|c: char| !c.is_ascii_digit())
+                .then_some(name)
+        })
+        .collect()
+}
+
+/// Shell variables a piece of code sets: `NAME=` at the start of a word.
+fn shell_sets(code: &str) -> Vec<String> {
+    code.split(|c: char| c.is_whitespace() || c == ';' || c == '(')
+        .filter_map(|word| word.split_once('='))
+        .map(|(name, _)| name)
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_readme_sets_every_shell_variable_before_using_it() {
+    let readme = include_str!("../README.md");
+    // Code in reading order: fenced blocks line by line, and inline `spans`.
+    let mut code = Vec::new();
+    let mut fenced = false;
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        } else if fenced {
+            code.push(line);
+        } else {
+            code.extend(line.split('`').skip(1).step_by(2));
+        }
+    }
+    let mut set = std::collections::HashSet::new();
+    let mut unset = Vec::new();
+    for piece in code {
+        for name in shell_uses(piece) {
+            if !set.contains(&name) {
+                unset.push(format!("${name} in `{piece}`"));
+            }
+        }
+        set.extend(shell_sets(piece));
+    }
+    assert!(
+        unset.is_empty(),
+        "used before a command sets them:\n{}",
+        unset.join("\n")
+    );
+    for walked in ["CODE", "ID_TOKEN", "REFRESH_TOKEN"] {
+        assert!(set.contains(walked), "the walk sets {walked}");
+    }
+    assert_eq!(
+        shell_uses("curl -H \"Bearer ${ID_TOKEN}\" $default '$1'"),
+        ["ID_TOKEN"]
+    );
+    assert_eq!(shell_sets("X=1 TOKEN=$(curl -d a=b)"), ["X", "TOKEN"]);
 }
 
 #[test]

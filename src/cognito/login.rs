@@ -208,7 +208,7 @@ fn login_page(
     };
     let now = pool.issuer.clock.now_secs();
     let token = pool.csrf.token(&nonce, &p.canonical(), now);
-    let mut response = page::login(p, &token, username, error);
+    let mut response = page::login((&pool.client_id, &pool.pool_id), p, &token, username, error);
     if fresh {
         response.headers_mut().append(
             header::SET_COOKIE,

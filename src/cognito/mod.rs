@@ -5,7 +5,7 @@ mod admin;
 mod csrf;
 mod login;
 mod oauth;
-mod page;
+pub(crate) mod page;
 mod refresh;
 mod revoke;
 pub mod state;
@@ -154,12 +154,19 @@ impl Cognito {
         };
         let verifier = Verifier::new(&config, Arc::new(jwks), Arc::clone(&issuer.clock));
         let refresh_key = refresh::refresh_key(&issuer.keys.current().to_pkcs8_pem());
+        // The local app's page (`/app`) is a callback and sign-out URL of the client too.
+        let callback_urls = settings
+            .callback_urls
+            .iter()
+            .cloned()
+            .chain(crate::app::registered_urls(&base_url))
+            .collect();
         Ok(Self {
             base_url,
             pool_id: settings.pool_id.clone(),
             client_id: settings.client_id.clone(),
             client_secret: settings.client_secret.clone(),
-            callback_urls: settings.callback_urls.clone(),
+            callback_urls,
             refresh_token_ttl: settings.refresh_token_ttl,
             machine: MachineClient {
                 id: settings.machine_client_id.clone(),
@@ -312,7 +319,7 @@ impl Cognito {
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -324,7 +331,7 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// A `Set-Cookie` value for the stand-in's own pages (`max_age` 0 deletes it).
-fn set_cookie(name: &str, value: &str, max_age: u64) -> HeaderValue {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: u64) -> HeaderValue {
     let text = format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax");
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

@@ -22,22 +22,31 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+/// The stand-in's pages: no script, no fetch, no frames, inline style only.
+/// No `form-action`: browsers apply it to the redirect after the post, which goes to the app's callback.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+/// The local app's page: [`CSP`] plus its own script file and calls to its own server.
+pub const APP_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+/// An HTML page under the content security policy `csp`, never cached, never framed.
+#[must_use]
+pub fn html_with(status: StatusCode, csp: &'static str, body: String) -> Response {
     (
         status,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
             (header::X_FRAME_OPTIONS, "DENY"),
-            // No `form-action`: browsers apply it to the redirect after the post, which goes to the app's callback.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-            ),
+            (header::CONTENT_SECURITY_POLICY, csp),
         ],
         body,
     )
         .into_response()
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    html_with(status, CSP, body)
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:22rem;margin:4rem auto}\
@@ -56,9 +65,11 @@ pub fn error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// The sign-in form, carrying the authorization request and the CSRF token in hidden fields.
+/// The sign-in form for app client `client_id` of pool `pool_id`, carrying the
+/// authorization request and the CSRF token in hidden fields.
 #[must_use]
 pub fn login(
+    (client_id, pool_id): (&str, &str),
     params: &AuthorizeParams,
     csrf: &str,
     username: &str,
@@ -82,10 +93,13 @@ pub fn login(
         StatusCode::OK,
         format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign in</title><style>{STYLE}</style></head>\
-             <body><h1>Sign in</h1>{error}<form method=\"post\" action=\"/login\" id=\"login\">{hidden}\
+             <body><h1>Sign in</h1><p id=\"signing-in-to\">to app client <code id=\"client-id\">{}</code> \
+             of user pool <code id=\"pool-id\">{}</code></p>{error}<form method=\"post\" action=\"/login\" id=\"login\">{hidden}\
              <label for=\"username\">Email</label><input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" value=\"{}\" required>\
              <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
              <button type=\"submit\" id=\"signin\">Sign in</button></form></body></html>",
+            escape(client_id),
+            escape(pool_id),
             escape(username)
         ),
     )

@@ -94,6 +94,17 @@ pub async fn submit_login(
     url: &str,
     user: (&str, &str),
 ) -> String {
+    submit_login_for(c, s, url, user, CALLBACK).await
+}
+
+/// [`submit_login`] for an authorization request whose redirect URI is `callback`.
+pub async fn submit_login_for(
+    c: &reqwest::Client,
+    s: &TestStack,
+    url: &str,
+    user: (&str, &str),
+    callback: &str,
+) -> String {
     let page = c.get(url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -113,7 +124,7 @@ pub async fn submit_login(
         "login should redirect to the callback"
     );
     let back = location(&r).unwrap();
-    assert!(back.starts_with(CALLBACK));
+    assert!(back.starts_with(callback), "{back}");
     back
 }
 
