@@ -2,9 +2,10 @@
 //! Chromium, driven over WebDriver, signs in, reads the claim, presses the
 //! API buttons, refreshes and signs out. Waits poll every 50 ms up to a deadline.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
-//! Outside CI the test says so and passes when they are missing; in CI
-//! (`CI=true`) a missing browser is a failure.
+//! Needs Debian's `chromium` and `chromium-driver`, and starting a browser
+//! takes seconds, so it is not part of `cargo test --workspace`: `.ci/run`
+//! installs the browser and runs it with `cargo test --test browser -- --ignored`.
+//! There (`CI=true`) a missing browser is a failure; elsewhere it says so and passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -127,6 +128,7 @@ async fn submit_login(b: &fantoccini::Client, email: &str, password: &str) {
 
 /// One browser for both walks: starting Chromium is most of the time they take.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "starts Chromium; .ci/run runs it with --ignored"]
 async fn a_real_browser_signs_in_and_walks_the_app_page() {
     let Some(driver) = start_driver().await else {
         return;
