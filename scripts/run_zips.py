@@ -2,12 +2,17 @@
 """Runs each zip's bootstrap under qemu-aarch64 through real invocations against
 the Runtime API stand-in (the trigger assigns dogs, the authorizer allows and
 refuses, me-claims echoes), with the JWKS served on loopback, and checks each
-zip is under 5 MB. Needs PyJWT and cryptography (requirements/smoke.txt).
+zip is under 5 MB. The functions log at TRACE, the most the Lambda runtime
+prints (raw events included, unless capped): no token and no email of the
+events may appear in what they write. Needs PyJWT and cryptography
+(requirements/smoke.txt).
 
 usage: scripts/run_zips.py [LAMBDA_DIR]   (default target/lambda, as cargo-lambda writes it)
 """
 
+import json
 import os
+import re
 import sys
 import tempfile
 import zipfile
@@ -17,6 +22,18 @@ from invocations import FUNCTIONS, TestIssuer, environment, invocations
 from runtime_api import run_function
 
 MAX_ZIP_BYTES = 5_000_000
+TRACE = {"AWS_LAMBDA_LOG_LEVEL": "TRACE", "RUST_LOG": "trace", "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+JWT = re.compile(r"[\w-]{10,}\.[\w-]{10,}\.([\w-]{10,})")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def secrets_in(events: list) -> set[str]:
+    """Every token (and its signature alone) and every email address the events carry."""
+    text = json.dumps(events)
+    found = set(EMAIL.findall(text))
+    for token in JWT.finditer(text):
+        found |= {token.group(0), token.group(1)}
+    return found
 QEMU = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
 
 
@@ -45,8 +62,8 @@ def main() -> int:
             os.chmod(bootstrap, 0o755)  # zipfile drops the mode bits
             calls = invocations(function, issuer)
             run = run_function([*QEMU, str(bootstrap)], [c.event for c in calls],
-                               environment(function, jwks_uri), name=function, timeout=120,
-                               cwd=str(task_root))
+                               {**environment(function, jwks_uri), **TRACE}, name=function,
+                               timeout=120, cwd=str(task_root))
             if len(run.answers) != len(calls):
                 verdict(False, f"{function}: {len(run.answers)} of {len(calls)} invocations answered"
                         f" (init error {run.init_error}, exit {run.exited}, timed out {run.timed_out})\n{run.log}")
@@ -56,6 +73,11 @@ def main() -> int:
             for call, answer in zip(calls, run.answers):
                 problem = call.check(answer)
                 verdict(problem is None, f"{function}: {call.what}" + (f": {problem}" if problem else ""))
+            secrets = secrets_in([c.event for c in calls])
+            leaked = sorted(s for s in secrets if s in run.log)
+            verdict(bool(secrets) and not leaked,
+                    f"{function}: at TRACE, {len(secrets)} tokens and emails of its events stay out of its output"
+                    + (f"; leaked: {leaked}" if leaked else ""))
     print(f"arm64 zips: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -265,7 +265,7 @@ def run_function(
         if api.first_answer_at is not None:
             run.first_answer_ms = (api.first_answer_at - started) * 1000
         log.seek(0)
-        run.log = log.read()[-4000:].decode(errors="replace")
+        run.log = log.read().decode(errors="replace")
     return run
 
 
