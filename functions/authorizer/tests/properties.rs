@@ -120,7 +120,7 @@ fn any_first_route_gives_answers_right_for_every_route() {
     let calls = prop::collection::vec(select(routes.clone()), 1..5);
     let mut runner = TestRunner::new(Config {
         failure_persistence: None,
-        ..Config::with_cases(48)
+        ..Config::with_cases(32)
     });
     let strategy = (table(), claims(), any::<bool>(), calls);
     runner
