@@ -55,6 +55,8 @@ enum Want {
 
 struct Suite {
     stack: TestStack,
+    /// The pool's signing key: the process's test key, under the kid the pool publishes.
+    key: SigningKey,
     logs: LogCapture,
     http: reqwest::Client,
     tried: usize,
@@ -73,8 +75,20 @@ impl Suite {
             .with_writer(move || sink.clone())
             .finish();
         tracing::subscriber::set_global_default(subscriber).unwrap();
+        let stack = stack().await;
+        let jwks: Value = reqwest::get(format!(
+            "{}/.well-known/jwks.json",
+            stack.cognito.issuer_url()
+        ))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let key = test_key(0, jwks["keys"][0]["kid"].as_str().unwrap());
         Self {
-            stack: stack().await,
+            stack,
+            key,
             logs,
             http: reqwest::Client::new(),
             tried: 0,
@@ -85,7 +99,7 @@ impl Suite {
     }
 
     fn key(&self) -> &SigningKey {
-        &self.stack.cognito.issuer.key
+        &self.key
     }
 
     fn now(&self) -> u64 {

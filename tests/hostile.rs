@@ -243,10 +243,21 @@ async fn odd_payloads_signed_by_the_issuer_are_malformed_everywhere() {
 #[tokio::test]
 async fn odd_payloads_signed_by_the_stack_get_401() {
     let s = stack().await;
-    let header = json!({"alg": "RS256", "kid": s.cognito.issuer.key.kid()}).to_string();
     let client = reqwest::Client::new();
+    let jwks: Value = client
+        .get(format!("{}/.well-known/jwks.json", s.cognito.issuer_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The pool signs with the process's test key, under the kid it publishes.
+    let kid = jwks["keys"][0]["kid"].as_str().unwrap();
+    let key = test_key(0, kid);
+    let header = json!({"alg": "RS256", "kid": kid}).to_string();
     for (what, payload) in odd_payloads(s.cognito.issuer_url(), &s.cognito.client_id) {
-        let token = sign_text(&s.cognito.issuer.key, &header, &payload);
+        let token = sign_text(&key, &header, &payload);
         for route in ["/me/claims", "/dogs"] {
             let r = client
                 .get(format!("{}{route}", s.api_url))

@@ -5,8 +5,9 @@
 //! token request, or the query of a GET), then the form body. In a token
 //! request, `{{refresh_token}}` stands for a valid refresh token and `{{code}}`
 //! for a fresh authorization code (`{{code_s256}}`: one bound to the RFC 7636
-//! example challenge). Beyond "no panic": nothing is a 500, and no redirect
-//! leaves for a URL that is not registered.
+//! example challenge), got through the login form as a browser would. Beyond
+//! "no panic": nothing is a 500, and no redirect leaves for a URL that is not
+//! registered.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -14,20 +15,22 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, Response, header};
-use claimsgate::StackSettings;
-use claimsgate::cognito::Cognito;
+use claimsgate::{AuthorizerKind, Stack, StackSettings};
 use claimsgate_core::testing::{ManualClock, test_key};
 use claimsgate_fuzz::{NOW, world};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt as _;
 
+/// The one registered callback, as the url crate writes it with a query.
 const CALLBACK_URL: &str = "http://localhost/?";
-const LOGIN: &str = "response_type=code&client_id=claimsgate-local-client&redirect_uri=http%3A%2F%2Flocalhost&scope=openid+email&username=test-user%40amazon.com&password=Dogs-rule-1";
+const AUTHORIZE: &str = "response_type=code&client_id=claimsgate-local-client&redirect_uri=http%3A%2F%2Flocalhost&scope=openid+email&state=fuzz";
 /// RFC 7636 appendix B: the challenge of the verifier `dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`.
 const S256: &str =
     "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
 
 struct Pool {
+    /// Keeps the stack's tasks alive; requests go to the router in-process, not over its ports.
+    _stack: Stack,
     router: Router,
     refresh_token: String,
 }
@@ -41,24 +44,27 @@ fn pool() -> &'static Pool {
             .and_then(|()| std::fs::write(&key_file, test_key(0, "").to_pkcs8_pem()));
         made.unwrap_or_else(|e| panic!("cannot write the key file: {e}"));
         let settings = StackSettings::ephemeral(key_file);
-        let base = "http://127.0.0.1:9229".to_owned();
-        let clock = Arc::new(ManualClock::at_secs(NOW));
-        let pool = claimsgate::token_issuer(&settings, &base, clock)
-            .and_then(|issuer| Cognito::new(base, &settings, claimsgate::users::seeded(), issuer))
-            .unwrap_or_else(|e| panic!("cannot build the pool: {e}"));
+        let pool = world().block_on(async {
+            let clock = Arc::new(ManualClock::at_secs(NOW));
+            let stack = claimsgate::start(&settings, AuthorizerKind::Token, clock)
+                .await
+                .unwrap_or_else(|e| panic!("cannot start the stack: {e}"));
+            let refresh_token = stack
+                .tokens_for("test-user@amazon.com")
+                .await
+                .ok()
+                .and_then(|t| t.refresh_token)
+                .unwrap_or_default();
+            let router = Arc::clone(&stack.cognito).router();
+            Pool {
+                _stack: stack,
+                router,
+                refresh_token,
+            }
+        });
         // The pool holds its key in memory now.
         let _ = std::fs::remove_dir_all(&dir);
-        let refresh_token = pool.refresh_token(
-            "test-user@amazon.com",
-            vec!["openid".into(), "email".into()],
-            NOW,
-            "fuzz-origin-jti".into(),
-            NOW,
-        );
-        Pool {
-            router: Arc::new(pool).router(),
-            refresh_token,
-        }
+        pool
     })
 }
 
@@ -69,7 +75,7 @@ async fn call(router: &Router, request: Request<Body>) -> Response<Body> {
     }
 }
 
-fn form(uri: &str, authorization: Option<&str>, body: String) -> Option<Request<Body>> {
+fn form_request(uri: &str, authorization: Option<&str>, body: String) -> Option<Request<Body>> {
     let mut builder = Request::builder()
         .method(Method::POST)
         .uri(uri)
@@ -87,18 +93,59 @@ fn get(path: &str, query: &str) -> Option<Request<Body>> {
         .ok()
 }
 
-/// A fresh authorization code from the login form, with `extra` in the authorization request.
+/// A fresh authorization code: the login form of an authorization request
+/// (with `extra` in it), posted back with its hidden fields, cookie and a
+/// user's credentials.
 async fn code(router: &Router, extra: &str) -> String {
-    let Some(request) = form("/login", None, format!("{LOGIN}{extra}")) else {
+    let Some(request) = get("/login", &format!("{AUTHORIZE}{extra}")) else {
         return String::new();
     };
+    let page = call(router, request).await;
+    let cookie = page
+        .headers()
+        .get(header::SET_COOKIE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .and_then(|c| c.split(';').next().map(str::to_owned));
+    let html = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in hidden_fields(&String::from_utf8_lossy(&html)) {
+        form.append_pair(&name, &value);
+    }
+    form.append_pair("username", "test-user@amazon.com");
+    form.append_pair("password", "Dogs-rule-1");
+    let Some(mut request) = form_request("/login", None, form.finish()) else {
+        return String::new();
+    };
+    if let Some(value) = cookie.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
+        request.headers_mut().insert(header::COOKIE, value);
+    }
     let response = call(router, request).await;
     location(&response)
         .and_then(|l| {
-            l.split_once("code=")
-                .map(|(_, c)| c.split('&').next().unwrap_or("").to_owned())
+            let (_, code) = l.split_once("code=")?;
+            code.split('&').next().map(str::to_owned)
         })
         .unwrap_or_default()
+}
+
+/// The `name` and `value` of each `<input type="hidden" ...>` of the page, unescaped.
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.strip_prefix(" value=\"")?.split('"').next()?;
+            let value = value
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            Some((name.to_owned(), value))
+        })
+        .collect()
 }
 
 fn location(response: &Response<Body>) -> Option<String> {
@@ -124,9 +171,9 @@ fuzz_target!(|data: &[u8]| {
                 if body.contains("{{code}}") {
                     body = body.replace("{{code}}", &code(router, "").await);
                 }
-                form("/oauth2/token", Some(head), body)
+                form_request("/oauth2/token", Some(head), body)
             }
-            1 => form("/login", None, body.to_owned()),
+            1 => form_request("/login", None, body.to_owned()),
             2 => get("/login", head),
             _ => get("/oauth2/authorize", head),
         };

@@ -82,7 +82,7 @@ impl World {
             ("{{jwk}}", jwk),
         ];
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .build()
             .expect("a current-thread runtime");
         Self {
