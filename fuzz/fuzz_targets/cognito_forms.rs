@@ -1,0 +1,194 @@
+//! The local stack's Cognito stand-in: the token endpoint and the login form,
+//! driven in-process through its axum router.
+//!
+//! Input: one selector byte, a first line (the `Authorization` header of a
+//! token request, or the query of a GET), then the form body. In a token
+//! request, `{{refresh_token}}` stands for a valid refresh token and `{{code}}`
+//! for a fresh authorization code (`{{code_s256}}`: one bound to the RFC 7636
+//! example challenge), got through the login form as a browser would. Beyond
+//! "no panic": nothing is a 500, and no redirect leaves for a URL that is not
+//! registered.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, Response, header};
+use claimsgate::{AuthorizerKind, Stack, StackSettings};
+use claimsgate_core::testing::{ManualClock, test_key};
+use claimsgate_fuzz::{NOW, world};
+use libfuzzer_sys::fuzz_target;
+use tower::ServiceExt as _;
+
+/// The one registered callback, as the url crate writes it with a query.
+const CALLBACK_URL: &str = "http://localhost/?";
+const AUTHORIZE: &str = "response_type=code&client_id=claimsgate-local-client&redirect_uri=http%3A%2F%2Flocalhost&scope=openid+email&state=fuzz";
+/// RFC 7636 appendix B: the challenge of the verifier `dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk`.
+const S256: &str =
+    "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+
+struct Pool {
+    /// Keeps the stack's tasks alive; requests go to the router in-process, not over its ports.
+    _stack: Stack,
+    router: Router,
+    refresh_token: String,
+}
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("claimsgate-fuzz-{}", std::process::id()));
+        let key_file = dir.join("key.pem");
+        let made = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&key_file, test_key(0, "").to_pkcs8_pem()));
+        made.unwrap_or_else(|e| panic!("cannot write the key file: {e}"));
+        let settings = StackSettings::ephemeral(key_file);
+        let pool = world().block_on(async {
+            let clock = Arc::new(ManualClock::at_secs(NOW));
+            let stack = claimsgate::start(&settings, AuthorizerKind::Token, clock)
+                .await
+                .unwrap_or_else(|e| panic!("cannot start the stack: {e}"));
+            let refresh_token = stack
+                .tokens_for("test-user@amazon.com")
+                .await
+                .ok()
+                .and_then(|t| t.refresh_token)
+                .unwrap_or_default();
+            let router = Arc::clone(&stack.cognito).router();
+            Pool {
+                _stack: stack,
+                router,
+                refresh_token,
+            }
+        });
+        // The pool holds its key in memory now.
+        let _ = std::fs::remove_dir_all(&dir);
+        pool
+    })
+}
+
+async fn call(router: &Router, request: Request<Body>) -> Response<Body> {
+    match router.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+fn form_request(uri: &str, authorization: Option<&str>, body: String) -> Option<Request<Body>> {
+    let mut builder = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(value) = authorization.filter(|v| !v.is_empty()) {
+        builder = builder.header(header::AUTHORIZATION, value);
+    }
+    builder.body(Body::from(body)).ok()
+}
+
+fn get(path: &str, query: &str) -> Option<Request<Body>> {
+    Request::builder()
+        .uri(format!("{path}?{query}"))
+        .body(Body::empty())
+        .ok()
+}
+
+/// A fresh authorization code: the login form of an authorization request
+/// (with `extra` in it), posted back with its hidden fields, cookie and a
+/// user's credentials.
+async fn code(router: &Router, extra: &str) -> String {
+    let Some(request) = get("/login", &format!("{AUTHORIZE}{extra}")) else {
+        return String::new();
+    };
+    let page = call(router, request).await;
+    let cookie = page
+        .headers()
+        .get(header::SET_COOKIE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .and_then(|c| c.split(';').next().map(str::to_owned));
+    let html = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in hidden_fields(&String::from_utf8_lossy(&html)) {
+        form.append_pair(&name, &value);
+    }
+    form.append_pair("username", "test-user@amazon.com");
+    form.append_pair("password", "Dogs-rule-1");
+    let Some(mut request) = form_request("/login", None, form.finish()) else {
+        return String::new();
+    };
+    if let Some(value) = cookie.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
+        request.headers_mut().insert(header::COOKIE, value);
+    }
+    let response = call(router, request).await;
+    location(&response)
+        .and_then(|l| {
+            let (_, code) = l.split_once("code=")?;
+            code.split('&').next().map(str::to_owned)
+        })
+        .unwrap_or_default()
+}
+
+/// The `name` and `value` of each `<input type="hidden" ...>` of the page, unescaped.
+fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once('"')?;
+            let value = rest.strip_prefix(" value=\"")?.split('"').next()?;
+            let value = value
+                .replace("&quot;", "\"")
+                .replace("&#x27;", "'")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            Some((name.to_owned(), value))
+        })
+        .collect()
+}
+
+fn location(response: &Response<Body>) -> Option<String> {
+    let value = response.headers().get(header::LOCATION)?;
+    Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let pool = pool();
+    let router = &pool.router;
+    world().block_on(async {
+        let request = match selector % 4 {
+            0 => {
+                let mut body = body.replace("{{refresh_token}}", &pool.refresh_token);
+                if body.contains("{{code_s256}}") {
+                    body = body.replace("{{code_s256}}", &code(router, S256).await);
+                }
+                if body.contains("{{code}}") {
+                    body = body.replace("{{code}}", &code(router, "").await);
+                }
+                form_request("/oauth2/token", Some(head), body)
+            }
+            1 => form_request("/login", None, body.to_owned()),
+            2 => get("/login", head),
+            _ => get("/oauth2/authorize", head),
+        };
+        let Some(request) = request else {
+            return;
+        };
+        let response = call(router, request).await;
+        let status = response.status();
+        assert!(!status.is_server_error(), "status {status}");
+        if let Some(to) = location(&response) {
+            // The login page of this pool, or the one registered callback (as the url crate writes it).
+            assert!(
+                to.starts_with("/login?") || to.starts_with(CALLBACK_URL),
+                "redirected to {to}"
+            );
+        }
+    });
+});
