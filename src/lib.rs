@@ -255,8 +255,9 @@ pub async fn start_with_trigger(
 }
 
 /// The functions' verifier configuration, read as the Lambdas read it: the
-/// stack's issuer and app clients, any token use, and the JWKS lifetimes
-/// (`JWKS_TTL_SECS`, `JWKS_MIN_REFRESH_SECS`, `JWKS_MAX_STALE_SECS`) when set.
+/// stack's issuer and app clients, any token use, and where the keys are and
+/// how long they live (`JWKS_URI`, `JWKS_TTL_SECS`, `JWKS_MIN_REFRESH_SECS`,
+/// `JWKS_MAX_STALE_SECS`) when set.
 fn verifier_config(settings: &StackSettings, issuer: &str) -> Result<VerifierConfig, String> {
     let lookup = |name: &str| match name {
         "TOKEN_ISSUERS" => Some(issuer.to_owned()),
@@ -264,7 +265,7 @@ fn verifier_config(settings: &StackSettings, issuer: &str) -> Result<VerifierCon
             "{},{}",
             settings.client_id, settings.machine_client_id
         )),
-        "JWKS_TTL_SECS" | "JWKS_MIN_REFRESH_SECS" | "JWKS_MAX_STALE_SECS" => {
+        "JWKS_URI" | "JWKS_TTL_SECS" | "JWKS_MIN_REFRESH_SECS" | "JWKS_MAX_STALE_SECS" => {
             settings.function_var(name)
         }
         _ => None,

@@ -94,9 +94,15 @@ impl JwksSource {
     pub async fn answer(&self, keys: Value) -> Response {
         self.requests.fetch_add(1, Ordering::SeqCst);
         let fault = *lock(&self.fault);
+        if fault != JwksFault::Ok {
+            tracing::warn!(fault = fault.as_str(), "JWKS request answered with a fault");
+        }
         match fault {
             JwksFault::Ok => Json(keys).into_response(),
-            JwksFault::Down => Response::new(Body::new(Severed)),
+            // The status is never sent; it keeps the request's log line from saying 200.
+            JwksFault::Down => {
+                (StatusCode::SERVICE_UNAVAILABLE, Body::new(Severed)).into_response()
+            }
             JwksFault::Slow => {
                 tokio::time::sleep(SLOW).await;
                 Json(keys).into_response()
