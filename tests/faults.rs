@@ -431,21 +431,22 @@ fn the_emf_check_refuses_what_cloudwatch_would_not_read() {
         "FunctionName": "authorizer", "Code": "token_expired", "Denied": 1.0,
     });
     assert_eq!(emf_problems(&good), Vec::<String>::new());
-    let broken: [(&str, &dyn Fn(&mut Value)); 6] = [
-        ("seconds, not ms", &|d| {
+    type Breakage = fn(&mut Value);
+    let broken: [(&str, Breakage); 6] = [
+        ("seconds, not ms", |d| {
             d["_aws"]["Timestamp"] = json!(1_767_225_600)
         }),
-        ("no directives", &|d| {
+        ("no directives", |d| {
             d["_aws"]["CloudWatchMetrics"] = json!([])
         }),
-        ("dimension missing", &|d| {
+        ("dimension missing", |d| {
             d.as_object_mut().unwrap().remove("Code");
         }),
-        ("value missing", &|d| {
+        ("value missing", |d| {
             d.as_object_mut().unwrap().remove("Denied");
         }),
-        ("value not a number", &|d| d["Denied"] = json!("1")),
-        ("unknown unit", &|d| {
+        ("value not a number", |d| d["Denied"] = json!("1")),
+        ("unknown unit", |d| {
             d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"] = json!("Dogs");
         }),
     ];
@@ -743,4 +744,30 @@ async fn metric_lines_follow_emf_and_no_line_holds_a_secret() {
             "no Denied for {code}: {denied_codes:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_key_source_that_never_answered_fails_closed() {
+    let (_logs, _guard) = capture();
+    // JWKS_URI points the functions at a port where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}/jwks.json", closed.local_addr().unwrap());
+    drop(closed);
+    let s = stack_with(AuthorizerKind::Token, |s| {
+        s.function_env.insert("JWKS_URI".into(), uri);
+    })
+    .await;
+    let dogs = s.tokens_for(DOGS.0).await.unwrap();
+    for path in PATHS {
+        assert_eq!(
+            status(&s, path, Some(&dogs.id_token)).await,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        jwks_requests(&s).await,
+        0,
+        "the stand-in's JWKS was never asked"
+    );
 }
