@@ -67,30 +67,28 @@ async fn fault_stack() -> TestStack {
     .await
 }
 
-/// `POST /admin/jwks-fault` as `claimsgate jwks-fault` sends it; the JWKS requests so far.
-async fn set_fault(s: &TestStack, mode: &str) -> u64 {
+/// `POST /admin/jwks-fault` as `claimsgate jwks-fault` sends it: `{"mode": ...}` or `{}` (only read).
+async fn jwks_fault(s: &TestStack, body: Value) -> Value {
     let r = http()
         .post(format!("{}/admin/jwks-fault", s.cognito_url))
-        .json(&json!({ "mode": mode }))
+        .json(&body)
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "jwks-fault {mode}");
-    let state: Value = r.json().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "jwks-fault {body}");
+    r.json().await.unwrap()
+}
+
+/// Puts `mode` in force; the JWKS requests the stand-in counted so far.
+async fn set_fault(s: &TestStack, mode: &str) -> u64 {
+    let state = jwks_fault(s, json!({ "mode": mode })).await;
     assert_eq!(state["mode"], mode);
     state["jwks_requests"].as_u64().unwrap()
 }
 
-/// The JWKS requests the stand-in counted so far (`{}` reads without changing the mode).
+/// The JWKS requests the stand-in counted so far.
 async fn jwks_requests(s: &TestStack) -> u64 {
-    let r = http()
-        .post(format!("{}/admin/jwks-fault", s.cognito_url))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json::<Value>().await.unwrap()["jwks_requests"]
+    jwks_fault(s, json!({})).await["jwks_requests"]
         .as_u64()
         .unwrap()
 }
