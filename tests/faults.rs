@@ -47,9 +47,9 @@ fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
 }
 
 /// A stack whose functions keep keys for [`TTL`] and refetch at most every
-/// [`MIN_REFRESH`] seconds, give up on a JWKS fetch after 300 ms (a slow
-/// source takes 6 s), and whose gateway caches no authorizer result: every
-/// request is judged afresh.
+/// [`MIN_REFRESH`] seconds, give up on a JWKS fetch after 1 s (a slow source
+/// takes 6 s; a second leaves room for a busy machine), and whose gateway
+/// caches no authorizer result: every request is judged afresh.
 async fn fault_stack() -> TestStack {
     stack_with(AuthorizerKind::Token, |s| {
         s.authorizer_cache_ttl = 0;
@@ -59,8 +59,8 @@ async fn fault_stack() -> TestStack {
         s.function_env
             .insert("JWKS_MIN_REFRESH_SECS".into(), MIN_REFRESH.to_string());
         s.jwks_fetch = FetchLimits {
-            connect_timeout: Duration::from_millis(300),
-            total_timeout: Duration::from_millis(300),
+            connect_timeout: Duration::from_secs(1),
+            total_timeout: Duration::from_secs(1),
             ..FetchLimits::default()
         };
     })
