@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use authorizer::Authorizer;
 use claimsgate_core::rules::routes::{ROUTE_RULES_VAR, RouteTable};
-use claimsgate_core::{Clock, FetchLimits, HttpFetcher, TokenUsePolicy, Verifier, VerifierConfig};
+use claimsgate_core::{Clock, HttpFetcher, Verifier, VerifierConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -224,13 +224,8 @@ pub async fn start_with_trigger(
     ))];
 
     let verifier = || -> Result<Verifier, String> {
-        let config = VerifierConfig::for_issuer(
-            cognito.issuer_url(),
-            &[&settings.client_id, &settings.machine_client_id],
-            TokenUsePolicy::Any,
-        )
-        .map_err(|e| e.to_string())?;
-        let fetcher = HttpFetcher::new(FetchLimits::default());
+        let config = verifier_config(settings, cognito.issuer_url())?;
+        let fetcher = HttpFetcher::new(settings.jwks_fetch);
         Ok(Verifier::new(
             &config,
             Arc::new(fetcher),
@@ -267,6 +262,25 @@ pub async fn start_with_trigger(
         cognito,
         tasks,
     })
+}
+
+/// The functions' verifier configuration, read as the Lambdas read it: the
+/// stack's issuer and app clients, any token use, and where the keys are and
+/// how long they live (`JWKS_URI`, `JWKS_TTL_SECS`, `JWKS_MIN_REFRESH_SECS`,
+/// `JWKS_MAX_STALE_SECS`) when set.
+fn verifier_config(settings: &StackSettings, issuer: &str) -> Result<VerifierConfig, String> {
+    let lookup = |name: &str| match name {
+        "TOKEN_ISSUERS" => Some(issuer.to_owned()),
+        "COGNITO_CLIENT_IDS" => Some(format!(
+            "{},{}",
+            settings.client_id, settings.machine_client_id
+        )),
+        "JWKS_URI" | "JWKS_TTL_SECS" | "JWKS_MIN_REFRESH_SECS" | "JWKS_MAX_STALE_SECS" => {
+            settings.function_var(name)
+        }
+        _ => None,
+    };
+    VerifierConfig::from_lookup(lookup).map_err(|e| e.to_string())
 }
 
 /// Logs one line per request: which stand-in, method, path (never the query,

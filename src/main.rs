@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use claimsgate::cognito::jwks_fault::JwksFault;
 use claimsgate::{AuthorizerKind, StackSettings};
 use claimsgate_core::snapshot::Snapshot;
 use claimsgate_core::{
@@ -60,6 +61,15 @@ enum Command {
         /// Publish this PKCS#8 PEM key instead of a fresh one.
         #[arg(long)]
         new_key_file: Option<PathBuf>,
+    },
+    /// Make the running stack's JWKS endpoint fail (or recover), to see how the
+    /// functions ride it out; prints the mode in force and the JWKS requests counted so far.
+    JwksFault {
+        /// ok: the keys; down: the connection drops; slow: the keys after 6 s
+        /// (past the functions' fetch timeout); 500; garbage: not JSON; empty: no keys.
+        /// Without it, only print.
+        #[arg(value_enum)]
+        mode: Option<JwksFault>,
     },
     /// Manage the users file (`--users-file`) the stack loads at start.
     Users {
@@ -210,6 +220,10 @@ fn main() -> ExitCode {
             }
             Some(Command::RotateKey { grace, new_key_file }) => {
                 rotate_key(&cli.stack, grace, new_key_file.as_deref()).await
+            }
+            Some(Command::JwksFault { mode }) => {
+                let body = serde_json::json!({"mode": mode});
+                admin(&cli.stack, "jwks-fault", &body).await
             }
             Some(Command::Users { action }) => users(&cli.stack, action),
             Some(Command::Token { email, password }) => {
@@ -463,16 +477,26 @@ async fn rotate_key(
         ),
         None => None,
     };
+    let body = serde_json::json!({"grace_secs": grace, "private_key_pem": pem});
+    admin(settings, "rotate-key", &body).await
+}
+
+/// Posts `body` to the running stack's admin action `action` (on loopback, at
+/// `--cognito-port`) and prints its answer.
+async fn admin(
+    settings: &StackSettings,
+    action: &str,
+    body: &serde_json::Value,
+) -> Result<ExitCode, String> {
     let host = if settings.host.is_unspecified() {
         std::net::IpAddr::from([127, 0, 0, 1])
     } else {
         settings.host
     };
     let url = format!(
-        "http://{}/admin/rotate-key",
+        "http://{}/admin/{action}",
         std::net::SocketAddr::new(host, settings.cognito_port)
     );
-    let body = serde_json::json!({"grace_secs": grace, "private_key_pem": pem});
     let response = reqwest::Client::new()
         .post(&url)
         .header("content-type", "application/json")

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use claimsgate_core::FetchLimits;
 use clap::Args;
 
 use crate::trigger::TriggerVersion;
@@ -141,6 +142,9 @@ pub struct StackSettings {
         value_delimiter = ','
     )]
     pub cors_allow_origins: Vec<String>,
+    /// Limits of the functions' JWKS fetches: the Lambdas' own by default (tests shorten the timeout).
+    #[arg(skip)]
+    pub jwks_fetch: FetchLimits,
 }
 
 impl StackSettings {
@@ -169,6 +173,7 @@ impl StackSettings {
             ],
             function_env: BTreeMap::new(),
             cors_allow_origins: Vec::new(),
+            jwks_fetch: FetchLimits::default(),
         }
     }
 

@@ -20,12 +20,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Cognito;
+use super::jwks_fault::{JwksFault, JwksState};
 use crate::keys::{self, Rotation};
 
 /// The admin routes, behind the loopback check.
 pub fn router() -> Router<Arc<Cognito>> {
     Router::new()
         .route("/admin/rotate-key", post(rotate_key))
+        .route("/admin/jwks-fault", post(jwks_fault))
         .layer(middleware::from_fn(loopback_only))
 }
 
@@ -95,4 +97,22 @@ async fn rotate_key(State(pool): State<Arc<Cognito>>, Json(body): Json<RotateKey
             refuse(StatusCode::INTERNAL_SERVER_ERROR, &e)
         }
     }
+}
+
+/// `POST /admin/jwks-fault`: `{"mode": ...}` puts a fault in force; `{}` only reads.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetJwksFault {
+    mode: Option<JwksFault>,
+}
+
+async fn jwks_fault(
+    State(pool): State<Arc<Cognito>>,
+    Json(body): Json<SetJwksFault>,
+) -> Json<JwksState> {
+    if let Some(mode) = body.mode {
+        pool.jwks_source.set(mode);
+        tracing::info!(mode = mode.as_str(), "JWKS fault set");
+    }
+    Json(pool.jwks_source.state())
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod csrf;
+pub mod jwks_fault;
 mod login;
 mod oauth;
 pub(crate) mod page;
@@ -92,6 +93,8 @@ pub struct Cognito {
     revoked: Mutex<Revocations>,
     sealing: RwLock<Sealing>,
     csrf: csrf::Csrf,
+    /// What the JWKS endpoint answers, and how often it was asked.
+    pub jwks_source: jwks_fault::JwksSource,
 }
 
 /// Refresh-token sealing keys, one per signing key held since start: the
@@ -187,6 +190,7 @@ impl Cognito {
             }),
             csrf: csrf::Csrf::new()
                 .ok_or("no randomness available for the login form's CSRF key")?,
+            jwks_source: jwks_fault::JwksSource::default(),
         })
     }
 
@@ -382,7 +386,7 @@ async fn jwks(State(pool): State<Arc<Cognito>>, Path(id): Path<String>) -> Respo
         return (StatusCode::NOT_FOUND, "no such user pool").into_response();
     }
     let now = pool.issuer.clock.now_secs();
-    axum::Json(pool.issuer.keys.jwks(now)).into_response()
+    pool.jwks_source.answer(pool.issuer.keys.jwks(now)).await
 }
 
 async fn user_info(State(pool): State<Arc<Cognito>>, headers: HeaderMap) -> Response {
