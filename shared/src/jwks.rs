@@ -92,11 +92,12 @@ impl Source {
         attempt: &mut Attempt,
     ) -> Result<Arc<Loaded>, FetchError> {
         let started = self.clock.now();
-        attempt.at = Some(started);
         let result = match self.fetcher.fetch(&slot.uri).await {
             Ok(body) => KeySet::parse(&body),
             Err(e) => Err(e),
         };
+        // The penalty runs from the end: those who waited for a slow fetch do not start another.
+        attempt.at = Some(self.clock.now());
         attempt.failed = result.is_err();
         let mut metrics = Metrics::default();
         let metric = if attempt.failed {
@@ -303,5 +304,57 @@ impl JwksCache {
         attempt
             .at
             .is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::BoxFuture;
+    use crate::testing::{ManualClock, test_key};
+
+    /// A key source that takes `delay` of the manual clock to answer.
+    #[derive(Debug)]
+    struct Slow {
+        clock: Arc<ManualClock>,
+        body: Vec<u8>,
+        delay: Duration,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Fetcher for Slow {
+        fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                self.clock.advance(self.delay);
+                Ok(self.body.clone())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_refetch_penalty_runs_from_the_end_of_a_slow_fetch() {
+        let clock = Arc::new(ManualClock::at_secs(1_000));
+        let slow = Arc::new(Slow {
+            clock: Arc::clone(&clock),
+            body: test_key(0, "k").jwks().to_string().into_bytes(),
+            delay: Duration::from_secs(3),
+            calls: 0.into(),
+        });
+        let settings = JwksSettings {
+            min_refresh: Duration::from_secs(1),
+            ..JwksSettings::default()
+        };
+        let uri = "https://issuer.example/jwks.json".to_owned();
+        let cache = JwksCache::new([uri.clone()], slow.clone(), clock, settings);
+        // Two requests for a kid the set lacks: the second waits for the first's
+        // three-second fetch, and must not start a second one on its heels.
+        let (a, b) = tokio::join!(cache.key(&uri, "other"), cache.key(&uri, "other"));
+        assert_eq!(
+            (a.err(), b.err()),
+            (Some(VerifyError::UnknownKid), Some(VerifyError::UnknownKid))
+        );
+        assert_eq!(slow.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }
