@@ -71,9 +71,7 @@ pub struct ApiGateway {
 
 impl std::fmt::Debug for ApiGateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiGateway")
-            .field("kind", &self.kind)
-            .finish_non_exhaustive()
+        f.debug_struct("ApiGateway").field("kind", &self.kind).finish_non_exhaustive()
     }
 }
 
@@ -159,10 +157,7 @@ fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
         .filter(|(k, _)| !OWN.contains(&k.as_str()))
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
         .collect();
-    flat.insert(
-        "host".into(),
-        json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")),
-    );
+    flat.insert("host".into(), json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")));
     flat.insert("x-forwarded-proto".into(), json!("https"));
     flat.insert("x-forwarded-port".into(), json!("443"));
     flat
@@ -225,10 +220,8 @@ async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
                 Some(body) => {
                     let mut mock =
                         lambda_http::Response::new(lambda_http::Body::from(body.clone()));
-                    mock.headers_mut().insert(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    );
+                    mock.headers_mut()
+                        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
                     // The deployed mock's response template adds the CORS headers me-claims adds.
                     api.cors.decorate(&headers, &mut mock);
                     from_lambda(mock)
@@ -286,10 +279,9 @@ impl ApiGateway {
                 return Err(GatewayResponse::AuthorizerFailure.response());
             }
         };
-        let (Some(principal_id), Some(policy)) = (
-            answer.get("principalId").and_then(Value::as_str),
-            answer.get("policyDocument"),
-        ) else {
+        let (Some(principal_id), Some(policy)) =
+            (answer.get("principalId").and_then(Value::as_str), answer.get("policyDocument"))
+        else {
             tracing::error!("authorizer answered without principalId or policyDocument");
             return Err(GatewayResponse::AuthorizerFailure.response());
         };

@@ -137,10 +137,9 @@ impl App {
 /// A 303 to `location`, never cached (the app's redirects set or clear its cookie).
 fn see_other(location: &str) -> Response {
     let mut response = Redirect::to(location).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
 
@@ -156,9 +155,7 @@ async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     };
     let id = Decoded::of(&tokens.id_token).unwrap_or_default();
     let access = Decoded::of(&tokens.access_token).unwrap_or_default();
-    let user = id
-        .str("sub")
-        .and_then(|sub| app.pool.users.iter().find(|u| u.sub() == sub));
+    let user = id.str("sub").and_then(|sub| app.pool.users.iter().find(|u| u.sub() == sub));
     let attributes = user.map(crate::users::User::attributes);
     let explanation = rule::explain(
         app.rules.as_ref(),
@@ -193,11 +190,7 @@ async fn call(
     Form(form): Form<CallForm>,
 ) -> Response {
     let json_error = |status: StatusCode, error: &str| {
-        (
-            status,
-            [(header::CACHE_CONTROL, "no-store")],
-            Json(json!({"error": error})),
-        )
+        (status, [(header::CACHE_CONTROL, "no-store")], Json(json!({"error": error})))
             .into_response()
     };
     let tokens = match app.signed_in(&headers, &form.csrf) {
@@ -217,12 +210,7 @@ async fn call(
         "access" => &tokens.access_token,
         _ => &tokens.id_token,
     };
-    let answer = app
-        .http
-        .get(format!("{}{route}", app.api_url))
-        .bearer_auth(token)
-        .send()
-        .await;
+    let answer = app.http.get(format!("{}{route}", app.api_url)).bearer_auth(token).send().await;
     let response = match answer {
         Ok(r) => r,
         Err(e) => {

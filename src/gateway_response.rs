@@ -32,11 +32,9 @@ impl GatewayResponse {
                 "MissingAuthenticationTokenException",
                 "Missing Authentication Token",
             ),
-            Self::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "UnauthorizedException",
-                "Unauthorized",
-            ),
+            Self::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, "UnauthorizedException", "Unauthorized")
+            }
             Self::AccessDenied => (
                 StatusCode::FORBIDDEN,
                 "AccessDeniedException",
@@ -57,10 +55,7 @@ impl GatewayResponse {
             status,
             [
                 (header::CONTENT_TYPE, "application/json"),
-                (
-                    header::HeaderName::from_static("x-amzn-errortype"),
-                    error_type,
-                ),
+                (header::HeaderName::from_static("x-amzn-errortype"), error_type),
             ],
             json!({ "message": message }).to_string(),
         )
@@ -92,11 +87,8 @@ impl ErrorCors {
     /// The mode for the configured origins (already validated).
     #[must_use]
     pub fn for_origins(origins: &[String]) -> Self {
-        let listed: Vec<&str> = origins
-            .iter()
-            .map(|o| o.trim())
-            .filter(|o| !o.is_empty())
-            .collect();
+        let listed: Vec<&str> =
+            origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
         if listed.is_empty() {
             Self::Off
         } else if listed.contains(&"*") {

@@ -140,10 +140,7 @@ impl TokenIssuer {
             client_id: &self.client_id,
             user_name: &sub,
             scopes: &grant.scopes,
-            subject: Subject::User {
-                attributes: &attributes,
-                groups: &user.groups,
-            },
+            subject: Subject::User { attributes: &attributes, groups: &user.groups },
         };
         let changes = self.run_trigger(&input, false).await?;
         let groups = changes.groups.as_ref().unwrap_or(&user.groups);
@@ -229,9 +226,7 @@ impl TokenIssuer {
                 client_id: grant.client_id,
                 user_name: "ClientCredentials",
                 scopes: &grant.scopes,
-                subject: Subject::Client {
-                    metadata: &grant.metadata,
-                },
+                subject: Subject::Client { metadata: &grant.metadata },
             };
             self.run_trigger(&input, true).await?
         } else {
@@ -265,11 +260,7 @@ impl TokenIssuer {
         input: &EventInput<'_>,
         machine: bool,
     ) -> Result<Changes, IssueError> {
-        let answer = self
-            .trigger
-            .invoke(event(input))
-            .await
-            .map_err(IssueError::Trigger)?;
+        let answer = self.trigger.invoke(event(input)).await.map_err(IssueError::Trigger)?;
         read_answer(self.version, machine, &answer).map_err(|why| {
             tracing::error!(reason = %why, "the trigger's answer was refused");
             IssueError::Trigger(why)
@@ -277,10 +268,7 @@ impl TokenIssuer {
     }
 
     fn sign<T: Serialize>(&self, claims: &T) -> Result<String, IssueError> {
-        self.keys
-            .current()
-            .sign(claims)
-            .map_err(|e| IssueError::Signing(e.to_string()))
+        self.keys.current().sign(claims).map_err(|e| IssueError::Signing(e.to_string()))
     }
 }
 

@@ -28,9 +28,7 @@ pub fn with_derived_kid(key: SigningKey) -> SigningKey {
 /// # Errors
 /// When the text is not a PKCS#8 RSA private key.
 pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
-    SigningKey::from_pkcs8_pem("", pem)
-        .map(with_derived_kid)
-        .map_err(|e| e.to_string())
+    SigningKey::from_pkcs8_pem("", pem).map(with_derived_kid).map_err(|e| e.to_string())
 }
 
 /// Loads the signing key from `path`, or makes one and saves it there.
@@ -98,12 +96,7 @@ impl KeySet {
     /// A set holding one key.
     #[must_use]
     pub fn new(key: SigningKey) -> Self {
-        Self {
-            keys: Mutex::new(Keys {
-                current: Arc::new(key),
-                retiring: Vec::new(),
-            }),
-        }
+        Self { keys: Mutex::new(Keys { current: Arc::new(key), retiring: Vec::new() }) }
     }
 
     /// The key that signs now.
@@ -131,23 +124,15 @@ impl KeySet {
         if next.kid() != keys.current.kid() {
             keys.retiring.retain(|r| r.key.kid() != next.kid());
             let old = std::mem::replace(&mut keys.current, Arc::new(next));
-            keys.retiring.insert(
-                0,
-                Retiring {
-                    key: old,
-                    retires_at: now.saturating_add(grace_secs),
-                },
-            );
+            keys.retiring
+                .insert(0, Retiring { key: old, retires_at: now.saturating_add(grace_secs) });
         }
         Rotation {
             kid: keys.current.kid().to_owned(),
             retiring: keys
                 .retiring
                 .iter()
-                .map(|r| RetiringKey {
-                    kid: r.key.kid().to_owned(),
-                    retires_at: r.retires_at,
-                })
+                .map(|r| RetiringKey { kid: r.key.kid().to_owned(), retires_at: r.retires_at })
                 .collect(),
         }
     }
@@ -180,13 +165,7 @@ mod tests {
 
         let rotation = set.rotate(b.clone(), 50, 100);
         assert_eq!(rotation.kid, b.kid());
-        assert_eq!(
-            rotation.retiring,
-            [RetiringKey {
-                kid: a.kid().into(),
-                retires_at: 150
-            }]
-        );
+        assert_eq!(rotation.retiring, [RetiringKey { kid: a.kid().into(), retires_at: 150 }]);
         assert_eq!(set.current().kid(), b.kid());
         assert_eq!(kids(&set, 149), [b.kid(), a.kid()]);
         assert_eq!(kids(&set, 150), [b.kid()]);
@@ -212,11 +191,7 @@ mod tests {
         assert_eq!(loaded.modulus(), key.modulus());
         assert_eq!(loaded.kid(), with_derived_kid(key).kid());
         std::fs::write(&path, "not a key").unwrap();
-        assert!(
-            load_or_create_key(&path)
-                .unwrap_err()
-                .starts_with("--key-file")
-        );
+        assert!(load_or_create_key(&path).unwrap_err().starts_with("--key-file"));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -71,10 +71,7 @@ pub fn token_issuer(
     clock: Arc<dyn Clock>,
 ) -> Result<TokenIssuer, String> {
     let pool_ok = !settings.pool_id.is_empty()
-        && settings
-            .pool_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && settings.pool_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !pool_ok {
         return Err(format!(
             "--pool-id: `{}` is not a user pool id; use letters, digits, _ and -, e.g. local_claimsgate",
@@ -97,10 +94,7 @@ pub fn token_issuer(
 /// The base URL of the Cognito stand-in for `settings` (before binding: the configured port).
 #[must_use]
 pub fn cognito_base_url(settings: &StackSettings) -> String {
-    format!(
-        "http://{}",
-        SocketAddr::new(settings.host, settings.cognito_port)
-    )
+    format!("http://{}", SocketAddr::new(settings.host, settings.cognito_port))
 }
 
 /// A running local stack. Dropping it stops both servers.
@@ -148,9 +142,7 @@ pub async fn tokens_for(
     email: &str,
     password: Option<&str>,
 ) -> Result<Tokens, String> {
-    let user = pool
-        .user(email)
-        .ok_or_else(|| format!("no user {email} in the pool"))?;
+    let user = pool.user(email).ok_or_else(|| format!("no user {email} in the pool"))?;
     if password.is_some_and(|p| pool.authenticate(email, p).is_none()) {
         return Err("Incorrect username or password.".into());
     }
@@ -198,10 +190,8 @@ pub async fn start_with_trigger(
     let cognito_listener = TcpListener::bind(cognito_addr)
         .await
         .map_err(|e| format!("cannot listen on {cognito_addr} (Cognito stand-in): {e}; pick another with --cognito-port"))?;
-    let cognito_url = format!(
-        "http://{}",
-        cognito_listener.local_addr().map_err(|e| e.to_string())?
-    );
+    let cognito_url =
+        format!("http://{}", cognito_listener.local_addr().map_err(|e| e.to_string())?);
     // Bound before the pool is served: the app page on it calls the API.
     let api_addr = SocketAddr::new(settings.host, settings.api_port);
     let api_listener = TcpListener::bind(api_addr).await.map_err(|e| {
@@ -209,10 +199,7 @@ pub async fn start_with_trigger(
             "cannot listen on {api_addr} (API Gateway stand-in): {e}; pick another with --api-port"
         )
     })?;
-    let api_url = format!(
-        "http://{}",
-        api_listener.local_addr().map_err(|e| e.to_string())?
-    );
+    let api_url = format!("http://{}", api_listener.local_addr().map_err(|e| e.to_string())?);
     let users = users_of(settings)?;
     let issuer = token_issuer(settings, &cognito_url, trigger, Arc::clone(&clock))?;
     let cognito = Arc::new(Cognito::new(cognito_url.clone(), settings, users, issuer)?);
@@ -226,19 +213,12 @@ pub async fn start_with_trigger(
     let verifier = || -> Result<Verifier, String> {
         let config = verifier_config(settings, cognito.issuer_url())?;
         let fetcher = HttpFetcher::new(settings.jwks_fetch);
-        Ok(Verifier::new(
-            &config,
-            Arc::new(fetcher),
-            Arc::clone(&clock),
-        ))
+        Ok(Verifier::new(&config, Arc::new(fetcher), Arc::clone(&clock)))
     };
     let routes = RouteTable::from_env_value(settings.function_var(ROUTE_RULES_VAR).as_deref())
         .map_err(|e| e.to_string())?;
     let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
-    let me_claims = Arc::new(me_claims::App::new(
-        verifier()?,
-        settings.cors_allow_origins.clone(),
-    ));
+    let me_claims = Arc::new(me_claims::App::new(verifier()?, settings.cors_allow_origins.clone()));
     authorizer.verifier().hydrate().await;
     me_claims.verifier().hydrate().await;
     let api = Arc::new(
@@ -252,16 +232,8 @@ pub async fn start_with_trigger(
         .with_cors(&settings.cors_allow_origins)?,
     );
 
-    tasks.push(tokio::spawn(serve(
-        api_listener,
-        logged("api", api.router()),
-    )));
-    Ok(Stack {
-        cognito_url,
-        api_url,
-        cognito,
-        tasks,
-    })
+    tasks.push(tokio::spawn(serve(api_listener, logged("api", api.router()))));
+    Ok(Stack { cognito_url, api_url, cognito, tasks })
 }
 
 /// The functions' verifier configuration, read as the Lambdas read it: the
@@ -271,10 +243,9 @@ pub async fn start_with_trigger(
 fn verifier_config(settings: &StackSettings, issuer: &str) -> Result<VerifierConfig, String> {
     let lookup = |name: &str| match name {
         "TOKEN_ISSUERS" => Some(issuer.to_owned()),
-        "COGNITO_CLIENT_IDS" => Some(format!(
-            "{},{}",
-            settings.client_id, settings.machine_client_id
-        )),
+        "COGNITO_CLIENT_IDS" => {
+            Some(format!("{},{}", settings.client_id, settings.machine_client_id))
+        }
         "JWKS_URI" | "JWKS_TTL_SECS" | "JWKS_MIN_REFRESH_SECS" | "JWKS_MAX_STALE_SECS" => {
             settings.function_var(name)
         }

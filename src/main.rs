@@ -25,13 +25,7 @@ struct Cli {
     #[command(flatten)]
     stack: StackSettings,
     /// Log lines on standard error as readable text or as JSON (level: RUST_LOG, default info).
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "CLAIMSGATE_LOG_FORMAT",
-        default_value = "text"
-    )]
+    #[arg(long, global = true, value_enum, env = "CLAIMSGATE_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
 }
 
@@ -172,11 +166,8 @@ enum Use {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The running stack shows each request and decision; one-shot commands only their problems.
-    let default_level = if matches!(cli.command, None | Some(Command::Serve { .. })) {
-        "info"
-    } else {
-        "warn"
-    };
+    let default_level =
+        if matches!(cli.command, None | Some(Command::Serve { .. })) { "info" } else { "warn" };
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -275,14 +266,8 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
     line("claimsgate local stack".into());
     line(format!("  Cognito stand-in:     {}", stack.cognito_url));
     line(format!("    issuer:             {}", pool.issuer_url()));
-    line(format!(
-        "    JWKS:               {}/.well-known/jwks.json",
-        pool.issuer_url()
-    ));
-    line(format!(
-        "    app client:         {} (secret: {})",
-        pool.client_id, pool.client_secret
-    ));
+    line(format!("    JWKS:               {}/.well-known/jwks.json", pool.issuer_url()));
+    line(format!("    app client:         {} (secret: {})", pool.client_id, pool.client_secret));
     line(format!(
         "    machine client:     {} (secret: {}; scopes: {})",
         pool.machine.id,
@@ -301,12 +286,7 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
         None => line("Users (seeded):".into()),
     }
     for user in &pool.users {
-        line(format!(
-            "  {:<28} password: {}{}",
-            user.email,
-            user.password,
-            user_details(user)
-        ));
+        line(format!("  {:<28} password: {}{}", user.email, user.password, user_details(user)));
     }
     line(String::new());
     line("Open in a browser (sign in, see the claim, call the routes):".into());
@@ -329,10 +309,7 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
     line(String::new());
     for user in &pool.users {
         let tokens = stack.tokens_for(&user.email).await?;
-        line(format!(
-            "As {} (ID token, valid {} s):",
-            user.email, tokens.expires_in
-        ));
+        line(format!("As {} (ID token, valid {} s):", user.email, tokens.expires_in));
         for route in ["/me/claims", "/dogs", "/cats"] {
             line(format!(
                 "  curl -s -H 'Authorization: Bearer {}' {}{route}",
@@ -343,9 +320,7 @@ async fn serve(settings: &StackSettings, kind: AuthorizerKind) -> Result<ExitCod
     }
     line("Ctrl-C stops the stack.".into());
     emit(&out)?;
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    tokio::signal::ctrl_c().await.map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
     drop(stack);
     emit("stopped\n")?;
     Ok(ExitCode::SUCCESS)
@@ -363,11 +338,7 @@ fn user_details(user: &claimsgate::users::User) -> String {
     if !user.groups.is_empty() {
         parts.push(format!("groups: {}", user.groups.join(" ")));
     }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("  ({})", parts.join(", "))
-    }
+    if parts.is_empty() { String::new() } else { format!("  ({})", parts.join(", ")) }
 }
 
 async fn token(
@@ -397,11 +368,7 @@ async fn verify(
         (Some(iss), _) => iss.trim_end_matches('/').to_owned(),
         (None, Some(pool)) => claimsgate_core::config::issuer_for_pool(&pool)
             .map_err(|e| format!("--user-pool-id: {}", e.problem))?,
-        (None, None) => format!(
-            "{}/{}",
-            claimsgate::cognito_base_url(settings),
-            settings.pool_id
-        ),
+        (None, None) => format!("{}/{}", claimsgate::cognito_base_url(settings), settings.pool_id),
     };
     let policy = match token_use {
         Use::Id => TokenUsePolicy::Id,
@@ -451,10 +418,7 @@ async fn local_stack_down(issuer: &str) -> Option<String> {
         return None;
     }
     let port = url.port_or_known_default()?;
-    let host = url
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']');
+    let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']');
     match tokio::net::TcpStream::connect((host, port)).await {
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(format!(
             "the local stack does not seem to be running: nothing listens at {host}:{port} (the issuer {issuer}); \
@@ -493,10 +457,8 @@ async fn admin(
     } else {
         settings.host
     };
-    let url = format!(
-        "http://{}/admin/{action}",
-        std::net::SocketAddr::new(host, settings.cognito_port)
-    );
+    let url =
+        format!("http://{}/admin/{action}", std::net::SocketAddr::new(host, settings.cognito_port));
     let response = reqwest::Client::new()
         .post(&url)
         .header("content-type", "application/json")
@@ -509,10 +471,7 @@ async fn admin(
             )
         })?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| format!("{url}: cannot read the answer: {e}"))?;
+    let text = response.text().await.map_err(|e| format!("{url}: cannot read the answer: {e}"))?;
     if !status.is_success() {
         return Err(format!("{url} answered {status}: {text}"));
     }
@@ -540,18 +499,11 @@ fn users(settings: &StackSettings, action: UsersAction) -> Result<ExitCode, Stri
             .collect()
     };
     match action {
-        UsersAction::Add {
-            email,
-            password,
-            email_verified,
-            attributes,
-            groups,
-        } => {
+        UsersAction::Add { email, password, email_verified, attributes, groups } => {
             let path = file()?;
             let mut user = users::User::new(&email, &password, email_verified);
             for (name, value) in pairs(&attributes).map_err(|e| format!("--attribute: {e}"))? {
-                user.set_attribute(&name, &value)
-                    .map_err(|e| format!("--attribute: {e}"))?;
+                user.set_attribute(&name, &value).map_err(|e| format!("--attribute: {e}"))?;
             }
             user.groups = groups;
             users::add(path, user)?;
@@ -616,11 +568,6 @@ async fn jwks_snapshot(
         .map_err(|(uri, e)| format!("{uri}: {e}"))?;
     let json = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())?;
     std::fs::write(out, json + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    emit(&format!(
-        "{}: {} key sets, taken at {}\n",
-        out.display(),
-        uris.len(),
-        snapshot.taken_at
-    ))?;
+    emit(&format!("{}: {} key sets, taken at {}\n", out.display(), uris.len(), snapshot.taken_at))?;
     Ok(ExitCode::SUCCESS)
 }

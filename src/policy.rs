@@ -27,9 +27,8 @@ pub fn evaluate(policy: &Value, method_arn: &str) -> Evaluation {
         let action_matches = strings(statement.get("Action"))
             .iter()
             .any(|a| glob(&a.to_ascii_lowercase(), "execute-api:invoke"));
-        let resource_matches = strings(statement.get("Resource"))
-            .iter()
-            .any(|r| glob(r, method_arn));
+        let resource_matches =
+            strings(statement.get("Resource")).iter().any(|r| glob(r, method_arn));
         if !(action_matches && resource_matches) {
             continue;
         }
@@ -39,11 +38,7 @@ pub fn evaluate(policy: &Value, method_arn: &str) -> Evaluation {
             _ => {}
         }
     }
-    if allowed {
-        Evaluation::Allow
-    } else {
-        Evaluation::ImplicitDeny
-    }
+    if allowed { Evaluation::Allow } else { Evaluation::ImplicitDeny }
 }
 
 fn strings(v: Option<&Value>) -> Vec<&str> {
@@ -94,16 +89,8 @@ mod tests {
             ("arn:*/GET/cats", ARN, false),
             ("arn:*/???/dogs", ARN, true),
             ("arn:*/??/dogs", ARN, false),
-            (
-                "arn:aws:execute-api:us-east-1:123456789012:local/prod/*",
-                ARN,
-                true,
-            ),
-            (
-                "arn:aws:execute-api:us-east-1:123456789012:local/prod/GET/dogs/*",
-                ARN,
-                false,
-            ),
+            ("arn:aws:execute-api:us-east-1:123456789012:local/prod/*", ARN, true),
+            ("arn:aws:execute-api:us-east-1:123456789012:local/prod/GET/dogs/*", ARN, false),
             ("", "", true),
             ("a*b*c", "aXXbYYc", true),
             ("a*b*c", "aXXbYY", false),
@@ -121,20 +108,11 @@ mod tests {
             |r: &str| json!({"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": r});
         let doc = |s: Vec<Value>| json!({"Version": "2012-10-17", "Statement": s});
         assert_eq!(evaluate(&doc(vec![allow(ARN)]), ARN), Evaluation::Allow);
-        assert_eq!(
-            evaluate(&doc(vec![allow("*"), deny(ARN)]), ARN),
-            Evaluation::ExplicitDeny
-        );
-        assert_eq!(
-            evaluate(&doc(vec![allow("arn:*/GET/cats")]), ARN),
-            Evaluation::ImplicitDeny
-        );
+        assert_eq!(evaluate(&doc(vec![allow("*"), deny(ARN)]), ARN), Evaluation::ExplicitDeny);
+        assert_eq!(evaluate(&doc(vec![allow("arn:*/GET/cats")]), ARN), Evaluation::ImplicitDeny);
         assert_eq!(evaluate(&doc(vec![]), ARN), Evaluation::ImplicitDeny);
         assert_eq!(evaluate(&json!({}), ARN), Evaluation::ImplicitDeny);
         let other_action = json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"});
-        assert_eq!(
-            evaluate(&doc(vec![other_action]), ARN),
-            Evaluation::ImplicitDeny
-        );
+        assert_eq!(evaluate(&doc(vec![other_action]), ARN), Evaluation::ImplicitDeny);
     }
 }

@@ -14,36 +14,16 @@ use crate::trigger::TriggerVersion;
 #[derive(Debug, Clone, Args)]
 pub struct StackSettings {
     /// Address both stand-ins listen on (keep it on loopback).
-    #[arg(
-        long,
-        global = true,
-        env = "CLAIMSGATE_HOST",
-        default_value = "127.0.0.1"
-    )]
+    #[arg(long, global = true, env = "CLAIMSGATE_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
     /// Port of the Cognito stand-in (0 picks a free one).
-    #[arg(
-        long,
-        global = true,
-        env = "CLAIMSGATE_COGNITO_PORT",
-        default_value_t = 9229
-    )]
+    #[arg(long, global = true, env = "CLAIMSGATE_COGNITO_PORT", default_value_t = 9229)]
     pub cognito_port: u16,
     /// Port of the API Gateway stand-in (0 picks a free one).
-    #[arg(
-        long,
-        global = true,
-        env = "CLAIMSGATE_API_PORT",
-        default_value_t = 3000
-    )]
+    #[arg(long, global = true, env = "CLAIMSGATE_API_PORT", default_value_t = 3000)]
     pub api_port: u16,
     /// User pool id; the issuer is `http://{host}:{cognito_port}/{pool_id}`.
-    #[arg(
-        long,
-        global = true,
-        env = "CLAIMSGATE_POOL_ID",
-        default_value = "local_claimsgate"
-    )]
+    #[arg(long, global = true, env = "CLAIMSGATE_POOL_ID", default_value = "local_claimsgate")]
     pub pool_id: String,
     /// App client id.
     #[arg(
@@ -82,12 +62,7 @@ pub struct StackSettings {
     )]
     pub key_file: PathBuf,
     /// How long the API Gateway stand-in caches an authorizer result per token (0 disables).
-    #[arg(
-        long,
-        global = true,
-        env = "CLAIMSGATE_AUTHORIZER_CACHE_TTL",
-        default_value_t = 300
-    )]
+    #[arg(long, global = true, env = "CLAIMSGATE_AUTHORIZER_CACHE_TTL", default_value_t = 300)]
     pub authorizer_cache_ttl: u64,
     /// Lifetime of ID and access tokens, in seconds (Cognito: 300 to 86400).
     #[arg(long, global = true, env = "CLAIMSGATE_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -135,12 +110,7 @@ pub struct StackSettings {
     pub function_env: BTreeMap<String, String>,
     /// Origins allowed to call the API from a browser, comma-separated, or `*` (none by default).
     /// Preflights, errors and responses carry CORS headers as the deployed API's (`corsAllowOrigins`).
-    #[arg(
-        long,
-        global = true,
-        env = "CLAIMSGATE_CORS_ALLOW_ORIGINS",
-        value_delimiter = ','
-    )]
+    #[arg(long, global = true, env = "CLAIMSGATE_CORS_ALLOW_ORIGINS", value_delimiter = ',')]
     pub cors_allow_origins: Vec<String>,
     /// Limits of the functions' JWKS fetches: the Lambdas' own by default (tests shorten the timeout).
     #[arg(skip)]
@@ -167,10 +137,7 @@ impl StackSettings {
             trigger_version: TriggerVersion::V2,
             machine_client_id: "claimsgate-local-machine".into(),
             machine_client_secret: "claimsgate-local-machine-secret".into(),
-            resource_scopes: vec![
-                "claimsgate/pets.read".into(),
-                "claimsgate/pets.write".into(),
-            ],
+            resource_scopes: vec!["claimsgate/pets.read".into(), "claimsgate/pets.write".into()],
             function_env: BTreeMap::new(),
             cors_allow_origins: Vec::new(),
             jwks_fetch: FetchLimits::default(),
@@ -180,10 +147,7 @@ impl StackSettings {
     /// The value of a function's variable: [`StackSettings::function_env`], else the process environment.
     #[must_use]
     pub fn function_var(&self, name: &str) -> Option<String> {
-        self.function_env
-            .get(name)
-            .cloned()
-            .or_else(|| std::env::var(name).ok())
+        self.function_env.get(name).cloned().or_else(|| std::env::var(name).ok())
     }
 
     /// Token lifetime as a duration.

@@ -54,11 +54,9 @@ pub struct LambdaTrigger(pub pre_token_gen::Config);
 
 impl Trigger for LambdaTrigger {
     fn invoke(&self, event: Value) -> BoxFuture<'_, Result<Value, String>> {
-        Box::pin(async move {
-            pre_token_gen::handle(&self.0, event)
-                .await
-                .map_err(|e| e.to_string())
-        })
+        Box::pin(
+            async move { pre_token_gen::handle(&self.0, event).await.map_err(|e| e.to_string()) },
+        )
     }
 }
 
@@ -319,13 +317,8 @@ fn refuse_managed(claim: &str, at: &str, field: &str) -> Result<(), String> {
 
 fn scopes(fields: &Map<String, Value>, field: &str) -> Result<Vec<String>, String> {
     let list = strings(fields, field, "accessTokenGeneration")?;
-    if let Some(bad) = list
-        .iter()
-        .find(|s| s.is_empty() || s.chars().any(char::is_whitespace))
-    {
-        return Err(format!(
-            "accessTokenGeneration.{field} holds `{bad}`, which is not a scope"
-        ));
+    if let Some(bad) = list.iter().find(|s| s.is_empty() || s.chars().any(char::is_whitespace)) {
+        return Err(format!("accessTokenGeneration.{field} holds `{bad}`, which is not a scope"));
     }
     Ok(list)
 }
@@ -394,22 +387,14 @@ mod tests {
         assert_eq!(v1["version"], "1");
         assert!(v1["request"].get("scopes").is_none());
         assert_eq!(v1["response"], json!({"claimsOverrideDetails": null}));
-        assert_eq!(
-            v1["request"]["groupConfiguration"]["groupsToOverride"],
-            json!(["readers"])
-        );
+        assert_eq!(v1["request"]["groupConfiguration"]["groupsToOverride"], json!(["readers"]));
         let v2 = event(&input(TriggerVersion::V2, user));
         assert_eq!(v2["request"]["scopes"], json!(["openid"]));
-        assert_eq!(
-            v2["response"],
-            json!({"claimsAndScopeOverrideDetails": null})
-        );
+        assert_eq!(v2["response"], json!({"claimsAndScopeOverrideDetails": null}));
         let metadata = json!({"tenant": "t1"});
         let machine = event(&input(
             TriggerVersion::V3,
-            Subject::Client {
-                metadata: metadata.as_object().unwrap(),
-            },
+            Subject::Client { metadata: metadata.as_object().unwrap() },
         ));
         assert_eq!(machine["version"], "3");
         assert_eq!(machine["request"]["userAttributes"], json!({}));
@@ -426,15 +411,9 @@ mod tests {
             }}),
         )
         .unwrap();
-        let mut claims = json!({"email": "a@b.c", "sub": "s"})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let mut claims = json!({"email": "a@b.c", "sub": "s"}).as_object().cloned().unwrap();
         changes.id.apply(&mut claims);
-        assert_eq!(
-            Value::Object(claims),
-            json!({"sub": "s", "team": "blue", "tags": ["a"]})
-        );
+        assert_eq!(Value::Object(claims), json!({"sub": "s", "team": "blue", "tags": ["a"]}));
         assert_eq!(changes.access, TokenChanges::default());
     }
 
@@ -463,10 +442,7 @@ mod tests {
     #[test]
     fn managed_claims_and_malformed_answers_are_refused() {
         let cases = [
-            (
-                json!({"idTokenGeneration": {"claimsToAddOrOverride": {"sub": "x"}}}),
-                "`sub`",
-            ),
+            (json!({"idTokenGeneration": {"claimsToAddOrOverride": {"sub": "x"}}}), "`sub`"),
             (
                 json!({"accessTokenGeneration": {"claimsToSuppress": ["cognito:groups"]}}),
                 "`cognito:groups`",
@@ -475,45 +451,30 @@ mod tests {
                 json!({"accessTokenGeneration": {"claimsToAddOrOverride": {"scope": "admin"}}}),
                 "`scope`",
             ),
-            (
-                json!({"idTokenGeneration": {"claimsToSuppress": "email"}}),
-                "not a list",
-            ),
-            (
-                json!({"accessTokenGeneration": {"scopesToAdd": ["a b"]}}),
-                "not a scope",
-            ),
+            (json!({"idTokenGeneration": {"claimsToSuppress": "email"}}), "not a list"),
+            (json!({"accessTokenGeneration": {"scopesToAdd": ["a b"]}}), "not a scope"),
             (json!({"groupOverrideDetails": []}), "not an object"),
         ];
         for (details, want) in cases {
             let err = answer(TriggerVersion::V3, details.clone()).unwrap_err();
             assert!(err.contains(want), "{details}: {err}");
         }
-        let err = answer(
-            TriggerVersion::V1,
-            json!({"claimsToAddOrOverride": {"iss": "x"}}),
-        )
-        .unwrap_err();
+        let err =
+            answer(TriggerVersion::V1, json!({"claimsToAddOrOverride": {"iss": "x"}})).unwrap_err();
         assert!(err.contains("`iss`"), "{err}");
     }
 
     #[test]
     fn group_overrides_replace_and_empty_ones_remove() {
         let cases = [
-            (
-                json!({"groupsToOverride": ["a", "b"]}),
-                Some(vec!["a", "b"]),
-            ),
+            (json!({"groupsToOverride": ["a", "b"]}), Some(vec!["a", "b"])),
             (json!({"groupsToOverride": []}), Some(vec![])),
             (json!({}), Some(vec![])),
             (json!(null), Some(vec![])),
         ];
         for (group, want) in cases {
-            let changes = answer(
-                TriggerVersion::V2,
-                json!({"groupOverrideDetails": group.clone()}),
-            )
-            .unwrap();
+            let changes =
+                answer(TriggerVersion::V2, json!({"groupOverrideDetails": group.clone()})).unwrap();
             let want = want.map(|g| g.into_iter().map(str::to_owned).collect::<Vec<_>>());
             assert_eq!(changes.groups, want, "{group}");
         }

@@ -85,14 +85,8 @@ impl User {
         let mut attrs = self.attributes.clone();
         attrs.insert("sub".into(), Value::String(self.sub()));
         attrs.insert("email".into(), Value::String(self.email.clone()));
-        attrs.insert(
-            "email_verified".into(),
-            Value::String(self.email_verified.to_string()),
-        );
-        attrs.insert(
-            "cognito:user_status".into(),
-            Value::String("CONFIRMED".into()),
-        );
+        attrs.insert("email_verified".into(), Value::String(self.email_verified.to_string()));
+        attrs.insert("cognito:user_status".into(), Value::String("CONFIRMED".into()));
         attrs
     }
 
@@ -111,8 +105,7 @@ impl User {
             return Ok(());
         }
         check_attribute(name)?;
-        self.attributes
-            .insert(name.to_owned(), Value::String(value.to_owned()));
+        self.attributes.insert(name.to_owned(), Value::String(value.to_owned()));
         Ok(())
     }
 
@@ -155,9 +148,7 @@ fn check_attribute(name: &str) -> Result<(), String> {
     if let Some(custom) = name.strip_prefix("custom:") {
         let ok = !custom.is_empty()
             && custom.len() <= 20
-            && custom
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && custom.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         return if ok {
             Ok(())
         } else {
@@ -169,9 +160,7 @@ fn check_attribute(name: &str) -> Result<(), String> {
     if STANDARD_ATTRIBUTES.contains(&name) {
         Ok(())
     } else {
-        Err(format!(
-            "attribute `{name}` is neither a standard attribute nor custom:NAME"
-        ))
+        Err(format!("attribute `{name}` is neither a standard attribute nor custom:NAME"))
     }
 }
 
@@ -209,10 +198,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<User>, String> {
     for (index, user) in users.iter().enumerate() {
         let entry = index + 1;
         if let Some(problem) = user.problem() {
-            return Err(format!(
-                "{origin}: entry {entry} ({}): {problem}",
-                user.email
-            ));
+            return Err(format!("{origin}: entry {entry} ({}): {problem}", user.email));
         }
         if let Some(first) = users[..index]
             .iter()
@@ -230,9 +216,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<User>, String> {
 
 /// serde_json ends its messages with " at line L column C", which [`parse`] states first.
 fn strip_position(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |at| &message[..at])
+    message.rfind(" at line ").map_or(message, |at| &message[..at])
 }
 
 /// Reads a users file.
@@ -286,12 +270,7 @@ pub fn set_attributes(path: &Path, email: &str, pairs: &[(String, String)]) -> R
     let user = users
         .iter_mut()
         .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
-        .ok_or_else(|| {
-            format!(
-                "--email: no user {email} in --users-file {}",
-                path.display()
-            )
-        })?;
+        .ok_or_else(|| format!("--email: no user {email} in --users-file {}", path.display()))?;
     for (name, value) in pairs {
         user.set_attribute(name, value)?;
     }
@@ -319,10 +298,7 @@ mod tests {
                    {"email":"A@B.C","password":"q","email_verified":false}]"#,
                 "entry 2 (A@B.C): the email is already used by entry 1",
             ),
-            (
-                r#"[{"email":"a@b.c","password":"p","email_verified":"yes"}]"#,
-                "invalid type",
-            ),
+            (r#"[{"email":"a@b.c","password":"p","email_verified":"yes"}]"#, "invalid type"),
             (
                 r#"[{"email":"ab.c","password":"p","email_verified":true}]"#,
                 "entry 1 (ab.c): `ab.c` is not an email address",

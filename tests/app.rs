@@ -22,46 +22,28 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 fn header(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+    headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 /// Signs in through the app in browser `c`: `/app/login`, the hosted login
 /// page, the callback. Returns the callback URL the login page sent the browser to.
 async fn sign_in(c: &reqwest::Client, s: &TestStack, user: (&str, &str)) -> String {
-    let r = c
-        .get(format!("{}/login", s.app_url()))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(format!("{}/login", s.app_url())).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(header(r.headers(), "cache-control"), "no-store");
     let pending = set_cookie(&r, "app-session").unwrap();
-    assert!(
-        pending.contains("HttpOnly") && pending.contains("SameSite="),
-        "{pending}"
-    );
+    assert!(pending.contains("HttpOnly") && pending.contains("SameSite="), "{pending}");
     let authorize = location(&r).unwrap();
     assert!(authorize.starts_with(&format!("{}/oauth2/authorize?", s.cognito_url)));
     let callback = format!("{}/callback", s.app_url());
-    assert_eq!(
-        query_param(&authorize, "redirect_uri"),
-        Some(callback.clone())
-    );
-    assert_eq!(
-        query_param(&authorize, "code_challenge_method").as_deref(),
-        Some("S256")
-    );
+    assert_eq!(query_param(&authorize, "redirect_uri"), Some(callback.clone()));
+    assert_eq!(query_param(&authorize, "code_challenge_method").as_deref(), Some("S256"));
 
     let r = c.get(&authorize).send().await.unwrap();
     let login = format!("{}{}", s.cognito_url, location(&r).unwrap());
     let html = c.get(&login).send().await.unwrap().text().await.unwrap();
     // The login page says which client of which pool the user signs in to.
-    assert!(html.contains(&format!(
-        "app client <code id=\"client-id\">{CLIENT_ID}</code>"
-    )));
+    assert!(html.contains(&format!("app client <code id=\"client-id\">{CLIENT_ID}</code>")));
     assert!(html.contains("user pool <code id=\"pool-id\">local_claimsgate</code>"));
     let back = submit_login_for(c, s, &login, user, &format!("{callback}?")).await;
 
@@ -133,12 +115,9 @@ async fn the_app_keeps_tokens_on_its_server_behind_strict_headers() {
     assert_eq!(header(&headers, "cache-control"), "no-store");
     assert!(html.contains("id=\"signed-out\""));
     let csp = header(&headers, "content-security-policy");
-    for directive in [
-        "default-src 'none'",
-        "script-src 'self'",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-    ] {
+    for directive in
+        ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]
+    {
         assert!(csp.contains(directive), "{csp}");
     }
     assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'unsafe-inline'"));
@@ -150,56 +129,28 @@ async fn the_app_keeps_tokens_on_its_server_behind_strict_headers() {
     let (headers, html, csrf) = page(&c, &s).await;
     let csrf = csrf.as_str();
     assert_eq!(header(&headers, "cache-control"), "no-store");
-    assert!(
-        html.contains("<strong id=\"pet-value\">dogs</strong>"),
-        "{html}"
-    );
+    assert!(html.contains("<strong id=\"pet-value\">dogs</strong>"), "{html}");
     assert!(html.contains("data-basis=\"email_domain\""));
     // Decoded header and claims only: no JWT is ever sent to the browser.
     assert!(!has_jwt(&html));
     assert_eq!(csrf.len(), 43);
 
     let (status, answer) = call(&c, &s, "/dogs", csrf).await;
-    assert_eq!(
-        (status, answer["status"].as_u64()),
-        (StatusCode::OK, Some(200))
-    );
+    assert_eq!((status, answer["status"].as_u64()), (StatusCode::OK, Some(200)));
     let (_, answer) = call(&c, &s, "/cats", csrf).await;
     assert_eq!(answer["status"], 403);
     assert_eq!(answer["reason"], "Forbidden");
     let (_, answer) = call(&c, &s, "/me/claims", csrf).await;
-    assert!(
-        answer["body"]
-            .as_str()
-            .unwrap()
-            .contains("\"pet_preference\": \"dogs\"")
-    );
+    assert!(answer["body"].as_str().unwrap().contains("\"pet_preference\": \"dogs\""));
     // The access token carries the claim too (V2 trigger), and /me/claims says which token it got.
     let (_, answer) = call_with(&c, &s, "/me/claims", "access", csrf).await;
-    assert!(
-        answer["body"]
-            .as_str()
-            .unwrap()
-            .contains("\"token_use\": \"access\"")
-    );
-    assert_eq!(
-        call_with(&c, &s, "/dogs", "access", csrf).await.1["status"],
-        200
-    );
+    assert!(answer["body"].as_str().unwrap().contains("\"token_use\": \"access\""));
+    assert_eq!(call_with(&c, &s, "/dogs", "access", csrf).await.1["status"], 200);
 
     // Not an open proxy, and not callable without the page's token.
-    assert_eq!(
-        call(&c, &s, "/admin/rotate-key", csrf).await.0,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        call(&c, &s, "/dogs", "forged").await.0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        call(&browser(), &s, "/dogs", csrf).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(call(&c, &s, "/admin/rotate-key", csrf).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(call(&c, &s, "/dogs", "forged").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(&browser(), &s, "/dogs", csrf).await.0, StatusCode::UNAUTHORIZED);
     let r = c
         .post(format!("{}/refresh", s.app_url()))
         .form(&[("_csrf", "forged")])
@@ -220,11 +171,7 @@ async fn the_callback_refuses_a_state_it_did_not_send() {
     let c = browser();
     let back = sign_in(&c, &s, DOGS).await;
     // Another sign-in starts, and a callback comes back with the first one's state.
-    let r = c
-        .get(format!("{}/login", s.app_url()))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(format!("{}/login", s.app_url())).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = c.get(&back).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -240,12 +187,8 @@ async fn sign_out_ends_the_session_and_the_hosted_login_session() {
     let (_, _, csrf) = page(&c, &s).await;
     let csrf = csrf.as_str();
 
-    let r = c
-        .post(format!("{}/logout", s.app_url()))
-        .form(&[("_csrf", csrf)])
-        .send()
-        .await
-        .unwrap();
+    let r =
+        c.post(format!("{}/logout", s.app_url())).form(&[("_csrf", csrf)]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let cleared = set_cookie(&r, "app-session").unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
@@ -257,10 +200,7 @@ async fn sign_out_ends_the_session_and_the_hosted_login_session() {
 
     let (_, html, _) = page(&c, &s).await;
     assert!(html.contains("id=\"signed-out\""));
-    assert_eq!(
-        call(&c, &s, "/dogs", csrf).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(call(&c, &s, "/dogs", csrf).await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -269,24 +209,15 @@ async fn a_refused_refresh_ends_the_session_and_says_why() {
     let c = browser();
     sign_in(&c, &s, DOGS).await;
     let (_, _, csrf) = page(&c, &s).await;
-    let refresh = |csrf: String| {
-        c.post(format!("{}/refresh", s.app_url()))
-            .form(&[("_csrf", csrf)])
-            .send()
-    };
+    let refresh =
+        |csrf: String| c.post(format!("{}/refresh", s.app_url())).form(&[("_csrf", csrf)]).send();
     let r = refresh(csrf.clone()).await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "a refresh that works");
 
     // The hosted-login session ends elsewhere (its /logout revokes the refresh token).
-    let logout = format!(
-        "{}/logout?client_id={CLIENT_ID}&logout_uri={}",
-        s.cognito_url,
-        s.app_url()
-    );
-    assert_eq!(
-        c.get(&logout).send().await.unwrap().status(),
-        StatusCode::SEE_OTHER
-    );
+    let logout =
+        format!("{}/logout?client_id={CLIENT_ID}&logout_uri={}", s.cognito_url, s.app_url());
+    assert_eq!(c.get(&logout).send().await.unwrap().status(), StatusCode::SEE_OTHER);
     let r = refresh(csrf).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(set_cookie(&r, "app-session").unwrap().contains("Max-Age=0"));

@@ -76,15 +76,13 @@ impl Suite {
             .finish();
         tracing::subscriber::set_global_default(subscriber).unwrap();
         let stack = stack().await;
-        let jwks: Value = reqwest::get(format!(
-            "{}/.well-known/jwks.json",
-            stack.cognito.issuer_url()
-        ))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let jwks: Value =
+            reqwest::get(format!("{}/.well-known/jwks.json", stack.cognito.issuer_url()))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
         let key = test_key(0, jwks["keys"][0]["kid"].as_str().unwrap());
         Self {
             stack,
@@ -114,10 +112,8 @@ impl Suite {
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         let logged = self.logs.text();
-        let lines: Vec<Value> = logged[from..]
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
+        let lines: Vec<Value> =
+            logged[from..].lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
         let codes = lines
             .iter()
             .filter(|l| l["fields"]["decision"] == "unauthorized")
@@ -127,17 +123,10 @@ impl Suite {
             .iter()
             .filter(|l| l["target"] == "claimsgate::http" && l["fields"]["part"] == "cognito")
             .filter(|l| {
-                l["fields"]["path"]
-                    .as_str()
-                    .is_some_and(|p| p.ends_with("/.well-known/jwks.json"))
+                l["fields"]["path"].as_str().is_some_and(|p| p.ends_with("/.well-known/jwks.json"))
             })
             .count();
-        Seen {
-            status,
-            body,
-            codes,
-            jwks_requests,
-        }
+        Seen { status, body, codes, jwks_requests }
     }
 
     fn get(&self, route: &str) -> reqwest::RequestBuilder {
@@ -147,9 +136,7 @@ impl Suite {
     /// Tries `authorization` (a whole header value) on every route.
     async fn header(&mut self, name: &str, authorization: &str, want: Want) {
         for route in ROUTES {
-            let seen = self
-                .send(self.get(route).header("Authorization", authorization))
-                .await;
+            let seen = self.send(self.get(route).header("Authorization", authorization)).await;
             self.judge(&format!("{name} on {route}"), &seen, want);
         }
     }
@@ -229,12 +216,7 @@ fn flip_signature_bit(token: &str, bit: usize) -> String {
     let mut signature = URL_SAFE_NO_PAD.decode(&parts[2]).unwrap();
     let at = bit / 8 % signature.len();
     signature[at] ^= 1 << (bit % 8);
-    format!(
-        "{}.{}.{}",
-        parts[0],
-        parts[1],
-        URL_SAFE_NO_PAD.encode(signature)
-    )
+    format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(signature))
 }
 
 fn encoding_key(key: &SigningKey) -> EncodingKey {
@@ -281,10 +263,7 @@ async fn every_attack_is_refused_with_its_exact_code() {
     )
     .await;
     let jwks = s
-        .send(s.http.get(format!(
-            "{}/.well-known/jwks.json",
-            s.stack.cognito.issuer_url()
-        )))
+        .send(s.http.get(format!("{}/.well-known/jwks.json", s.stack.cognito.issuer_url())))
         .await
         .body
         .to_string();
@@ -292,12 +271,7 @@ async fn every_attack_is_refused_with_its_exact_code() {
     header.kid = Some(kid.clone());
     let hs256 =
         jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(jwks.as_bytes())).unwrap();
-    s.token(
-        "HS256 keyed with the published JWKS",
-        &hs256,
-        Want::Refused("alg_not_allowed"),
-    )
-    .await;
+    s.token("HS256 keyed with the published JWKS", &hs256, Want::Refused("alg_not_allowed")).await;
     for alg in [Algorithm::RS512, Algorithm::PS256] {
         let mut header = Header::new(alg);
         header.kid = Some(kid.clone());
@@ -359,12 +333,8 @@ async fn every_attack_is_refused_with_its_exact_code() {
         Want::Refused("invalid_issuer"),
     )
     .await;
-    s.token(
-        "this pool's key, another issuer",
-        &s.sign(&foreign),
-        Want::Refused("invalid_issuer"),
-    )
-    .await;
+    s.token("this pool's key, another issuer", &s.sign(&foreign), Want::Refused("invalid_issuer"))
+        .await;
     let mut other_client = s.claims();
     other_client["aud"] = json!("another-app-client");
     s.token(
@@ -393,11 +363,7 @@ async fn every_attack_is_refused_with_its_exact_code() {
     // /oauth2/userInfo takes access tokens only: an ID token is the other token_use there.
     s.tried += 1;
     let seen = s
-        .send(
-            s.http
-                .get(format!("{}/oauth2/userInfo", s.stack.cognito_url))
-                .bearer_auth(&dogs),
-        )
+        .send(s.http.get(format!("{}/oauth2/userInfo", s.stack.cognito_url)).bearer_auth(&dogs))
         .await;
     if seen.status == StatusCode::UNAUTHORIZED
         && seen.body["error_description"] == "invalid_token_use"
@@ -405,19 +371,14 @@ async fn every_attack_is_refused_with_its_exact_code() {
         s.as_expected += 1;
     } else {
         s.wrongly_allowed += usize::from(seen.status.is_success());
-        s.wrong
-            .push(format!("ID token on /oauth2/userInfo: {seen:?}"));
+        s.wrong.push(format!("ID token on /oauth2/userInfo: {seen:?}"));
     }
 
     // Time: judged by the stack's clock.
     let now = s.now();
     for (name, edit, code) in [
         ("not valid yet", ("nbf", now + 60), "token_not_yet_valid"),
-        (
-            "issued in the future",
-            ("iat", now + 60),
-            "token_issued_in_future",
-        ),
+        ("issued in the future", ("iat", now + 60), "token_issued_in_future"),
         ("expired a second ago", ("exp", now - 1), "token_expired"),
     ] {
         let mut c = s.claims();
@@ -432,10 +393,8 @@ async fn every_attack_is_refused_with_its_exact_code() {
     let attacker = test_key(2, "attacker-kid");
     let (jku, jku_hits) = bait(attacker.jwks().to_string()).await;
     let (x5u, x5u_hits) = bait("-----BEGIN CERTIFICATE-----".to_owned()).await;
-    for (name, kid) in [
-        ("attacker's kid", attacker.kid().to_owned()),
-        ("pool's kid", kid.clone()),
-    ] {
+    for (name, kid) in [("attacker's kid", attacker.kid().to_owned()), ("pool's kid", kid.clone())]
+    {
         let header = json!({
             "alg": "RS256",
             "kid": kid,
@@ -450,22 +409,14 @@ async fn every_attack_is_refused_with_its_exact_code() {
             Want::Refused("invalid_signature")
         };
         let token = attacker.sign_raw(&header, &s.claims()).unwrap();
-        s.token(
-            &format!("jku, x5u, jwk and x5c of the attacker's key, {name}"),
-            &token,
-            want,
-        )
-        .await;
+        s.token(&format!("jku, x5u, jwk and x5c of the attacker's key, {name}"), &token, want)
+            .await;
     }
     let bait_hits = jku_hits.load(Ordering::SeqCst) + x5u_hits.load(Ordering::SeqCst);
     assert_eq!(bait_hits, 0, "a key URL from a token header was fetched");
 
     // Size: the verifier's cap, signatures that once overflowed a fixed buffer, headers past the server's limit.
-    let tiny = format!(
-        "{}.{}",
-        b64(&json!({"alg": "RS256", "kid": "x"})),
-        b64(&json!({}))
-    );
+    let tiny = format!("{}.{}", b64(&json!({"alg": "RS256", "kid": "x"})), b64(&json!({})));
     s.token(
         "1,368-character signature, claims without iss",
         &format!("{tiny}.{}", "A".repeat(1368)),
@@ -476,11 +427,7 @@ async fn every_attack_is_refused_with_its_exact_code() {
     for sig_len in [1368, 16_383 - signed_part.len() - 1] {
         let token = format!("{signed_part}.{}", "A".repeat(sig_len));
         // Base64 has no spelling of 4n+1 characters.
-        let code = if sig_len % 4 == 1 {
-            "malformed_token"
-        } else {
-            "invalid_signature"
-        };
+        let code = if sig_len % 4 == 1 { "malformed_token" } else { "invalid_signature" };
         s.token(
             &format!("{}-byte token, {sig_len}-character signature", token.len()),
             &token,
@@ -504,10 +451,7 @@ async fn every_attack_is_refused_with_its_exact_code() {
     // Where the gateway looks for the credential: the Authorization header only.
     for (name, query) in [
         ("token in the query string", format!("access_token={dogs}")),
-        (
-            "token as id_token in the query string",
-            format!("id_token={dogs}"),
-        ),
+        ("token as id_token in the query string", format!("id_token={dogs}")),
     ] {
         for route in ROUTES {
             let seen = s.send(s.get(&format!("{route}?{query}"))).await;
@@ -516,23 +460,11 @@ async fn every_attack_is_refused_with_its_exact_code() {
     }
     for route in ROUTES {
         let seen = s
-            .send(
-                s.get(route)
-                    .header("Cookie", format!("access_token={dogs}; id_token={dogs}")),
-            )
+            .send(s.get(route).header("Cookie", format!("access_token={dogs}; id_token={dogs}")))
             .await;
-        s.judge(
-            &format!("token in a cookie on {route}"),
-            &seen,
-            Want::NoCredential,
-        );
+        s.judge(&format!("token in a cookie on {route}"), &seen, Want::NoCredential);
     }
-    s.header(
-        "token without the Bearer scheme",
-        &dogs,
-        Want::Refused("no_bearer_token"),
-    )
-    .await;
+    s.header("token without the Bearer scheme", &dogs, Want::Refused("no_bearer_token")).await;
     s.header(
         "token under the Basic scheme",
         &format!("Basic {dogs}"),
@@ -576,12 +508,7 @@ async fn every_attack_is_refused_with_its_exact_code() {
     // Expired by the clock: the same valid token, an hour later.
     s.must_allow(&cats, "/cats").await;
     s.stack.clock.advance(Duration::from_secs(3600));
-    s.token(
-        "valid token replayed after its exp",
-        &cats,
-        Want::Refused("token_expired"),
-    )
-    .await;
+    s.token("valid token replayed after its exp", &cats, Want::Refused("token_expired")).await;
 
     let summary = format!(
         "attack suite: {} cases tried, {} refused as expected, {} wrongly allowed",

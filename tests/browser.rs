@@ -67,11 +67,7 @@ async fn start_driver() -> Option<Driver> {
         .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let profile = std::env::temp_dir().join(format!("claimsgate-chromium-{port}"));
-    let driver = Driver {
-        child,
-        url,
-        profile,
-    };
+    let driver = Driver { child, url, profile };
     for _ in 0..200 {
         if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
             return Some(driver);
@@ -96,18 +92,12 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap()
+    ClientBuilder::new(connector).capabilities(caps).connect(&driver.url).await.unwrap()
 }
 
 /// fantoccini's wait, polling every 50 ms for at most 10 s.
 fn wait(b: &fantoccini::Client) -> fantoccini::wait::Wait<'_> {
-    b.wait()
-        .every(Duration::from_millis(50))
-        .at_most(Duration::from_secs(10))
+    b.wait().every(Duration::from_millis(50)).at_most(Duration::from_secs(10))
 }
 
 /// Types the credentials into the login form (replacing what is there) and submits it.
@@ -118,12 +108,7 @@ async fn submit_login(b: &fantoccini::Client, email: &str, password: &str) {
     let field = b.find(Locator::Id("password")).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(password).await.unwrap();
-    b.find(Locator::Id("signin"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.find(Locator::Id("signin")).await.unwrap().click().await.unwrap();
 }
 
 /// One browser for both walks: starting Chromium is most of the time they take.
@@ -143,10 +128,7 @@ async fn a_real_browser_signs_in_and_walks_the_app_page() {
 async fn the_login_page_signs_in(b: &fantoccini::Client) {
     // The app's callback: a page on loopback the browser lands on.
     let callback_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let callback = format!(
-        "http://{}/callback",
-        callback_listener.local_addr().unwrap()
-    );
+    let callback = format!("http://{}/callback", callback_listener.local_addr().unwrap());
     let app = Router::new().route("/callback", get(|| async { "signed in" }));
     tokio::spawn(async move { axum::serve(callback_listener, app).await });
 
@@ -164,13 +146,7 @@ async fn the_login_page_signs_in(b: &fantoccini::Client) {
     // A wrong password first: the page says so and stays.
     b.goto(&authorize).await.unwrap();
     submit_login(b, "test-user@amazon.com", "wrong").await;
-    let error = wait(b)
-        .for_element(Locator::Id("error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let error = wait(b).for_element(Locator::Id("error")).await.unwrap().text().await.unwrap();
     assert_eq!(error, "Incorrect username or password.");
 
     // Then the right one: the browser lands on the callback with a code.
@@ -185,21 +161,11 @@ async fn the_login_page_signs_in(b: &fantoccini::Client) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let landed = landed.expect("the browser never reached the callback");
-    let param = |name: &str| {
-        landed
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
+    let param =
+        |name: &str| landed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     assert_eq!(param("state").as_deref(), Some("from-browser"));
     let code = param("code").expect("no code on the callback");
-    let body = b
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = b.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
     assert_eq!(body, "signed in");
 
     // The code the browser carried buys tokens with the trigger's claim.
@@ -218,12 +184,9 @@ async fn the_login_page_signs_in(b: &fantoccini::Client) {
         .await
         .unwrap();
     let id = tokens["id_token"].as_str().expect("no id_token");
-    let claims: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(id.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(id.split('.').nth(1).unwrap()).unwrap())
+            .unwrap();
     assert_eq!(claims["pet_preference"], "dogs");
 }
 
@@ -240,21 +203,13 @@ async fn wait_text(b: &fantoccini::Client, id: &str, accept: impl Fn(&str) -> bo
             }
             last = Some(text);
         }
-        assert!(
-            Instant::now() < deadline,
-            "#{id} never showed what was expected; last: {last:?}"
-        );
+        assert!(Instant::now() < deadline, "#{id} never showed what was expected; last: {last:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn click(b: &fantoccini::Client, id: &str) {
-    b.find(Locator::Id(id))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
 }
 
 /// From the app page, through the hosted login page, back to the app signed in as `user`.
@@ -262,10 +217,7 @@ async fn sign_in_on_app(b: &fantoccini::Client, s: &common::TestStack, user: (&s
     b.goto(&s.app_url()).await.unwrap();
     click(b, "sign-in").await;
     let to = wait_text(b, "signing-in-to", |t| !t.is_empty()).await;
-    assert_eq!(
-        to,
-        "to app client claimsgate-local-client of user pool local_claimsgate"
-    );
+    assert_eq!(to, "to app client claimsgate-local-client of user pool local_claimsgate");
     submit_login(b, user.0, user.1).await;
     wait_text(b, "pet-value", |t| !t.is_empty()).await;
     assert_eq!(b.current_url().await.unwrap().as_str(), s.app_url());
@@ -274,17 +226,9 @@ async fn sign_in_on_app(b: &fantoccini::Client, s: &common::TestStack, user: (&s
 /// Presses the button of route `name` (`dogs`, `cats`, `me`): the status line and body it shows.
 async fn press(b: &fantoccini::Client, name: &str) -> (String, String) {
     click(b, &format!("call-{name}")).await;
-    let status = wait_text(b, &format!("status-{name}"), |t| {
-        !t.is_empty() && t != "\u{2026}"
-    })
-    .await;
-    let body = b
-        .find(Locator::Id(&format!("body-{name}")))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status =
+        wait_text(b, &format!("status-{name}"), |t| !t.is_empty() && t != "\u{2026}").await;
+    let body = b.find(Locator::Id(&format!("body-{name}"))).await.unwrap().text().await.unwrap();
     (status, body)
 }
 
@@ -331,11 +275,7 @@ async fn the_app_page_walks_the_article_for_both_users(b: &fantoccini::Client) {
         "rule: email_domain: the verified email's domain matches the PET_RULES entry amazon.com=dogs"
     );
     assert_eq!(text_of(b, "user").await, "test-user@amazon.com");
-    assert_eq!(
-        text_of(b, "id-pet").await,
-        "pet_preference dogs",
-        "highlighted in the ID token"
-    );
+    assert_eq!(text_of(b, "id-pet").await, "pet_preference dogs", "highlighted in the ID token");
     assert_eq!(text_of(b, "access-pet").await, "pet_preference dogs");
     wait_text(b, "id-expiry", full_life).await;
     assert_eq!(press(b, "dogs").await.0, "200 OK");

@@ -37,22 +37,14 @@ fn serve_with(key: &PathBuf, args: &[&str]) -> (Server, Vec<String>) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lines = read_until(&mut child, Duration::from_secs(60), |line| {
-        line.starts_with("Ctrl-C stops")
-    });
+    let lines =
+        read_until(&mut child, Duration::from_secs(60), |line| line.starts_with("Ctrl-C stops"));
     (Server(child), lines)
 }
 
 /// Splits `curl -s -H 'Authorization: Bearer T' URL` into (token, url).
 fn curl_parts(line: &str) -> (String, String) {
-    let token = line
-        .split("Bearer ")
-        .nth(1)
-        .unwrap()
-        .split('\'')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = line.split("Bearer ").nth(1).unwrap().split('\'').next().unwrap().to_owned();
     let url = line.rsplit(' ').next().unwrap().to_owned();
     (token, url)
 }
@@ -61,39 +53,18 @@ fn curl_parts(line: &str) -> (String, String) {
 async fn the_printed_curl_lines_answer_as_documented() {
     let key = KeyDir::new();
     let (_server, banner) = serve(&key.path());
-    assert!(
-        banner
-            .iter()
-            .any(|l| l.contains("test-user@amazon.com") && l.contains("password:"))
-    );
-    assert!(
-        banner
-            .iter()
-            .any(|l| l.contains("/oauth2/authorize?response_type=code"))
-    );
+    assert!(banner.iter().any(|l| l.contains("test-user@amazon.com") && l.contains("password:")));
+    assert!(banner.iter().any(|l| l.contains("/oauth2/authorize?response_type=code")));
 
-    let curls: Vec<&String> = banner
-        .iter()
-        .filter(|l| l.trim_start().starts_with("curl -s -H"))
-        .collect();
-    assert_eq!(
-        curls.len(),
-        6,
-        "three routes for each of the two users:\n{}",
-        banner.join("\n")
-    );
+    let curls: Vec<&String> =
+        banner.iter().filter(|l| l.trim_start().starts_with("curl -s -H")).collect();
+    assert_eq!(curls.len(), 6, "three routes for each of the two users:\n{}", banner.join("\n"));
     // First three lines are the dogs user's, then the cats user's: /me/claims, /dogs, /cats.
     let expected = [200, 200, 403, 200, 403, 200];
     let client = reqwest::Client::new();
     for (line, want) in curls.iter().zip(expected) {
         let (token, url) = curl_parts(line);
-        let status = client
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = client.get(&url).bearer_auth(&token).send().await.unwrap().status();
         assert_eq!(status.as_u16(), want, "{url}");
     }
 
@@ -103,19 +74,10 @@ async fn the_printed_curl_lines_answer_as_documented() {
         machine.starts_with("claimsgate-local-machine (secret: claimsgate-local-machine-secret; scopes: claimsgate/pets.read claimsgate/pets.write)"),
         "{machine}"
     );
-    let m2m = banner
-        .iter()
-        .find(|l| l.contains("grant_type=client_credentials"))
-        .unwrap();
+    let m2m = banner.iter().find(|l| l.contains("grant_type=client_credentials")).unwrap();
     let credentials = m2m.split('\'').nth(1).unwrap();
     let (id, secret) = credentials.split_once(':').unwrap();
-    let scope = m2m
-        .split("scope=")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap();
+    let scope = m2m.split("scope=").nth(1).unwrap().split(' ').next().unwrap();
     let url = m2m.rsplit(' ').next().unwrap();
     let r = client
         .post(url)
@@ -127,17 +89,11 @@ async fn the_printed_curl_lines_answer_as_documented() {
     assert_eq!(r.status().as_u16(), 200);
     let token: Value = r.json().await.unwrap();
     assert!(token["access_token"].is_string());
-    assert_eq!(
-        banner_value(&banner, "trigger:"),
-        "pre-token-gen, event version 2"
-    );
+    assert_eq!(banner_value(&banner, "trigger:"), "pre-token-gen, event version 2");
     assert_eq!(banner_value(&banner, "as:"), "REST API, TOKEN authorizer");
 
     // The URL to open in a browser: the app page, on the Cognito stand-in.
-    let open = banner
-        .iter()
-        .position(|l| l.starts_with("Open in a browser"))
-        .unwrap();
+    let open = banner.iter().position(|l| l.starts_with("Open in a browser")).unwrap();
     let app = banner[open + 1].trim();
     let cognito = banner_value(&banner, "Cognito stand-in:");
     assert_eq!(app, format!("{cognito}/app"));
@@ -148,10 +104,7 @@ async fn the_printed_curl_lines_answer_as_documented() {
 
 /// The value after `label` on the banner line that starts with it.
 fn banner_value(banner: &[String], label: &str) -> String {
-    banner
-        .iter()
-        .find_map(|l| l.trim().strip_prefix(label).map(|s| s.trim().to_owned()))
-        .unwrap()
+    banner.iter().find_map(|l| l.trim().strip_prefix(label).map(|s| s.trim().to_owned())).unwrap()
 }
 
 #[tokio::test]
@@ -162,14 +115,7 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
     let issuer = banner_value(&banner, "issuer:");
 
     // `token` signs offline; it needs the port only to name the same issuer.
-    let port = issuer
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let port = issuer.rsplit(':').next().unwrap().split('/').next().unwrap().to_owned();
     let out = Command::new(BIN)
         .args([
             "token",
@@ -184,11 +130,7 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
         .arg(&key)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let tokens: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(tokens["refresh_token"].is_string());
     let id = tokens["id_token"].as_str().unwrap();
@@ -217,14 +159,7 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
     assert_eq!(rejected["code"], "malformed_token");
 
     let out = Command::new(BIN)
-        .args([
-            "token",
-            "--email",
-            "test-user@example.com",
-            "--password",
-            "wrong",
-            "--key-file",
-        ])
+        .args(["token", "--email", "test-user@example.com", "--password", "wrong", "--key-file"])
         .arg(&key)
         .output()
         .unwrap();
@@ -235,14 +170,7 @@ async fn token_and_verify_commands_agree_with_the_running_stack() {
 /// Runs `claimsgate verify TOKEN` against `issuer` for the local app client.
 fn verify(token: &str, issuer: &str) -> std::process::Output {
     Command::new(BIN)
-        .args([
-            "verify",
-            token,
-            "--issuer",
-            issuer,
-            "--client-id",
-            "claimsgate-local-client",
-        ])
+        .args(["verify", token, "--issuer", issuer, "--client-id", "claimsgate-local-client"])
         .output()
         .unwrap()
 }
@@ -258,14 +186,7 @@ fn verify_against_a_stopped_local_stack_says_how_to_start_it() {
         .port()
         .to_string();
     let out = Command::new(BIN)
-        .args([
-            "token",
-            "--email",
-            "test-user@amazon.com",
-            "--cognito-port",
-            &port,
-            "--key-file",
-        ])
+        .args(["token", "--email", "test-user@amazon.com", "--cognito-port", &port, "--key-file"])
         .arg(key.path())
         .output()
         .unwrap();
@@ -285,10 +206,7 @@ fn verify_against_a_stopped_local_stack_says_how_to_start_it() {
     );
     let said = stderr_of(&out);
     assert!(said.contains("does not seem to be running"), "{said}");
-    assert!(
-        said.contains("start it in another terminal with `cargo run --release`"),
-        "{said}"
-    );
+    assert!(said.contains("start it in another terminal with `cargo run --release`"), "{said}");
 }
 
 /// Shell variables a piece of code uses: `$NAME` or `${NAME}` (upper case, as the
@@ -302,8 +220,7 @@ fn shell_uses(code: &str) -> Vec<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                 .collect();
-            name.starts_with(|c: char| !c.is_ascii_digit())
-                .then_some(name)
+            name.starts_with(|c: char| !c.is_ascii_digit()).then_some(name)
         })
         .collect()
 }
@@ -315,9 +232,7 @@ fn shell_sets(code: &str) -> Vec<String> {
         .map(|(name, _)| name)
         .filter(|name| {
             !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         })
         .map(str::to_owned)
         .collect()
@@ -348,18 +263,11 @@ fn the_readme_sets_every_shell_variable_before_using_it() {
         }
         set.extend(shell_sets(piece));
     }
-    assert!(
-        unset.is_empty(),
-        "used before a command sets them:\n{}",
-        unset.join("\n")
-    );
+    assert!(unset.is_empty(), "used before a command sets them:\n{}", unset.join("\n"));
     for walked in ["CODE", "ID_TOKEN", "REFRESH_TOKEN"] {
         assert!(set.contains(walked), "the walk sets {walked}");
     }
-    assert_eq!(
-        shell_uses("curl -H \"Bearer ${ID_TOKEN}\" $default '$1'"),
-        ["ID_TOKEN"]
-    );
+    assert_eq!(shell_uses("curl -H \"Bearer ${ID_TOKEN}\" $default '$1'"), ["ID_TOKEN"]);
     assert_eq!(shell_sets("X=1 TOKEN=$(curl -d a=b)"), ["X", "TOKEN"]);
 }
 
@@ -400,34 +308,14 @@ fn errors_name_the_flag_the_user_typed() {
     let garbage = dir.0.join("garbage.pem");
     std::fs::write(&garbage, "not a key").unwrap();
     let cases: [(&[&str], &str); 7] = [
+        (&["verify", "x", "--user-pool-id", "not-a-pool"], "--user-pool-id: `not-a-pool`"),
+        (&["verify", "x", "--issuer", "http://example.com/p"], "--issuer: "),
         (
-            &["verify", "x", "--user-pool-id", "not-a-pool"],
-            "--user-pool-id: `not-a-pool`",
-        ),
-        (
-            &["verify", "x", "--issuer", "http://example.com/p"],
-            "--issuer: ",
-        ),
-        (
-            &[
-                "token",
-                "--email",
-                "test-user@amazon.com",
-                "--pool-id",
-                "a b",
-                "--key-file",
-                key,
-            ],
+            &["token", "--email", "test-user@amazon.com", "--pool-id", "a b", "--key-file", key],
             "--pool-id: `a b`",
         ),
         (
-            &[
-                "token",
-                "--email",
-                "test-user@amazon.com",
-                "--key-file",
-                garbage.to_str().unwrap(),
-            ],
+            &["token", "--email", "test-user@amazon.com", "--key-file", garbage.to_str().unwrap()],
             "--key-file ",
         ),
         (
@@ -443,28 +331,11 @@ fn errors_name_the_flag_the_user_typed() {
             "--resource-scope: `pets`",
         ),
         (
-            &[
-                "users",
-                "add",
-                "--email",
-                "a@b.c",
-                "--password",
-                "p",
-                "--email-verified",
-                "true",
-            ],
+            &["users", "add", "--email", "a@b.c", "--password", "p", "--email-verified", "true"],
             "--users-file",
         ),
         (
-            &[
-                "serve",
-                "--api",
-                "http",
-                "--authorizer-event",
-                "request",
-                "--key-file",
-                key,
-            ],
+            &["serve", "--api", "http", "--authorizer-event", "request", "--key-file", key],
             "--authorizer-event is for --api rest",
         ),
     ];
@@ -480,11 +351,7 @@ fn errors_name_the_flag_the_user_typed() {
     // Nothing listens on port 1: rotate-key says which flag points at the stack.
     let out = run(&["rotate-key", "--cognito-port", "1"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr_of(&out).contains("--cognito-port"),
-        "{}",
-        stderr_of(&out)
-    );
+    assert!(stderr_of(&out).contains("--cognito-port"), "{}", stderr_of(&out));
 }
 
 #[test]
@@ -507,10 +374,7 @@ fn a_users_file_is_read_strictly_and_errors_name_the_line() {
     ];
     for (text, want) in cases {
         std::fs::write(&file, text).unwrap();
-        for args in [
-            &["users", "list"][..],
-            &["serve", "--cognito-port", "0", "--api-port", "0"],
-        ] {
+        for args in [&["users", "list"][..], &["serve", "--cognito-port", "0", "--api-port", "0"]] {
             let out = Command::new(BIN)
                 .args(args)
                 .arg("--users-file")
@@ -533,12 +397,7 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
     let file = dir.0.join("users.json");
     let file_arg = file.to_str().unwrap();
     let users = |args: &[&str]| {
-        Command::new(BIN)
-            .arg("users")
-            .args(args)
-            .args(["--users-file", file_arg])
-            .output()
-            .unwrap()
+        Command::new(BIN).arg("users").args(args).args(["--users-file", file_arg]).output().unwrap()
     };
     let out = users(&[
         "add",
@@ -554,12 +413,8 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
         "readers",
     ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let out = users(&[
-        "set-attribute",
-        "--email",
-        "test-user@example.com",
-        "custom:pet_preference=dogs",
-    ]);
+    let out =
+        users(&["set-attribute", "--email", "test-user@example.com", "custom:pet_preference=dogs"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     // Cognito's rules hold for the CLI too.
     let again = users(&[
@@ -571,11 +426,7 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
         "--email-verified",
         "true",
     ]);
-    assert!(
-        stderr_of(&again).contains("already used"),
-        "{}",
-        stderr_of(&again)
-    );
+    assert!(stderr_of(&again).contains("already used"), "{}", stderr_of(&again));
     let bad = users(&["set-attribute", "--email", "test-user@example.com", "sub=x"]);
     assert_eq!(bad.status.code(), Some(1));
     let nobody = users(&["set-attribute", "--email", "nobody@example.com", "name=x"]);
@@ -600,28 +451,13 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
 
     let key = dir.path();
     let (_server, banner) = serve_with(&key, &["--users-file", file_arg, "--trigger-version", "1"]);
-    assert!(
-        banner
-            .iter()
-            .any(|l| l == &format!("Users (from {file_arg}):")),
-        "{banner:?}"
-    );
+    assert!(banner.iter().any(|l| l == &format!("Users (from {file_arg}):")), "{banner:?}");
     assert!(banner.iter().any(|l| l.contains("new-user@amazon.com")
         && l.contains("password: New-user-1")
         && l.contains("email_verified=false")));
-    assert_eq!(
-        banner_value(&banner, "trigger:"),
-        "pre-token-gen, event version 1"
-    );
+    assert_eq!(banner_value(&banner, "trigger:"), "pre-token-gen, event version 1");
     let issuer = banner_value(&banner, "issuer:");
-    let port = issuer
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let port = issuer.rsplit(':').next().unwrap().split('/').next().unwrap().to_owned();
 
     // The set attribute wins over the email domain: the cats user now gets dogs.
     let token = |email: &str| {
@@ -650,20 +486,9 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
 
     // rotate-key reaches the running stack with the same flags.
     let replacement = dir.0.join("next.pem");
-    std::fs::write(
-        &replacement,
-        claimsgate_core::testing::test_key(2, "").to_pkcs8_pem(),
-    )
-    .unwrap();
+    std::fs::write(&replacement, claimsgate_core::testing::test_key(2, "").to_pkcs8_pem()).unwrap();
     let out = Command::new(BIN)
-        .args([
-            "rotate-key",
-            "--grace",
-            "120",
-            "--cognito-port",
-            &port,
-            "--new-key-file",
-        ])
+        .args(["rotate-key", "--grace", "120", "--cognito-port", &port, "--new-key-file"])
         .arg(&replacement)
         .output()
         .unwrap();
@@ -678,12 +503,8 @@ async fn users_commands_and_rotate_key_work_beside_a_running_stack() {
         .json()
         .await
         .unwrap();
-    let kids: Vec<&str> = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
+    let kids: Vec<&str> =
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert_eq!(kids, [new_kid.as_str(), old_kid.as_str()]);
 
     // The key file now holds the new key: `token` signs with it, and both tokens verify.
@@ -699,31 +520,17 @@ fn jwks_snapshot_writes_the_running_issuers_key_set() {
     let (_server, banner) = serve(&key.path());
     let issuer = banner_value(&banner, "issuer:");
     let out = key.0.join("snapshot.json");
-    let result = run(&[
-        "jwks-snapshot",
-        "--issuer",
-        &issuer,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let result = run(&["jwks-snapshot", "--issuer", &issuer, "--out", out.to_str().unwrap()]);
     assert!(result.status.success(), "{}", stderr_of(&result));
     let snapshot: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let jwks = &snapshot["jwks"][format!("{issuer}/.well-known/jwks.json")];
     assert_eq!(jwks["keys"][0]["kty"], "RSA", "{snapshot}");
-    assert!(
-        snapshot["taken_at"]
-            .as_u64()
-            .is_some_and(|t| t > 1_700_000_000)
-    );
+    assert!(snapshot["taken_at"].as_u64().is_some_and(|t| t > 1_700_000_000));
 
     // An issuer that is not https (nor loopback) is refused before any fetch; a stopped one says so.
     let refused = run(&["jwks-snapshot", "--issuer", "http://issuer.example"]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(
-        stderr_of(&refused).contains("--issuer"),
-        "{}",
-        stderr_of(&refused)
-    );
+    assert!(stderr_of(&refused).contains("--issuer"), "{}", stderr_of(&refused));
     let stopped = run(&[
         "jwks-snapshot",
         "--issuer",

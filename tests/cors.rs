@@ -37,9 +37,7 @@ async fn preflight(s: &TestStack, path: &str, origin: &str) -> (StatusCode, Head
 }
 
 async fn get(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode, HeaderMap, Value) {
-    let mut req = reqwest::Client::new()
-        .get(format!("{}{path}", s.api_url))
-        .header("Origin", APP);
+    let mut req = reqwest::Client::new().get(format!("{}{path}", s.api_url)).header("Origin", APP);
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -58,16 +56,9 @@ async fn a_listed_origin_gets_preflights_answered_without_the_authorizer() {
     for path in ["/dogs", "/cats", "/me/claims"] {
         let (status, h) = preflight(&s, path, APP).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{path}");
-        assert_eq!(
-            header(&h, "access-control-allow-origin"),
-            Some(APP),
-            "{path}"
-        );
+        assert_eq!(header(&h, "access-control-allow-origin"), Some(APP), "{path}");
         assert_eq!(header(&h, "access-control-allow-methods"), Some("GET"));
-        assert_eq!(
-            header(&h, "access-control-allow-headers"),
-            Some("Authorization")
-        );
+        assert_eq!(header(&h, "access-control-allow-headers"), Some("Authorization"));
         assert_eq!(header(&h, "access-control-max-age"), Some("600"));
     }
     let (status, h) = preflight(&s, "/me/claims", "https://evil.example").await;
@@ -86,10 +77,7 @@ async fn a_cross_origin_call_without_credentials_reads_the_gateways_401() {
     let (status, h, body) = get(&s, "/me/claims", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body, json!({"message": "Unauthorized"}));
-    assert_eq!(
-        header(&h, "www-authenticate"),
-        Some("Bearer realm=\"claimsgate\"")
-    );
+    assert_eq!(header(&h, "www-authenticate"), Some("Bearer realm=\"claimsgate\""));
     assert_eq!(header(&h, "access-control-allow-origin"), Some(APP));
     assert_eq!(
         header(&h, "access-control-expose-headers"),
@@ -112,10 +100,7 @@ async fn answers_behind_the_authorizer_carry_the_grant_too() {
     assert_eq!(header(&h, "access-control-allow-origin"), Some(APP));
     let (status, h, body) = get(&s, "/cats", Some(&id)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        body,
-        json!({"message": "User is not authorized to access this resource"})
-    );
+    assert_eq!(body, json!({"message": "User is not authorized to access this resource"}));
     assert_eq!(header(&h, "access-control-allow-origin"), Some(APP));
 }
 
@@ -127,10 +112,7 @@ async fn without_origins_nothing_is_granted_and_preflights_still_skip_the_author
     assert_eq!(header(&h, "access-control-allow-origin"), None);
     let (status, h, _) = get(&s, "/me/claims", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        header(&h, "www-authenticate"),
-        Some("Bearer realm=\"claimsgate\"")
-    );
+    assert_eq!(header(&h, "www-authenticate"), Some("Bearer realm=\"claimsgate\""));
     assert_eq!(header(&h, "access-control-allow-origin"), None);
 }
 
@@ -151,8 +133,6 @@ async fn a_bad_origin_stops_the_stack_at_start() {
     let mut settings = StackSettings::ephemeral(key.path());
     settings.cors_allow_origins = vec!["app.example.com".into()];
     let clock = Arc::new(ManualClock::at_secs(START));
-    let err = claimsgate::start(&settings, AuthorizerKind::Token, clock)
-        .await
-        .unwrap_err();
+    let err = claimsgate::start(&settings, AuthorizerKind::Token, clock).await.unwrap_err();
     assert!(err.contains("--cors-allow-origins"), "{err}");
 }

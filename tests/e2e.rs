@@ -19,18 +19,13 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn the_articles_flow_for_both_users() {
     let s = stack().await;
-    for (user, pet, allowed, denied) in [
-        (DOGS, "dogs", "/dogs", "/cats"),
-        (CATS, "cats", "/cats", "/dogs"),
-    ] {
+    for (user, pet, allowed, denied) in
+        [(DOGS, "dogs", "/dogs", "/cats"), (CATS, "cats", "/cats", "/dogs")]
+    {
         let code = sign_in(&s, user, &[]).await;
         let r = exchange_basic(
             &s,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", CALLBACK),
-            ],
+            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
         )
         .await;
         assert_eq!(r.status(), StatusCode::OK);
@@ -64,10 +59,7 @@ async fn the_articles_flow_for_both_users() {
         assert_eq!(api(&s, allowed, Some(id)).await.0, StatusCode::OK);
         let (status, body) = api(&s, denied, Some(id)).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(
-            body,
-            json!({"message": "User is not authorized to access this resource"})
-        );
+        assert_eq!(body, json!({"message": "User is not authorized to access this resource"}));
         let (status, body) = api(&s, "/me/claims", Some(id)).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["claims"]["pet_preference"], pet);
@@ -108,10 +100,7 @@ async fn client_authentication_methods() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        wrong.json::<Value>().await.unwrap()["error"],
-        "invalid_client"
-    );
+    assert_eq!(wrong.json::<Value>().await.unwrap()["error"], "invalid_client");
 
     let none = token_request(&s)
         .form(&[
@@ -122,16 +111,10 @@ async fn client_authentication_methods() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        none.json::<Value>().await.unwrap()["error"],
-        "invalid_client"
-    );
+    assert_eq!(none.json::<Value>().await.unwrap()["error"], "invalid_client");
 
     let r = exchange_basic(&s, &[("grant_type", "password"), ("username", "x")]).await;
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"],
-        "unsupported_grant_type"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unsupported_grant_type");
 }
 
 #[tokio::test]
@@ -139,10 +122,7 @@ async fn pkce_s256_is_enforced() {
     let s = stack().await;
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-    let pkce = [
-        ("code_challenge", challenge),
-        ("code_challenge_method", "S256"),
-    ];
+    let pkce = [("code_challenge", challenge), ("code_challenge_method", "S256")];
 
     let code = sign_in(&s, CATS, &pkce).await;
     let r = exchange_basic(
@@ -159,11 +139,7 @@ async fn pkce_s256_is_enforced() {
 
     // A wrong verifier does not match; a missing one is reported as missing.
     for (bad, error, says) in [
-        (
-            Some("wrong-verifier-wrong-verifier-wrong-verifier-0"),
-            "invalid_grant",
-            "does not match",
-        ),
+        (Some("wrong-verifier-wrong-verifier-wrong-verifier-0"), "invalid_grant", "does not match"),
         (None, "invalid_request", "code_verifier is required"),
     ] {
         let code = sign_in(&s, CATS, &pkce).await;
@@ -179,10 +155,7 @@ async fn pkce_s256_is_enforced() {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"], error);
-        assert!(
-            body["error_description"].as_str().unwrap().contains(says),
-            "{body}"
-        );
+        assert!(body["error_description"].as_str().unwrap().contains(says), "{body}");
     }
 }
 
@@ -190,18 +163,12 @@ async fn pkce_s256_is_enforced() {
 async fn codes_are_single_use_and_bound_to_the_redirect_uri() {
     let s = stack().await;
     let code = sign_in(&s, DOGS, &[]).await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", CALLBACK),
-    ];
+    let form =
+        [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CALLBACK)];
     assert_eq!(exchange_basic(&s, &form).await.status(), StatusCode::OK);
     let again = exchange_basic(&s, &form).await;
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        again.json::<Value>().await.unwrap()["error"],
-        "invalid_grant"
-    );
+    assert_eq!(again.json::<Value>().await.unwrap()["error"], "invalid_grant");
 
     let code = sign_in(&s, DOGS, &[]).await;
     let r = exchange_basic(
@@ -260,12 +227,7 @@ async fn a_wrong_password_shows_an_error_and_echoes_safely() {
         ("redirect_uri", CALLBACK),
         ("state", "\"><script>alert(1)</script>"),
     ];
-    let page = c
-        .get(format!("{}/login", s.cognito_url))
-        .query(&request)
-        .send()
-        .await
-        .unwrap();
+    let page = c.get(format!("{}/login", s.cognito_url)).query(&request).send().await.unwrap();
     let csrf = hidden(&page.text().await.unwrap(), "_csrf");
     let mut form = request.to_vec();
     form.extend([
@@ -273,12 +235,7 @@ async fn a_wrong_password_shows_an_error_and_echoes_safely() {
         ("password", "nope"),
         ("_csrf", &csrf),
     ]);
-    let r = c
-        .post(format!("{}/login", s.cognito_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(format!("{}/login", s.cognito_url)).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(location(&r).is_none());
     let html = r.text().await.unwrap();
@@ -293,39 +250,26 @@ async fn refresh_tokens_issue_new_tokens_with_the_claim() {
     let code = sign_in(&s, CATS, &[]).await;
     let tokens: Value = exchange_basic(
         &s,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-        ],
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
     )
     .await
     .json()
     .await
     .unwrap();
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let r = exchange_basic(
-        &s,
-        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-    )
-    .await;
+    let r =
+        exchange_basic(&s, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let renewed: Value = r.json().await.unwrap();
     assert!(renewed.get("refresh_token").is_none());
     let claims = claims_of(renewed["id_token"].as_str().unwrap());
     assert_eq!(claims["pet_preference"], "cats");
-    assert_eq!(
-        claims["origin_jti"],
-        claims_of(tokens["id_token"].as_str().unwrap())["origin_jti"]
-    );
+    assert_eq!(claims["origin_jti"], claims_of(tokens["id_token"].as_str().unwrap())["origin_jti"]);
 
     let mut forged = refresh.to_owned();
     forged.insert(3, 'x');
-    let r = exchange_basic(
-        &s,
-        &[("grant_type", "refresh_token"), ("refresh_token", &forged)],
-    )
-    .await;
+    let r =
+        exchange_basic(&s, &[("grant_type", "refresh_token"), ("refresh_token", &forged)]).await;
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
 }
 
@@ -354,15 +298,9 @@ async fn user_info_takes_an_access_token_only() {
 async fn the_api_answers_like_api_gateway() {
     let s = stack().await;
     let (status, body) = api(&s, "/dogs", None).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
-    );
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"})));
     let (status, body) = api(&s, "/dogs", Some("not-a-jwt")).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
-    );
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"})));
     let (status, _) = api(&s, "/birds", Some("x")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -384,19 +322,12 @@ async fn the_api_answers_like_api_gateway() {
     claims["iat"] = json!(now - 7200);
     claims["exp"] = json!(now - 3600);
     let expired = s.cognito.issuer.keys.current().sign(&claims).unwrap();
-    assert_eq!(
-        api(&s, "/me/claims", Some(&expired)).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(api(&s, "/me/claims", Some(&expired)).await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_cached_policy_is_right_for_the_next_route() {
-    for kind in [
-        AuthorizerKind::Token,
-        AuthorizerKind::Request,
-        AuthorizerKind::Http,
-    ] {
+    for kind in [AuthorizerKind::Token, AuthorizerKind::Request, AuthorizerKind::Http] {
         let s = stack_with(kind, |_| {}).await;
         let dogs = s.tokens_for(DOGS.0).await.unwrap().id_token;
         let cats = s.tokens_for(CATS.0).await.unwrap().id_token;
@@ -428,17 +359,11 @@ async fn authorizer_results_are_cached_per_token_for_the_ttl() {
         s.cognito.issuer.keys.current().sign(&claims).unwrap()
     };
     for (ttl, after_expiry) in [(300, StatusCode::OK), (0, StatusCode::UNAUTHORIZED)] {
-        let s = stack_with(AuthorizerKind::Token, |settings| {
-            settings.authorizer_cache_ttl = ttl
-        })
-        .await;
+        let s =
+            stack_with(AuthorizerKind::Token, |settings| settings.authorizer_cache_ttl = ttl).await;
         let token = short_lived(&s);
         assert_eq!(api(&s, "/dogs", Some(&token)).await.0, StatusCode::OK);
         s.clock.advance(Duration::from_secs(3));
-        assert_eq!(
-            api(&s, "/dogs", Some(&token)).await.0,
-            after_expiry,
-            "cache TTL {ttl}"
-        );
+        assert_eq!(api(&s, "/dogs", Some(&token)).await.0, after_expiry, "cache TTL {ttl}");
     }
 }

@@ -28,19 +28,12 @@ const CLIENT: &str = "hostile-client";
 
 /// The token of the report: header `{"alg":"RS256","kid":"x"}`, payload `{}`, a signature of `sig_len` `A`s.
 fn long_signature(sig_len: usize) -> String {
-    format!(
-        "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.e30.{}",
-        "A".repeat(sig_len)
-    )
+    format!("eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.e30.{}", "A".repeat(sig_len))
 }
 
 /// An RS256 token over exactly this header and payload text (which serde_json could not write).
 fn sign_text(key: &SigningKey, header: &str, payload: &str) -> String {
-    let signed = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
+    let signed = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
     let encoding = EncodingKey::from_rsa_pem(key.to_pkcs8_pem().as_bytes()).unwrap();
     let signature =
         jsonwebtoken::crypto::sign(signed.as_bytes(), &encoding, Algorithm::RS256).unwrap();
@@ -59,19 +52,10 @@ fn odd_payloads(iss: &str, aud: &str) -> Vec<(&'static str, String)> {
     vec![
         ("a lone surrogate", with(r#""name": "\ud800""#)),
         ("a number out of range", with(r#""n": 1e400"#)),
-        (
-            "nesting 40 deep",
-            with(&format!(r#""deep": {}{}"#, "[".repeat(40), "]".repeat(40))),
-        ),
+        ("nesting 40 deep", with(&format!(r#""deep": {}{}"#, "[".repeat(40), "]".repeat(40)))),
         ("a duplicate claim", with(r#""pet_preference": "cats""#)),
-        (
-            "a duplicate name inside a claim",
-            with(r#""o": {"a": 1, "a": 2}"#),
-        ),
-        (
-            "a fractional exp",
-            base.replace(&format!("{}", START + 3600), "1767229200.5"),
-        ),
+        ("a duplicate name inside a claim", with(r#""o": {"a": 1, "a": 2}"#)),
+        ("a fractional exp", base.replace(&format!("{}", START + 3600), "1767229200.5")),
     ]
 }
 
@@ -137,19 +121,11 @@ async fn long_signatures_get_401_from_the_stack() {
                 "{route}, {}-byte token",
                 token.len()
             );
-            assert_eq!(
-                response.json::<Value>().await.unwrap(),
-                json!({"message": "Unauthorized"})
-            );
+            assert_eq!(response.json::<Value>().await.unwrap(), json!({"message": "Unauthorized"}));
         }
     }
     // The stack still serves after all of them.
-    let r = client
-        .get(format!("{}/dogs", s.api_url))
-        .bearer_auth(&dogs)
-        .send()
-        .await
-        .unwrap();
+    let r = client.get(format!("{}/dogs", s.api_url)).bearer_auth(&dogs).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -157,12 +133,7 @@ async fn long_signatures_get_401_from_the_stack() {
 fn cli_verify_refuses_long_signatures_with_an_error_code() {
     for token in [long_signature(1368), long_signature(16_383)] {
         let out = Command::new(BIN)
-            .args([
-                "verify",
-                &token,
-                "--issuer",
-                "http://127.0.0.1:9/local_pool",
-            ])
+            .args(["verify", &token, "--issuer", "http://127.0.0.1:9/local_pool"])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -210,10 +181,7 @@ async fn odd_payloads_signed_by_the_issuer_are_malformed_everywhere() {
     let plain = json!({"sub": "odd-user", "iss": ISS, "aud": CLIENT, "token_use": "id", "iat": START, "exp": START + 3600});
     let token = sign_text(&key, header, &plain.to_string());
     assert!(verifier.verify(&token).await.is_ok());
-    let ok = app
-        .handle(me_claims_request(&format!("Bearer {token}")))
-        .await
-        .unwrap();
+    let ok = app.handle(me_claims_request(&format!("Bearer {token}"))).await.unwrap();
     assert_eq!(ok.status(), 200);
     assert_eq!(body_json(&ok)["claims"], plain);
 
@@ -223,16 +191,9 @@ async fn odd_payloads_signed_by_the_issuer_are_malformed_everywhere() {
             Ok(v) => panic!("{what}: verified as {:?}", v.claims),
             Err(e) => e.code(),
         };
-        let want = if what == "a fractional exp" {
-            "invalid_claim"
-        } else {
-            "malformed_token"
-        };
+        let want = if what == "a fractional exp" { "invalid_claim" } else { "malformed_token" };
         assert_eq!(code, want, "{what}");
-        let response = app
-            .handle(me_claims_request(&format!("Bearer {token}")))
-            .await
-            .unwrap();
+        let response = app.handle(me_claims_request(&format!("Bearer {token}"))).await.unwrap();
         let body = body_json(&response);
         assert_eq!(response.status(), 401, "{what}: {body}");
         assert_eq!(body["code"], want, "{what}");
@@ -299,10 +260,8 @@ async fn the_authorizer_and_me_claims_read_one_header_alike() {
         format!("Bearer {}", t.replace('.', "%2E")),
     ];
     let arn = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/dogs";
-    for (value, want) in accepted
-        .iter()
-        .map(|v| (v, true))
-        .chain(refused.iter().map(|v| (v, false)))
+    for (value, want) in
+        accepted.iter().map(|v| (v, true)).chain(refused.iter().map(|v| (v, false)))
     {
         let events = [
             json!({"type": "TOKEN", "authorizationToken": value, "methodArn": arn}),
@@ -319,10 +278,7 @@ async fn the_authorizer_and_me_claims_read_one_header_alike() {
         if want {
             assert_eq!(status, 200, "me-claims on {value:?}");
         } else {
-            assert!(
-                matches!(status, 400 | 401),
-                "me-claims on {value:?}: {status}"
-            );
+            assert!(matches!(status, 400 | 401), "me-claims on {value:?}: {status}");
         }
     }
 }

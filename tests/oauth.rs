@@ -19,10 +19,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn basic() -> String {
-    format!(
-        "Basic {}",
-        STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-    )
+    format!("Basic {}", STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}")))
 }
 
 /// The article's Step 1 URL, with only the host changed and `openid%email` written `openid%20email`.
@@ -129,27 +126,15 @@ async fn missing_parameters_are_reported_as_missing() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request");
     assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .starts_with("redirect_uri is required"),
+        body["error_description"].as_str().unwrap().starts_with("redirect_uri is required"),
         "{body}"
     );
     let r = exchange_basic(&s, &[("code", "x")]).await;
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error_description"],
-        "grant_type is required."
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error_description"], "grant_type is required.");
 
     for (query, says) in [
-        (
-            vec![("client_id", CLIENT_ID), ("response_type", "code")],
-            "redirect_uri is required",
-        ),
-        (
-            vec![("redirect_uri", CALLBACK), ("response_type", "code")],
-            "client_id is required",
-        ),
+        (vec![("client_id", CLIENT_ID), ("response_type", "code")], "redirect_uri is required"),
+        (vec![("redirect_uri", CALLBACK), ("response_type", "code")], "client_id is required"),
     ] {
         let r = client()
             .get(format!("{}/oauth2/authorize", s.cognito_url))
@@ -170,15 +155,9 @@ async fn pkce_is_s256_only() {
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     // `plain`, a missing method or a challenge that is no SHA-256 is refused back to the app.
     for pkce in [
-        vec![
-            ("code_challenge", verifier),
-            ("code_challenge_method", "plain"),
-        ],
+        vec![("code_challenge", verifier), ("code_challenge_method", "plain")],
         vec![("code_challenge", challenge)],
-        vec![
-            ("code_challenge", "short"),
-            ("code_challenge_method", "S256"),
-        ],
+        vec![("code_challenge", "short"), ("code_challenge_method", "S256")],
         vec![("code_challenge_method", "S256")],
     ] {
         let mut query = vec![
@@ -197,10 +176,7 @@ async fn pkce_is_s256_only() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{pkce:?}");
         let back = location(&r).unwrap();
         assert!(back.starts_with(CALLBACK));
-        assert_eq!(
-            query_param(&back, "error").as_deref(),
-            Some("invalid_request")
-        );
+        assert_eq!(query_param(&back, "error").as_deref(), Some("invalid_request"));
         assert_eq!(query_param(&back, "state").as_deref(), Some("s1"));
         assert!(query_param(&back, "code").is_none());
     }
@@ -220,18 +196,10 @@ async fn pkce_is_s256_only() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("without a code_challenge")
-    );
+    assert!(body["error_description"].as_str().unwrap().contains("without a code_challenge"));
 
     let discovery = discovery(&s).await;
-    assert_eq!(
-        discovery["code_challenge_methods_supported"],
-        json!(["S256"])
-    );
+    assert_eq!(discovery["code_challenge_methods_supported"], json!(["S256"]));
 }
 
 #[tokio::test]
@@ -244,12 +212,7 @@ async fn the_login_form_needs_its_csrf_token() {
         ("state", "s1"),
     ];
     let c = browser();
-    let page = c
-        .get(format!("{}/login", s.cognito_url))
-        .query(&request)
-        .send()
-        .await
-        .unwrap();
+    let page = c.get(format!("{}/login", s.cognito_url)).query(&request).send().await.unwrap();
     let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("XSRF-TOKEN="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
@@ -258,34 +221,19 @@ async fn the_login_form_needs_its_csrf_token() {
     let post = |c: &reqwest::Client, extra: Vec<(&'static str, String)>, state: &'static str| {
         let mut form: Vec<(&str, String)> = request
             .iter()
-            .map(|(k, v)| {
-                (
-                    *k,
-                    if *k == "state" {
-                        state.to_owned()
-                    } else {
-                        (*v).to_owned()
-                    },
-                )
-            })
+            .map(|(k, v)| (*k, if *k == "state" { state.to_owned() } else { (*v).to_owned() }))
             .collect();
         form.push(("username", DOGS.0.to_owned()));
         form.push(("password", DOGS.1.to_owned()));
         form.extend(extra);
-        c.post(format!("{}/login", s.cognito_url))
-            .form(&form)
-            .send()
+        c.post(format!("{}/login", s.cognito_url)).form(&form).send()
     };
     // No token; a token without the browser's cookie (another site's post); a token for another request.
     let refusals = [
         post(&c, vec![], "s1").await.unwrap(),
-        post(&client(), vec![("_csrf", csrf.clone())], "s1")
-            .await
-            .unwrap(),
+        post(&client(), vec![("_csrf", csrf.clone())], "s1").await.unwrap(),
         post(&c, vec![("_csrf", csrf.clone())], "s2").await.unwrap(),
-        post(&c, vec![("_csrf", "1.AAAA".into())], "s1")
-            .await
-            .unwrap(),
+        post(&c, vec![("_csrf", "1.AAAA".into())], "s1").await.unwrap(),
     ];
     for r in refusals {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -309,11 +257,7 @@ async fn expired_codes_are_purged_and_refused() {
     assert_eq!(s.cognito.pending_codes(), 3);
     s.clock.advance(Duration::from_secs(301));
     let fresh = sign_in(&s, CATS, &[]).await;
-    assert_eq!(
-        s.cognito.pending_codes(),
-        1,
-        "the three expired codes are gone"
-    );
+    assert_eq!(s.cognito.pending_codes(), 1, "the three expired codes are gone");
     let r = redeem(&s, &first).await;
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
     exchange(&s, &fresh).await;
@@ -331,14 +275,7 @@ async fn user_info(s: &TestStack, access_token: &str) -> StatusCode {
 }
 
 async fn refresh(s: &TestStack, refresh_token: &str) -> reqwest::Response {
-    exchange_basic(
-        s,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    )
-    .await
+    exchange_basic(s, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
 }
 
 #[tokio::test]
@@ -359,9 +296,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
             .form(&form)
             .send()
     };
-    let r = revoke(vec![("token", refresh_token.to_owned())])
-        .await
-        .unwrap();
+    let r = revoke(vec![("token", refresh_token.to_owned())]).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap(), "");
 
@@ -369,21 +304,13 @@ async fn revoking_a_refresh_token_revokes_its_family() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
     assert_eq!(user_info(&s, access).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        user_info(&s, renewed_access).await,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(user_info(&s, renewed_access).await, StatusCode::UNAUTHORIZED);
     // Another sign-in's family is untouched.
     assert_eq!(
-        refresh(&s, other["refresh_token"].as_str().unwrap())
-            .await
-            .status(),
+        refresh(&s, other["refresh_token"].as_str().unwrap()).await.status(),
         StatusCode::OK
     );
-    assert_eq!(
-        user_info(&s, other["access_token"].as_str().unwrap()).await,
-        StatusCode::OK
-    );
+    assert_eq!(user_info(&s, other["access_token"].as_str().unwrap()).await, StatusCode::OK);
 
     let cases = [
         (vec![("token", access.to_owned())], "unsupported_token_type"),
@@ -395,9 +322,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
         assert_eq!(r.json::<Value>().await.unwrap()["error"], error);
     }
     // RFC 7009: an unknown token is answered like a revoked one.
-    let r = revoke(vec![("token", "no-such-token".into())])
-        .await
-        .unwrap();
+    let r = revoke(vec![("token", "no-such-token".into())]).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let r = client()
         .post(format!("{}/oauth2/revoke", s.cognito_url))
@@ -405,11 +330,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::UNAUTHORIZED,
-        "client authentication is required"
-    );
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "client authentication is required");
 }
 
 #[tokio::test]
@@ -437,9 +358,7 @@ async fn logout_ends_the_session_and_revokes_its_tokens() {
     );
     // The session of another browser goes on.
     assert_eq!(
-        refresh(&s, elsewhere["refresh_token"].as_str().unwrap())
-            .await
-            .status(),
+        refresh(&s, elsewhere["refresh_token"].as_str().unwrap()).await.status(),
         StatusCode::OK
     );
 

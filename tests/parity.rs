@@ -24,11 +24,8 @@ use common::{TestStack, stack_with, stack_with_trigger};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const KINDS: [AuthorizerKind; 3] = [
-    AuthorizerKind::Token,
-    AuthorizerKind::Request,
-    AuthorizerKind::Http,
-];
+const KINDS: [AuthorizerKind; 3] =
+    [AuthorizerKind::Token, AuthorizerKind::Request, AuthorizerKind::Http];
 
 /// A users file in the stack's key directory (removed with it).
 fn users_file(s: &mut claimsgate::StackSettings, dir: &std::path::Path, users: &Value) {
@@ -39,11 +36,9 @@ fn users_file(s: &mut claimsgate::StackSettings, dir: &std::path::Path, users: &
 
 #[tokio::test]
 async fn each_trigger_version_gets_its_event_and_customizes_its_tokens() {
-    for (version, in_access_token) in [
-        (TriggerVersion::V1, false),
-        (TriggerVersion::V2, true),
-        (TriggerVersion::V3, true),
-    ] {
+    for (version, in_access_token) in
+        [(TriggerVersion::V1, false), (TriggerVersion::V2, true), (TriggerVersion::V3, true)]
+    {
         let trigger = Scripted::real();
         let s = stack_with_trigger(
             AuthorizerKind::Token,
@@ -92,10 +87,7 @@ async fn each_trigger_version_gets_its_event_and_customizes_its_tokens() {
         )
         .await;
         assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(
-            trigger.events()[1]["triggerSource"],
-            "TokenGeneration_RefreshTokens"
-        );
+        assert_eq!(trigger.events()[1]["triggerSource"], "TokenGeneration_RefreshTokens");
     }
 }
 
@@ -197,10 +189,7 @@ async fn the_answer_is_applied_as_cognito_applies_it() {
         let body: Value = r.json().await.unwrap();
         assert!(body.get("id_token").is_none());
         let description = body["error_description"].as_str().unwrap();
-        assert!(
-            description.starts_with("PreTokenGeneration failed"),
-            "{description}"
-        );
+        assert!(description.starts_with("PreTokenGeneration failed"), "{description}");
     }
 
     // A failing trigger fails the sign-in too.
@@ -223,8 +212,7 @@ async fn scoped_stack(
         kind,
         |s| {
             s.trigger_version = version;
-            s.function_env
-                .insert("ROUTE_RULES".into(), SCOPED_ROUTES.into());
+            s.function_env.insert("ROUTE_RULES".into(), SCOPED_ROUTES.into());
         },
         trigger,
     )
@@ -306,21 +294,12 @@ async fn the_client_credentials_grant_follows_cognito_rules() {
 
     let cases: [(&[(&str, &str)], &str); 3] = [
         (
-            &[
-                ("grant_type", "client_credentials"),
-                ("scope", "claimsgate/pets.admin"),
-            ],
+            &[("grant_type", "client_credentials"), ("scope", "claimsgate/pets.admin")],
             "invalid_scope",
         ),
+        (&[("grant_type", "client_credentials"), ("scope", "openid")], "invalid_scope"),
         (
-            &[("grant_type", "client_credentials"), ("scope", "openid")],
-            "invalid_scope",
-        ),
-        (
-            &[
-                ("grant_type", "client_credentials"),
-                ("aws_client_metadata", "[1]"),
-            ],
+            &[("grant_type", "client_credentials"), ("aws_client_metadata", "[1]")],
             "invalid_request",
         ),
     ];
@@ -332,10 +311,7 @@ async fn the_client_credentials_grant_follows_cognito_rules() {
 
     // Each client has its own grants.
     let r = exchange_basic(&s, &[("grant_type", "client_credentials")]).await;
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"],
-        "unauthorized_client"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unauthorized_client");
     let r = machine_token(
         &s,
         &[
@@ -345,10 +321,7 @@ async fn the_client_credentials_grant_follows_cognito_rules() {
         ],
     )
     .await;
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"],
-        "unauthorized_client"
-    );
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "unauthorized_client");
     let r = token_request(&s)
         .basic_auth(MACHINE_ID, Some("wrong"))
         .form(&[("grant_type", "client_credentials")])
@@ -362,15 +335,11 @@ async fn the_client_credentials_grant_follows_cognito_rules() {
 async fn the_real_trigger_gives_machines_the_configured_pet() {
     let s = stack_with(AuthorizerKind::Http, |s| {
         s.trigger_version = TriggerVersion::V3;
-        s.function_env
-            .insert("CLIENT_CREDENTIALS_PET".into(), "dogs".into());
+        s.function_env.insert("CLIENT_CREDENTIALS_PET".into(), "dogs".into());
     })
     .await;
-    let body: Value = machine_token(&s, &[("grant_type", "client_credentials")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value =
+        machine_token(&s, &[("grant_type", "client_credentials")]).await.json().await.unwrap();
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(claims_of(token)["pet_preference"], "dogs");
     // The default route table admits it by pet.
@@ -387,10 +356,7 @@ async fn the_route_table_answers_alike_through_rest_and_http_apis() {
         let cats = s.tokens_for(CATS.0).await.unwrap();
         let machine: Value = machine_token(
             &s,
-            &[
-                ("grant_type", "client_credentials"),
-                ("scope", "claimsgate/pets.write"),
-            ],
+            &[("grant_type", "client_credentials"), ("scope", "claimsgate/pets.write")],
         )
         .await
         .json()
@@ -430,26 +396,12 @@ async fn the_http_api_answers_like_an_http_api() {
     let s = stack_with(AuthorizerKind::Http, |_| {}).await;
     let dogs = s.tokens_for(DOGS.0).await.unwrap().id_token;
     let (status, body) = api(&s, "/dogs", None).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}))
-    );
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"})));
     let (status, body) = api(&s, "/cats", Some(&dogs)).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::FORBIDDEN, json!({"message": "Forbidden"}))
-    );
+    assert_eq!((status, body), (StatusCode::FORBIDDEN, json!({"message": "Forbidden"})));
     let (status, body) = api(&s, "/birds", Some(&dogs)).await;
-    assert_eq!(
-        (status, body),
-        (StatusCode::NOT_FOUND, json!({"message": "Not Found"}))
-    );
-    let r = client()
-        .get(format!("{}/dogs", s.api_url))
-        .bearer_auth(&dogs)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"message": "Not Found"})));
+    let r = client().get(format!("{}/dogs", s.api_url)).bearer_auth(&dogs).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers().contains_key("apigw-requestid"));
     assert!(!r.headers().contains_key("x-amzn-errortype"));
@@ -486,25 +438,14 @@ async fn the_http_api_caches_per_identity_source_and_route() {
     s.clock.advance(Duration::from_secs(3));
     // Expired now: within the TTL the cached answer of each route stands, as in AWS; a new route asks again.
     assert_eq!(api(&s, "/dogs", Some(&short_lived)).await.0, StatusCode::OK);
-    assert_eq!(
-        api(&s, "/me/claims", Some(&short_lived)).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(api(&s, "/me/claims", Some(&short_lived)).await.0, StatusCode::UNAUTHORIZED);
     s.clock.advance(Duration::from_secs(300));
-    assert_eq!(
-        api(&s, "/dogs", Some(&short_lived)).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(api(&s, "/dogs", Some(&short_lived)).await.0, StatusCode::UNAUTHORIZED);
 }
 
 /// `POST /admin/rotate-key` as `claimsgate rotate-key` sends it.
 async fn rotate(s: &TestStack, body: Value) -> reqwest::Response {
-    client()
-        .post(format!("{}/admin/rotate-key", s.cognito_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    client().post(format!("{}/admin/rotate-key", s.cognito_url)).json(&body).send().await.unwrap()
 }
 
 async fn published_kids(s: &TestStack) -> Vec<String> {
@@ -516,12 +457,7 @@ async fn published_kids(s: &TestStack) -> Vec<String> {
         .json()
         .await
         .unwrap();
-    jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
+    jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]
@@ -540,11 +476,9 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
 
     // The verifier's last fetch is older than JWKS_MIN_REFRESH_SECS when the new kid first shows up.
     s.clock.advance(Duration::from_secs(60));
-    let r = rotate(
-        &s,
-        json!({"grace_secs": 600, "private_key_pem": test_key(1, "").to_pkcs8_pem()}),
-    )
-    .await;
+    let r =
+        rotate(&s, json!({"grace_secs": 600, "private_key_pem": test_key(1, "").to_pkcs8_pem()}))
+            .await;
     assert_eq!(r.status(), StatusCode::OK);
     let rotation: Value = r.json().await.unwrap();
     let new_kid = rotation["kid"].as_str().unwrap().to_owned();
@@ -560,15 +494,8 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
 
     // New tokens are signed with the new key; both keys verify, through the authorizer and userInfo.
     let new = s.tokens_for(DOGS.0).await.unwrap();
-    assert_eq!(
-        claims_of_header(&new.id_token)["kid"],
-        new_kid,
-        "signed with the new key"
-    );
-    assert_eq!(
-        api(&s, "/dogs", Some(&new.id_token)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(claims_of_header(&new.id_token)["kid"], new_kid, "signed with the new key");
+    assert_eq!(api(&s, "/dogs", Some(&new.id_token)).await.0, StatusCode::OK);
     assert_eq!(api(&s, "/dogs", Some(&old)).await.0, StatusCode::OK);
     let r = client()
         .get(format!("{}/oauth2/userInfo", s.cognito_url))
@@ -582,19 +509,13 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
         &s,
         &[
             ("grant_type", "refresh_token"),
-            (
-                "refresh_token",
-                old_tokens.refresh_token.as_deref().unwrap(),
-            ),
+            ("refresh_token", old_tokens.refresh_token.as_deref().unwrap()),
         ],
     )
     .await;
     assert_eq!(r.status(), StatusCode::OK);
     let renewed: Value = r.json().await.unwrap();
-    assert_eq!(
-        claims_of_header(renewed["id_token"].as_str().unwrap())["kid"],
-        new_kid
-    );
+    assert_eq!(claims_of_header(renewed["id_token"].as_str().unwrap())["kid"], new_kid);
 
     // After the grace the old key leaves the JWKS; the verifier still holds it until its next refresh...
     s.clock.advance(Duration::from_secs(601));
@@ -619,19 +540,14 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
     };
     assert!(eventually(|| async { user_info().await.0 == StatusCode::UNAUTHORIZED }).await);
     assert_eq!(user_info().await.1["error_description"], "unknown_kid");
-    assert_eq!(
-        api(&s, "/dogs", Some(&new.id_token)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(api(&s, "/dogs", Some(&new.id_token)).await.0, StatusCode::OK);
 }
 
 fn claims_of_header(jwt: &str) -> Value {
     use base64::Engine as _;
     let header = jwt.split('.').next().unwrap();
     serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(header)
-            .unwrap(),
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap(),
     )
     .unwrap()
 }
@@ -641,29 +557,15 @@ async fn the_admin_endpoint_takes_json_from_loopback_only() {
     let s = stack_with(AuthorizerKind::Token, |_| {}).await;
     let url = format!("{}/admin/rotate-key", s.cognito_url);
     // A cross-site form post cannot send JSON without a preflight.
-    let r = client()
-        .post(&url)
-        .form(&[("grace_secs", "1")])
-        .send()
-        .await
-        .unwrap();
+    let r = client().post(&url).form(&[("grace_secs", "1")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // DNS rebinding: a page of another site resolving to 127.0.0.1 names its own host.
-    let r = client()
-        .post(&url)
-        .header("host", "evil.example")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let r =
+        client().post(&url).header("host", "evil.example").json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = rotate(&s, json!({"private_key_pem": "not a key"})).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = rotate(&s, json!({"grace": 5})).await;
-    assert_eq!(
-        r.status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "unknown field"
-    );
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field");
     assert_eq!(published_kids(&s).await.len(), 1, "nothing rotated");
 }

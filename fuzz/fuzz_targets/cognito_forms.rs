@@ -56,11 +56,7 @@ fn pool() -> &'static Pool {
                 .and_then(|t| t.refresh_token)
                 .unwrap_or_default();
             let router = Arc::clone(&stack.cognito).router();
-            Pool {
-                _stack: stack,
-                router,
-                refresh_token,
-            }
+            Pool { _stack: stack, router, refresh_token }
         });
         // The pool holds its key in memory now.
         let _ = std::fs::remove_dir_all(&dir);
@@ -87,10 +83,7 @@ fn form_request(uri: &str, authorization: Option<&str>, body: String) -> Option<
 }
 
 fn get(path: &str, query: &str) -> Option<Request<Body>> {
-    Request::builder()
-        .uri(format!("{path}?{query}"))
-        .body(Body::empty())
-        .ok()
+    Request::builder().uri(format!("{path}?{query}")).body(Body::empty()).ok()
 }
 
 /// A fresh authorization code: the login form of an authorization request
@@ -106,9 +99,7 @@ async fn code(router: &Router, extra: &str) -> String {
         .get(header::SET_COOKIE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .and_then(|c| c.split(';').next().map(str::to_owned));
-    let html = axum::body::to_bytes(page.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
+    let html = axum::body::to_bytes(page.into_body(), 1 << 20).await.unwrap_or_default();
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in hidden_fields(&String::from_utf8_lossy(&html)) {
         form.append_pair(&name, &value);

@@ -8,10 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let expanded;
     let body = if data.windows(2).any(|w| w == b"{{") {
-        expanded = world()
-            .expand(&String::from_utf8_lossy(data))
-            .text
-            .into_owned();
+        expanded = world().expand(&String::from_utf8_lossy(data)).text.into_owned();
         expanded.as_bytes()
     } else {
         data

@@ -42,9 +42,7 @@ fuzz_target!(|data: &[u8]| {
             _ => Value::Null,
         };
         assert!(
-            body["claims"]
-                .as_object()
-                .is_some_and(|c| c.contains_key("exp")),
+            body["claims"].as_object().is_some_and(|c| c.contains_key("exp")),
             "a 200 without the verified claims: {body}"
         );
     }

@@ -13,12 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let input = String::from_utf8_lossy(data);
     let token = w.expand(&input);
     let verifier = w.verifier();
-    let answers: Vec<_> = (0..3)
-        .map(|_| {
-            w.block_on(verifier.verify(&token.text))
-                .map(|t| (*t).clone())
-        })
-        .collect();
+    let answers: Vec<_> =
+        (0..3).map(|_| w.block_on(verifier.verify(&token.text)).map(|t| (*t).clone())).collect();
     assert!(
         answers.windows(2).all(|pair| pair[0] == pair[1]),
         "the answer changed between verifications: {answers:?}"

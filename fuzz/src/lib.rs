@@ -85,13 +85,7 @@ impl World {
             .enable_all()
             .build()
             .expect("a current-thread runtime");
-        Self {
-            jwks: key.jwks().to_string().into_bytes(),
-            key,
-            encoding,
-            placeholders,
-            runtime,
-        }
+        Self { jwks: key.jwks().to_string().into_bytes(), key, encoding, placeholders, runtime }
     }
 
     /// A fresh verifier over the fixed JWKS and clock (no state carried from one input to the next).

@@ -23,9 +23,7 @@ const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench";
 fn bench(c: &mut Criterion) {
     let key = test_key(0, "bench-key");
     let now = SystemClock.now_secs();
-    let token = key
-        .sign(&cognito_id_claims(ISS, "bench-client", now, "bench-jti"))
-        .unwrap();
+    let token = key.sign(&cognito_id_claims(ISS, "bench-client", now, "bench-jti")).unwrap();
     let (signed, signature) = token.rsplit_once('.').unwrap();
     let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
     let floor = VerifyingKey::from_components("k", key.modulus(), key.exponent()).unwrap();
@@ -38,9 +36,7 @@ fn bench(c: &mut Criterion) {
         let fetcher = Arc::new(StaticFetcher::new(jwks.clone()));
         Verifier::new(&config, fetcher, Arc::new(SystemClock))
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let cold = verifier(0);
     let warm = verifier(1000);
     rt.block_on(async {

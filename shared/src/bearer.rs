@@ -58,9 +58,7 @@ pub fn from_headers<'a>(
         return Err(BearerError::Missing);
     };
     if values.next().is_some() {
-        return Err(BearerError::Malformed(
-            "the request has more than one Authorization header",
-        ));
+        return Err(BearerError::Malformed("the request has more than one Authorization header"));
     }
     let text = std::str::from_utf8(value).map_err(|_| {
         BearerError::Malformed("the token has characters a bearer token cannot have")
@@ -74,10 +72,7 @@ fn is_blank(c: char) -> bool {
 
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 #[cfg(test)]
@@ -148,9 +143,6 @@ mod tests {
             from_headers([&b"Bearer t"[..], &b"Bearer t"[..]]),
             Err(BearerError::Malformed(why)) if why.contains("more than one Authorization header")
         ));
-        assert!(matches!(
-            from_headers([&b"Bearer \xff"[..]]),
-            Err(BearerError::Malformed(_))
-        ));
+        assert!(matches!(from_headers([&b"Bearer \xff"[..]]), Err(BearerError::Malformed(_))));
     }
 }

@@ -12,10 +12,7 @@ use crate::error::VerifyError;
 fn numeric_date(claims: &Claims, name: &'static str) -> Result<Option<u64>, VerifyError> {
     match claims.get(name) {
         None => Ok(None),
-        Some(value) => value
-            .as_u64()
-            .map(Some)
-            .ok_or(VerifyError::InvalidClaim(name)),
+        Some(value) => value.as_u64().map(Some).ok_or(VerifyError::InvalidClaim(name)),
     }
 }
 
@@ -89,82 +86,28 @@ mod tests {
     fn time_checks_table() {
         let cases = [
             (json!({"exp": 100, "iat": 50}), 99, 0, Ok(())),
-            (
-                json!({"exp": 100, "iat": 50}),
-                100,
-                0,
-                Err(VerifyError::Expired),
-            ),
+            (json!({"exp": 100, "iat": 50}), 100, 0, Err(VerifyError::Expired)),
             (json!({"exp": 100, "iat": 50}), 104, 5, Ok(())),
-            (
-                json!({"exp": 100, "iat": 60}),
-                59,
-                0,
-                Err(VerifyError::IssuedInFuture),
-            ),
+            (json!({"exp": 100, "iat": 60}), 59, 0, Err(VerifyError::IssuedInFuture)),
             (json!({"exp": 100, "iat": 60}), 58, 2, Ok(())),
-            (
-                json!({"exp": 100, "iat": 50, "nbf": 70}),
-                69,
-                0,
-                Err(VerifyError::NotYetValid),
-            ),
+            (json!({"exp": 100, "iat": 50, "nbf": 70}), 69, 0, Err(VerifyError::NotYetValid)),
             (json!({"exp": 100, "iat": 50, "nbf": 70}), 70, 0, Ok(())),
-            (
-                json!({"exp": 100.5, "iat": 50}),
-                99,
-                0,
-                Err(VerifyError::InvalidClaim("exp")),
-            ),
-            (
-                json!({"exp": 100, "iat": 50.0}),
-                99,
-                0,
-                Err(VerifyError::InvalidClaim("iat")),
-            ),
-            (
-                json!({"iat": 50}),
-                60,
-                0,
-                Err(VerifyError::MissingClaim("exp")),
-            ),
-            (
-                json!({"exp": 100}),
-                60,
-                0,
-                Err(VerifyError::MissingClaim("iat")),
-            ),
-            (
-                json!({"exp": "100", "iat": 50}),
-                60,
-                0,
-                Err(VerifyError::InvalidClaim("exp")),
-            ),
-            (
-                json!({"exp": 100, "iat": true}),
-                60,
-                0,
-                Err(VerifyError::InvalidClaim("iat")),
-            ),
+            (json!({"exp": 100.5, "iat": 50}), 99, 0, Err(VerifyError::InvalidClaim("exp"))),
+            (json!({"exp": 100, "iat": 50.0}), 99, 0, Err(VerifyError::InvalidClaim("iat"))),
+            (json!({"iat": 50}), 60, 0, Err(VerifyError::MissingClaim("exp"))),
+            (json!({"exp": 100}), 60, 0, Err(VerifyError::MissingClaim("iat"))),
+            (json!({"exp": "100", "iat": 50}), 60, 0, Err(VerifyError::InvalidClaim("exp"))),
+            (json!({"exp": 100, "iat": true}), 60, 0, Err(VerifyError::InvalidClaim("iat"))),
             (
                 json!({"exp": 100, "iat": 50, "nbf": [1]}),
                 60,
                 0,
                 Err(VerifyError::InvalidClaim("nbf")),
             ),
-            (
-                json!({"exp": -1, "iat": 50}),
-                60,
-                0,
-                Err(VerifyError::InvalidClaim("exp")),
-            ),
+            (json!({"exp": -1, "iat": 50}), 60, 0, Err(VerifyError::InvalidClaim("exp"))),
         ];
         for (c, now, leeway, want) in cases {
-            assert_eq!(
-                check_times(&claims(c.clone()), now, leeway),
-                want,
-                "{c} at {now}"
-            );
+            assert_eq!(check_times(&claims(c.clone()), now, leeway), want, "{c} at {now}");
         }
     }
 
@@ -173,78 +116,30 @@ mod tests {
         let ids = vec!["app".to_owned()];
         use TokenUsePolicy::{Access, Any, Id};
         let cases = [
-            (
-                json!({"token_use": "id", "aud": "app"}),
-                Any,
-                Ok(TokenUse::Id),
-            ),
-            (
-                json!({"token_use": "id", "aud": ["app"]}),
-                Id,
-                Ok(TokenUse::Id),
-            ),
+            (json!({"token_use": "id", "aud": "app"}), Any, Ok(TokenUse::Id)),
+            (json!({"token_use": "id", "aud": ["app"]}), Id, Ok(TokenUse::Id)),
             (
                 json!({"token_use": "id", "aud": ["app", "other"]}),
                 Id,
                 Err(VerifyError::InvalidAudience),
             ),
-            (
-                json!({"token_use": "id", "aud": "other"}),
-                Any,
-                Err(VerifyError::InvalidAudience),
-            ),
-            (
-                json!({"token_use": "id", "aud": ["app", 5]}),
-                Any,
-                Err(VerifyError::InvalidAudience),
-            ),
-            (
-                json!({"token_use": "id", "aud": []}),
-                Any,
-                Err(VerifyError::InvalidAudience),
-            ),
-            (
-                json!({"token_use": "id"}),
-                Any,
-                Err(VerifyError::InvalidAudience),
-            ),
-            (
-                json!({"token_use": "id", "aud": "app"}),
-                Access,
-                Err(VerifyError::InvalidTokenUse),
-            ),
-            (
-                json!({"token_use": "access", "client_id": "app"}),
-                Access,
-                Ok(TokenUse::Access),
-            ),
+            (json!({"token_use": "id", "aud": "other"}), Any, Err(VerifyError::InvalidAudience)),
+            (json!({"token_use": "id", "aud": ["app", 5]}), Any, Err(VerifyError::InvalidAudience)),
+            (json!({"token_use": "id", "aud": []}), Any, Err(VerifyError::InvalidAudience)),
+            (json!({"token_use": "id"}), Any, Err(VerifyError::InvalidAudience)),
+            (json!({"token_use": "id", "aud": "app"}), Access, Err(VerifyError::InvalidTokenUse)),
+            (json!({"token_use": "access", "client_id": "app"}), Access, Ok(TokenUse::Access)),
             (
                 json!({"token_use": "access", "client_id": "app"}),
                 Id,
                 Err(VerifyError::InvalidTokenUse),
             ),
-            (
-                json!({"token_use": "access", "aud": "app"}),
-                Any,
-                Err(VerifyError::InvalidClientId),
-            ),
-            (
-                json!({"token_use": "refresh", "aud": "app"}),
-                Any,
-                Err(VerifyError::InvalidTokenUse),
-            ),
-            (
-                json!({"aud": "app"}),
-                Any,
-                Err(VerifyError::InvalidTokenUse),
-            ),
+            (json!({"token_use": "access", "aud": "app"}), Any, Err(VerifyError::InvalidClientId)),
+            (json!({"token_use": "refresh", "aud": "app"}), Any, Err(VerifyError::InvalidTokenUse)),
+            (json!({"aud": "app"}), Any, Err(VerifyError::InvalidTokenUse)),
         ];
         for (c, policy, want) in cases {
-            assert_eq!(
-                check_client(&claims(c.clone()), policy, &ids),
-                want,
-                "{c} {policy:?}"
-            );
+            assert_eq!(check_client(&claims(c.clone()), policy, &ids), want, "{c} {policy:?}");
         }
     }
 }

@@ -23,7 +23,6 @@ pub enum TokenUse {
 
 impl TokenUse {
     /// `"id"` or `"access"`.
-    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Id => "id",
@@ -45,7 +44,6 @@ pub enum ClaimsError {
 
 impl ClaimsError {
     /// Why, in words (for error messages).
-    #[must_use]
     pub fn reason(self) -> &'static str {
         match self {
             Self::NotAnObject => "the payload is not a JSON object",
@@ -74,12 +72,9 @@ impl Claims {
     pub fn from_json(text: &[u8]) -> Result<Self, ClaimsError> {
         let why = Cell::new(None);
         let mut reader = serde_json::Deserializer::from_slice(text);
-        let parsed = Strict {
-            depth: 1,
-            why: &why,
-        }
-        .deserialize(&mut reader)
-        .and_then(|value| reader.end().map(|()| value));
+        let parsed = Strict { depth: 1, why: &why }
+            .deserialize(&mut reader)
+            .and_then(|value| reader.end().map(|()| value));
         match parsed {
             Ok(Value::Object(map)) => Ok(Self(map)),
             Ok(_) => Err(ClaimsError::NotAnObject),
@@ -103,7 +98,6 @@ impl Claims {
     }
 
     /// All claims, as in the token.
-    #[must_use]
     pub fn as_map(&self) -> &Map<String, Value> {
         &self.0
     }
@@ -121,19 +115,16 @@ impl Claims {
     }
 
     /// `sub`: the user's stable id (for a client-credentials token, the client id).
-    #[must_use]
     pub fn sub(&self) -> Option<&str> {
         self.str("sub")
     }
 
     /// `iss`: the issuer URL.
-    #[must_use]
     pub fn iss(&self) -> Option<&str> {
         self.str("iss")
     }
 
     /// `token_use`, when it is `id` or `access`.
-    #[must_use]
     pub fn token_use(&self) -> Option<TokenUse> {
         match self.str("token_use")? {
             "id" => Some(TokenUse::Id),
@@ -143,19 +134,16 @@ impl Claims {
     }
 
     /// `aud` values (a string or an array of strings).
-    #[must_use]
     pub fn aud(&self) -> Vec<&str> {
         strings(self.get("aud"))
     }
 
     /// `client_id` (access tokens).
-    #[must_use]
     pub fn client_id(&self) -> Option<&str> {
         self.str("client_id")
     }
 
     /// The app client the token was issued to: `aud` of an ID token, `client_id` of an access token.
-    #[must_use]
     pub fn app_client_id(&self) -> Option<&str> {
         match self.token_use() {
             Some(TokenUse::Access) => self.client_id(),
@@ -164,14 +152,11 @@ impl Claims {
     }
 
     /// The user name: `cognito:username` (ID token) or `username` (access token).
-    #[must_use]
     pub fn username(&self) -> Option<&str> {
-        self.str("cognito:username")
-            .or_else(|| self.str("username"))
+        self.str("cognito:username").or_else(|| self.str("username"))
     }
 
     /// `cognito:groups`.
-    #[must_use]
     pub fn groups(&self) -> Vec<&str> {
         match self.get("cognito:groups") {
             Some(Value::Array(_)) => strings(self.get("cognito:groups")),
@@ -180,7 +165,6 @@ impl Claims {
     }
 
     /// `scope` (access tokens): space-separated.
-    #[must_use]
     pub fn scope(&self) -> Option<&str> {
         self.str("scope")
     }
@@ -188,18 +172,15 @@ impl Claims {
     /// True when `scope` lists `wanted`.
     #[must_use]
     pub fn has_scope(&self, wanted: &str) -> bool {
-        self.scope()
-            .is_some_and(|s| s.split(' ').any(|scope| scope == wanted))
+        self.scope().is_some_and(|s| s.split(' ').any(|scope| scope == wanted))
     }
 
     /// `email`.
-    #[must_use]
     pub fn email(&self) -> Option<&str> {
         self.str("email")
     }
 
     /// `email_verified`: a boolean, or the strings `"true"`/`"false"` as Cognito attributes carry it.
-    #[must_use]
     pub fn email_verified(&self) -> Option<bool> {
         match self.get("email_verified")? {
             Value::Bool(b) => Some(*b),
@@ -210,19 +191,16 @@ impl Claims {
     }
 
     /// `pet_preference`, as the trigger set it.
-    #[must_use]
     pub fn pet_preference(&self) -> Option<&str> {
         self.str("pet_preference")
     }
 
     /// `exp`, seconds since the epoch (verified tokens always have it).
-    #[must_use]
     pub fn exp(&self) -> Option<u64> {
         self.get("exp").and_then(Value::as_u64)
     }
 
     /// `iat`, seconds since the epoch.
-    #[must_use]
     pub fn iat(&self) -> Option<u64> {
         self.get("iat").and_then(Value::as_u64)
     }
@@ -257,10 +235,7 @@ impl Strict<'_> {
         if self.depth > MAX_CLAIMS_DEPTH {
             return Err(self.fail(ClaimsError::TooDeep));
         }
-        Ok(Strict {
-            depth: self.depth + 1,
-            why: self.why,
-        })
+        Ok(Strict { depth: self.depth + 1, why: self.why })
     }
 }
 
@@ -387,16 +362,9 @@ mod tests {
             ("", ClaimsError::NotAnObject),
         ];
         for (text, want) in cases {
-            assert_eq!(
-                Claims::from_json(text.as_bytes()).err(),
-                Some(*want),
-                "{text}"
-            );
+            assert_eq!(Claims::from_json(text.as_bytes()).err(), Some(*want), "{text}");
         }
-        assert_eq!(
-            Claims::from_json(b"{\"s\": \"\xff\"}").err(),
-            Some(ClaimsError::NotAnObject)
-        );
+        assert_eq!(Claims::from_json(b"{\"s\": \"\xff\"}").err(), Some(ClaimsError::NotAnObject));
         let c = Claims::from_json(br#"{"sub": "u", "custom": [1]}"#).unwrap_or_default();
         assert_eq!(c.sub(), Some("u"));
         assert_eq!(c.get("custom"), Some(&json!([1])));
@@ -414,10 +382,7 @@ mod tests {
             Claims::from_json(nest(MAX_CLAIMS_DEPTH + 1).as_bytes()).err(),
             Some(ClaimsError::TooDeep)
         );
-        assert_eq!(
-            Claims::from_json(nest(100_000).as_bytes()).err(),
-            Some(ClaimsError::TooDeep)
-        );
+        assert_eq!(Claims::from_json(nest(100_000).as_bytes()).err(), Some(ClaimsError::TooDeep));
     }
 
     #[test]

@@ -82,11 +82,7 @@ impl VerifierConfig {
     /// # Errors
     /// The first variable that is missing or malformed.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let pool = get("COGNITO_USER_POOL_ID");
         let listed = get("TOKEN_ISSUERS");
@@ -132,11 +128,7 @@ impl VerifierConfig {
             ));
         }
 
-        let token_use = match get("TOKEN_USE")
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        let token_use = match get("TOKEN_USE").as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("any") => TokenUsePolicy::Any,
             Some("id") => TokenUsePolicy::Id,
             Some("access") => TokenUsePolicy::Access,
@@ -198,16 +190,12 @@ pub fn issuer_for_pool(pool_id: &str) -> Result<String, ConfigError> {
     let (region, suffix) = pool_id.split_once('_').ok_or_else(bad)?;
     let region_ok = !region.is_empty()
         && region.split('-').count() >= 3
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     let suffix_ok = !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_alphanumeric());
     if !(region_ok && suffix_ok) {
         return Err(bad());
     }
-    Ok(format!(
-        "https://cognito-idp.{region}.amazonaws.com/{pool_id}"
-    ))
+    Ok(format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}"))
 }
 
 /// Checks that `text` (read from `var`) is an `https` URL, or `http` on a
@@ -216,10 +204,7 @@ pub fn issuer_for_pool(pool_id: &str) -> Result<String, ConfigError> {
 fn endpoint(var: &'static str, text: &str) -> Result<String, ConfigError> {
     let text = text.trim().trim_end_matches('/');
     let url = url::Url::parse(text).map_err(|e| {
-        ConfigError::new(
-            var,
-            format!("`{text}` is not a URL ({e}); give an https URL"),
-        )
+        ConfigError::new(var, format!("`{text}` is not a URL ({e}); give an https URL"))
     })?;
     let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -234,29 +219,18 @@ fn endpoint(var: &'static str, text: &str) -> Result<String, ConfigError> {
             var,
             format!("`{text}` must use https (plain http is allowed on loopback hosts only)"),
         )),
-        _ => Err(ConfigError::new(
-            var,
-            format!("`{text}` is not an https URL"),
-        )),
+        _ => Err(ConfigError::new(var, format!("`{text}` is not an https URL"))),
     }
 }
 
 fn issuer(iss: &str) -> Issuer {
-    Issuer {
-        iss: iss.to_owned(),
-        jwks_uri: format!("{iss}/.well-known/jwks.json"),
-    }
+    Issuer { iss: iss.to_owned(), jwks_uri: format!("{iss}/.well-known/jwks.json") }
 }
 
 /// Splits a comma-separated list, trimming items and dropping empty ones.
 #[must_use]
 pub fn list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -265,19 +239,15 @@ mod tests {
     use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<VerifierConfig, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         VerifierConfig::from_lookup(|k| map.get(k).cloned())
     }
 
     #[test]
     fn pool_id_gives_cognito_issuer_and_defaults() {
-        let c = read(&[
-            ("COGNITO_USER_POOL_ID", "us-east-1_AbC123"),
-            ("COGNITO_CLIENT_IDS", "a, b,"),
-        ]);
+        let c =
+            read(&[("COGNITO_USER_POOL_ID", "us-east-1_AbC123"), ("COGNITO_CLIENT_IDS", "a, b,")]);
         let c = c.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             c.issuers[0].iss,
@@ -318,16 +288,10 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("COGNITO_CLIENT_IDS", "a")], "COGNITO_USER_POOL_ID"),
             (
-                &[
-                    ("COGNITO_USER_POOL_ID", "nope"),
-                    ("COGNITO_CLIENT_IDS", "a"),
-                ],
+                &[("COGNITO_USER_POOL_ID", "nope"), ("COGNITO_CLIENT_IDS", "a")],
                 "COGNITO_USER_POOL_ID",
             ),
-            (
-                &[("COGNITO_USER_POOL_ID", "us-east-1_x")],
-                "COGNITO_CLIENT_IDS",
-            ),
+            (&[("COGNITO_USER_POOL_ID", "us-east-1_x")], "COGNITO_CLIENT_IDS"),
             (
                 &[
                     ("COGNITO_USER_POOL_ID", "us-east-1_x"),
@@ -336,10 +300,7 @@ mod tests {
                 ],
                 "TOKEN_ISSUERS",
             ),
-            (
-                &[("TOKEN_ISSUERS", "ftp://a"), ("COGNITO_CLIENT_IDS", "a")],
-                "TOKEN_ISSUERS",
-            ),
+            (&[("TOKEN_ISSUERS", "ftp://a"), ("COGNITO_CLIENT_IDS", "a")], "TOKEN_ISSUERS"),
             (
                 &[
                     ("TOKEN_ISSUERS", "https://a,https://b"),
@@ -349,26 +310,14 @@ mod tests {
                 "JWKS_URI",
             ),
             (
-                &[
-                    ("TOKEN_ISSUERS", "http://issuer.example"),
-                    ("COGNITO_CLIENT_IDS", "a"),
-                ],
+                &[("TOKEN_ISSUERS", "http://issuer.example"), ("COGNITO_CLIENT_IDS", "a")],
                 "TOKEN_ISSUERS",
             ),
             (
-                &[
-                    ("TOKEN_ISSUERS", "http://127.0.0.1.evil.io/p"),
-                    ("COGNITO_CLIENT_IDS", "a"),
-                ],
+                &[("TOKEN_ISSUERS", "http://127.0.0.1.evil.io/p"), ("COGNITO_CLIENT_IDS", "a")],
                 "TOKEN_ISSUERS",
             ),
-            (
-                &[
-                    ("TOKEN_ISSUERS", "issuer.example"),
-                    ("COGNITO_CLIENT_IDS", "a"),
-                ],
-                "TOKEN_ISSUERS",
-            ),
+            (&[("TOKEN_ISSUERS", "issuer.example"), ("COGNITO_CLIENT_IDS", "a")], "TOKEN_ISSUERS"),
             (
                 &[
                     ("COGNITO_USER_POOL_ID", "us-east-1_x"),

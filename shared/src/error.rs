@@ -110,10 +110,7 @@ pub struct ConfigError {
 impl ConfigError {
     /// A problem with `var`, described by `problem`.
     pub fn new(var: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            var,
-            problem: problem.into(),
-        }
+        Self { var, problem: problem.into() }
     }
 }
 
@@ -163,11 +160,7 @@ mod tests {
             VerifyError::InvalidClientId,
         ];
         let mut codes: Vec<_> = all.iter().map(VerifyError::code).collect();
-        assert!(
-            codes
-                .iter()
-                .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
-        );
+        assert!(codes.iter().all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), all.len());

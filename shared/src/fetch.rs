@@ -52,10 +52,7 @@ impl HttpFetcher {
     /// A fetcher with these limits.
     #[must_use]
     pub fn new(limits: FetchLimits) -> Self {
-        Self {
-            client: OnceLock::new(),
-            limits,
-        }
+        Self { client: OnceLock::new(), limits }
     }
 
     /// The client; a failure to build it (no usable TLS setup) fails every fetch.
@@ -86,10 +83,7 @@ impl Fetcher for HttpFetcher {
                 return Err(FetchError::Status(status));
             }
             let max = self.limits.max_body_bytes;
-            if response
-                .content_length()
-                .is_some_and(|len| len > max as u64)
-            {
+            if response.content_length().is_some_and(|len| len > max as u64) {
                 return Err(FetchError::TooLarge(max));
             }
             let mut body = Vec::new();

@@ -50,21 +50,15 @@ impl VerifyingKey {
         let key = RsaPublicKeyComponents { n, e }
             .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
             .map_err(|_| "n and e do not form an RSA public key")?;
-        Ok(Self {
-            kid: kid.to_owned(),
-            bits,
-            key,
-        })
+        Ok(Self { kid: kid.to_owned(), bits, key })
     }
 
     /// The key id.
-    #[must_use]
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The modulus length in bits.
-    #[must_use]
     pub fn bits(&self) -> usize {
         self.bits
     }
@@ -124,13 +118,11 @@ impl KeySet {
     }
 
     /// How many usable keys the set holds.
-    #[must_use]
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
     /// True when the set holds no key.
-    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
@@ -161,12 +153,8 @@ fn parse_jwk(jwk: &Value) -> Result<VerifyingKey, &'static str> {
         Some(_) => return Err("alg is not RS256"),
     }
     let decode = |name: &str| -> Result<Vec<u8>, &'static str> {
-        let text = field(name)
-            .and_then(Value::as_str)
-            .ok_or("n or e missing")?;
-        URL_SAFE_NO_PAD
-            .decode(text)
-            .map_err(|_| "n or e is not base64url")
+        let text = field(name).and_then(Value::as_str).ok_or("n or e missing")?;
+        URL_SAFE_NO_PAD.decode(text).map_err(|_| "n or e is not base64url")
     };
     let n = decode("n")?;
     let e = decode("e")?;
@@ -199,20 +187,10 @@ mod tests {
 
     #[test]
     fn not_a_jwks_is_an_error_not_a_panic() {
-        for body in [
-            &b""[..],
-            b"<html>",
-            b"{}",
-            b"{\"keys\": 3}",
-            b"[]",
-            b"\xff\xfe",
-        ] {
+        for body in [&b""[..], b"<html>", b"{}", b"{\"keys\": 3}", b"[]", b"\xff\xfe"] {
             assert!(matches!(KeySet::parse(body), Err(FetchError::NotJwks(_))));
         }
-        assert_eq!(
-            KeySet::parse(br#"{"keys": []}"#).err(),
-            Some(FetchError::NoUsableKeys)
-        );
+        assert_eq!(KeySet::parse(br#"{"keys": []}"#).err(), Some(FetchError::NoUsableKeys));
     }
 
     #[test]

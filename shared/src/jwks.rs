@@ -67,10 +67,7 @@ struct Slot {
 // A poisoned lock only means a panic elsewhere; the data (an Arc swap) is still whole.
 impl Slot {
     fn current(&self) -> Option<Arc<Loaded>> {
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     fn store(&self, loaded: Arc<Loaded>) {
@@ -100,20 +97,13 @@ impl Source {
         attempt.at = Some(self.clock.now());
         attempt.failed = result.is_err();
         let mut metrics = Metrics::default();
-        let metric = if attempt.failed {
-            "JwksFetchFailed"
-        } else {
-            "JwksFetch"
-        };
+        let metric = if attempt.failed { "JwksFetchFailed" } else { "JwksFetch" };
         metrics.put(metric, 1.0, COUNT, &[]);
         metrics.emit();
         match result {
             Ok(keys) => {
                 tracing::info!(jwks_uri = slot.uri, keys = keys.len(), "JWKS fetched");
-                let loaded = Arc::new(Loaded {
-                    keys,
-                    fetched_at: started,
-                });
+                let loaded = Arc::new(Loaded { keys, fetched_at: started });
                 slot.store(Arc::clone(&loaded));
                 Ok(loaded)
             }
@@ -144,19 +134,9 @@ impl JwksCache {
     ) -> Self {
         let slots = uris
             .into_iter()
-            .map(|uri| {
-                Arc::new(Slot {
-                    uri,
-                    current: RwLock::new(None),
-                    attempt: Arc::default(),
-                })
-            })
+            .map(|uri| Arc::new(Slot { uri, current: RwLock::new(None), attempt: Arc::default() }))
             .collect();
-        Self {
-            source: Source { fetcher, clock },
-            settings,
-            slots,
-        }
+        Self { source: Source { fetcher, clock }, settings, slots }
     }
 
     /// How long after a fetch (failed or not) the next one may start: the
@@ -172,10 +152,7 @@ impl JwksCache {
     pub async fn hydrate(&self) -> Vec<(String, FetchError)> {
         let mut failures = Vec::new();
         for slot in &self.slots {
-            if slot
-                .current()
-                .is_some_and(|loaded| self.age(&loaded) < self.settings.ttl)
-            {
+            if slot.current().is_some_and(|loaded| self.age(&loaded) < self.settings.ttl) {
                 continue;
             }
             let mut attempt = slot.attempt.lock().await;
@@ -193,9 +170,7 @@ impl JwksCache {
     /// # Errors
     /// When `uri` is not configured, the set is too old, or `body` is not a usable JWKS.
     pub fn seed(&self, uri: &str, body: &[u8], fetched_at: Duration) -> Result<(), FetchError> {
-        let slot = self
-            .slot(uri)
-            .ok_or(FetchError::NotJwks(format!("{uri} is not configured")))?;
+        let slot = self.slot(uri).ok_or(FetchError::NotJwks(format!("{uri} is not configured")))?;
         let age = self.source.clock.now().saturating_sub(fetched_at);
         if age > self.settings.max_stale {
             return Err(FetchError::NotJwks(format!(
@@ -262,11 +237,7 @@ impl JwksCache {
         };
         let age = self.age(&loaded);
         if age > self.settings.max_stale.max(self.settings.ttl) {
-            tracing::error!(
-                jwks_uri = uri,
-                age_secs = age.as_secs(),
-                "JWKS is too stale to use"
-            );
+            tracing::error!(jwks_uri = uri, age_secs = age.as_secs(), "JWKS is too stale to use");
             return Err(VerifyError::JwksUnavailable);
         }
         match loaded.keys.get(kid) {
@@ -301,9 +272,7 @@ impl JwksCache {
 
     fn penalised(&self, attempt: &Attempt) -> bool {
         let now = self.source.clock.now();
-        attempt
-            .at
-            .is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh)
+        attempt.at.is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh)
     }
 }
 
@@ -342,10 +311,8 @@ mod tests {
             delay: Duration::from_secs(3),
             calls: 0.into(),
         });
-        let settings = JwksSettings {
-            min_refresh: Duration::from_secs(1),
-            ..JwksSettings::default()
-        };
+        let settings =
+            JwksSettings { min_refresh: Duration::from_secs(1), ..JwksSettings::default() };
         let uri = "https://issuer.example/jwks.json".to_owned();
         let cache = JwksCache::new([uri.clone()], slow.clone(), clock, settings);
         // Two requests for a kid the set lacks: the second waits for the first's

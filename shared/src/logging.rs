@@ -19,13 +19,9 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use crate::metrics;
 
 /// Crates whose DEBUG and TRACE output can hold events, headers or bodies.
+#[rustfmt::skip]
 const CAPPED: &[&str] = &[
-    "lambda_runtime",
-    "lambda_runtime_api_client",
-    "lambda_http",
-    "hyper",
-    "hyper_util",
-    "reqwest",
+    "lambda_runtime", "lambda_runtime_api_client", "lambda_http", "hyper", "hyper_util", "reqwest",
     "rustls",
 ];
 
@@ -40,10 +36,7 @@ fn filter(var: impl Fn(&str) -> Option<String>) -> EnvFilter {
     directives
         .chain([format!("{}=off", metrics::TARGET)])
         .filter_map(|d| d.parse::<Directive>().ok())
-        .fold(
-            EnvFilter::default().add_directive(level.into()),
-            EnvFilter::add_directive,
-        )
+        .fold(EnvFilter::default().add_directive(level.into()), EnvFilter::add_directive)
 }
 
 /// Installs the process-wide subscriber, writing to standard output as Lambda expects.
@@ -54,16 +47,9 @@ pub fn init() {
         .with_target(false)
         .without_time()
         .with_writer(std::io::stdout);
-    let logs = if json {
-        logs.json().boxed()
-    } else {
-        logs.boxed()
-    };
+    let logs = if json { logs.json().boxed() } else { logs.boxed() };
     let metric_lines = EmfLines.with_filter(filter_fn(|m| m.target() == metrics::TARGET));
-    tracing_subscriber::registry()
-        .with(logs.with_filter(filter(var)))
-        .with(metric_lines)
-        .init();
+    tracing_subscriber::registry().with(logs.with_filter(filter(var))).with(metric_lines).init();
 }
 
 /// Writes the `emf` field of metric events, alone on its line.
@@ -91,12 +77,8 @@ mod tests {
     use super::*;
 
     fn directives(vars: &[(&str, &str)]) -> String {
-        filter(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
-        .to_string()
+        filter(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+            .to_string()
     }
 
     #[test]

@@ -64,9 +64,7 @@ impl Metrics {
             return;
         }
         let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let timestamp_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
         tracing::info!(target: TARGET, emf = %self.document(&function, timestamp_ms));
     }
@@ -85,12 +83,7 @@ pub fn decision(denied: Option<&str>, report: Option<&Report>) {
         #[allow(clippy::cast_precision_loss)]
         let micros = report.elapsed.as_micros() as f64;
         metrics.put("VerifyMicros", micros, MICROSECONDS, &[]);
-        metrics.put(
-            "TokenCacheHit",
-            f64::from(u8::from(report.cache_hit)),
-            COUNT,
-            &[],
-        );
+        metrics.put("TokenCacheHit", f64::from(u8::from(report.cache_hit)), COUNT, &[]);
     }
     metrics.emit();
 }
@@ -110,19 +103,10 @@ mod tests {
         assert_eq!(doc["VerifyMicros"], 12.0);
         assert_eq!(doc["Denied"], 1.0);
         assert_eq!(doc["Code"], "token_expired");
-        let directives = doc["_aws"]["CloudWatchMetrics"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let directives = doc["_aws"]["CloudWatchMetrics"].as_array().cloned().unwrap_or_default();
         assert_eq!(directives.len(), 2);
         assert_eq!(directives[1]["Namespace"], "claimsgate");
-        assert_eq!(
-            directives[1]["Dimensions"],
-            json!([["FunctionName", "Code"]])
-        );
-        assert_eq!(
-            directives[1]["Metrics"],
-            json!([{"Name": "Denied", "Unit": "Count"}])
-        );
+        assert_eq!(directives[1]["Dimensions"], json!([["FunctionName", "Code"]]));
+        assert_eq!(directives[1]["Metrics"], json!([{"Name": "Denied", "Unit": "Count"}]));
     }
 }

@@ -35,9 +35,7 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 
@@ -77,13 +75,7 @@ impl SigningKey {
         let e = public.exponent().big_endian_without_leading_zero().to_vec();
         let encoding = EncodingKey::from_rsa_pem(pkcs8_pem(der).as_bytes())
             .map_err(|e| SigningError::BadKey(e.to_string()))?;
-        Ok(Self {
-            kid: kid.to_owned(),
-            pkcs8_der: der.to_vec(),
-            n,
-            e,
-            encoding,
-        })
+        Ok(Self { kid: kid.to_owned(), pkcs8_der: der.to_vec(), n, e, encoding })
     }
 
     /// The same key under another `kid`.
@@ -94,31 +86,26 @@ impl SigningKey {
     }
 
     /// The key as PKCS#8 PEM, to save and load again.
-    #[must_use]
     pub fn to_pkcs8_pem(&self) -> String {
         pkcs8_pem(&self.pkcs8_der)
     }
 
     /// The key id.
-    #[must_use]
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The big-endian modulus.
-    #[must_use]
     pub fn modulus(&self) -> &[u8] {
         &self.n
     }
 
     /// The big-endian public exponent.
-    #[must_use]
     pub fn exponent(&self) -> &[u8] {
         &self.e
     }
 
     /// The public key as a JWK, as Cognito publishes it.
-    #[must_use]
     pub fn jwk(&self) -> Value {
         json!({
             "alg": "RS256",
@@ -131,7 +118,6 @@ impl SigningKey {
     }
 
     /// A JWKS document holding this key.
-    #[must_use]
     pub fn jwks(&self) -> Value {
         json!({ "keys": [self.jwk()] })
     }

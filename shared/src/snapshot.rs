@@ -44,9 +44,6 @@ impl Snapshot {
                 .map_err(|e| fail(FetchError::NotJwks(e.to_string())))?;
             jwks.insert(uri.clone(), raw);
         }
-        Ok(Self {
-            taken_at: now.as_secs(),
-            jwks,
-        })
+        Ok(Self { taken_at: now.as_secs(), jwks })
     }
 }

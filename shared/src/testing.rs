@@ -31,26 +31,16 @@ pub fn test_key(index: usize, kid: &str) -> crate::signing::SigningKey {
 }
 
 /// The claims of an ID token as Cognito issues them after the trigger ran
-/// (about 1 KiB once signed), for benchmarks and tests.
+/// (about 1 KiB once signed: `tests/fixtures/tokens/cognito-id.claims.json`),
+/// issued by `iss` to `client` at `now`, for benchmarks and tests.
 #[must_use]
 pub fn cognito_id_claims(iss: &str, client: &str, now: u64, jti: &str) -> serde_json::Value {
-    serde_json::json!({
-        "sub": "8f1c2a40-1c1a-4f3e-9d2b-3c4d5e6f7a8b",
-        "cognito:groups": ["readers", "writers"],
-        "email_verified": true,
-        "iss": iss,
-        "cognito:username": "test-user",
-        "origin_jti": "4f0d8a5c-2d6e-4c55-a0b4-6a4f2e9b8c7d",
-        "aud": client,
-        "event_id": "a6a5f8e1-2b3c-4d5e-8f9a-0b1c2d3e4f5a",
-        "token_use": "id",
-        "auth_time": now,
-        "pet_preference": "dogs",
-        "exp": now + 3600,
-        "iat": now,
-        "jti": jti,
-        "email": "test-user@amazon.com",
-    })
+    let fixture = include_str!("../../tests/fixtures/tokens/cognito-id.claims.json");
+    let mut claims: serde_json::Value = serde_json::from_str(fixture).unwrap_or_default();
+    (claims["iss"], claims["aud"], claims["jti"]) = (iss.into(), client.into(), jti.into());
+    (claims["auth_time"], claims["iat"], claims["exp"]) =
+        (now.into(), now.into(), (now + 3600).into());
+    claims
 }
 
 /// Polls `done` every 10 ms, at most 50 times, for work a background task
@@ -75,9 +65,7 @@ impl ManualClock {
     /// A clock standing at `secs` seconds after the epoch.
     #[must_use]
     pub fn at_secs(secs: u64) -> Self {
-        Self {
-            millis: AtomicU64::new(secs.saturating_mul(1000)),
-        }
+        Self { millis: AtomicU64::new(secs.saturating_mul(1000)) }
     }
 
     /// Moves the clock forward by `by`.
@@ -88,8 +76,7 @@ impl ManualClock {
 
     /// Sets the clock to `secs` seconds after the epoch.
     pub fn set_secs(&self, secs: u64) {
-        self.millis
-            .store(secs.saturating_mul(1000), Ordering::SeqCst);
+        self.millis.store(secs.saturating_mul(1000), Ordering::SeqCst);
     }
 }
 
@@ -110,10 +97,7 @@ impl StaticFetcher {
     /// A fetcher that answers with `body`.
     #[must_use]
     pub fn new(body: Vec<u8>) -> Self {
-        Self {
-            answer: RwLock::new(Ok(body)),
-            calls: AtomicUsize::new(0),
-        }
+        Self { answer: RwLock::new(Ok(body)), calls: AtomicUsize::new(0) }
     }
 
     /// From now on, answer with `answer`.
@@ -131,11 +115,7 @@ impl StaticFetcher {
 impl Fetcher for StaticFetcher {
     fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        let answer = self
-            .answer
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let answer = self.answer.read().unwrap_or_else(PoisonError::into_inner).clone();
         Box::pin(async move { answer })
     }
 }
@@ -166,10 +146,7 @@ impl LogCapture {
 
 impl Write for LogCapture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
         Ok(buf.len())
     }
 

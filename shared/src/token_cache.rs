@@ -87,9 +87,7 @@ pub struct TokenCache {
 
 impl std::fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCache")
-            .field("entries", &self.inner.entry_count())
-            .finish()
+        f.debug_struct("TokenCache").field("entries", &self.inner.entry_count()).finish()
     }
 }
 
@@ -109,16 +107,12 @@ impl TokenCache {
                 .next_power_of_two()
         };
         Self {
-            inner: Cache::builder()
-                .max_capacity(capacity)
-                .expire_after(UntilExp)
-                .build(),
+            inner: Cache::builder().max_capacity(capacity).expire_after(UntilExp).build(),
             seen: (0..slots).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
     /// False when the cache was built with capacity 0.
-    #[must_use]
     pub fn is_enabled(&self) -> bool {
         !self.seen.is_empty()
     }
@@ -170,13 +164,7 @@ impl TokenCache {
             return;
         }
         let life = life.min(MAX_ENTRY_LIFE);
-        self.inner.insert(
-            token_digest(token),
-            Entry {
-                token: verified,
-                life,
-            },
-        );
+        self.inner.insert(token_digest(token), Entry { token: verified, life });
         slot.store(mark.tag | CACHED, Ordering::Relaxed);
     }
 }
@@ -193,10 +181,7 @@ mod tests {
     fn verified(sub: &str) -> Arc<VerifiedToken> {
         let claims = Claims::from_json(format!(r#"{{"sub":"{sub}"}}"#).as_bytes()).unwrap();
         Arc::new(VerifiedToken {
-            header: TokenHeader {
-                alg: "RS256",
-                kid: "k".into(),
-            },
+            header: TokenHeader { alg: "RS256", kid: "k".into() },
             token_use: TokenUse::Id,
             claims,
         })
@@ -204,9 +189,7 @@ mod tests {
 
     fn sub_of(cache: &TokenCache, token: &str) -> Option<String> {
         let mark = cache.mark(token)?;
-        cache
-            .get(token, mark)
-            .and_then(|t| t.claims.sub().map(str::to_owned))
+        cache.get(token, mark).and_then(|t| t.claims.sub().map(str::to_owned))
     }
 
     #[test]

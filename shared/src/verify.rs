@@ -53,7 +53,6 @@ pub struct VerifiedToken {
 
 impl VerifiedToken {
     /// `exp` (always present on a verified token).
-    #[must_use]
     pub fn exp(&self) -> u64 {
         self.claims.exp().unwrap_or(0)
     }
@@ -120,13 +119,11 @@ impl Verifier {
 
     /// When keys that could not be fetched will next be tried: a `Retry-After`
     /// for [`VerifyError::JwksUnavailable`].
-    #[must_use]
     pub fn retry_after(&self) -> Duration {
         self.jwks.min_refresh()
     }
 
     /// The clock this verifier judges time by.
-    #[must_use]
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
@@ -161,9 +158,7 @@ impl Verifier {
         report: &mut Report,
     ) -> Result<Arc<VerifiedToken>, VerifyError> {
         if token.len() > MAX_TOKEN_BYTES {
-            return Err(VerifyError::TokenTooLarge {
-                max: MAX_TOKEN_BYTES,
-            });
+            return Err(VerifyError::TokenTooLarge { max: MAX_TOKEN_BYTES });
         }
         let now = self.clock.now_secs();
         let mark = self.cache.mark(token);
@@ -192,11 +187,7 @@ impl Verifier {
         check_times(&claims, now, self.leeway)?;
         let token_use = check_client(&claims, self.token_use, &self.client_ids)?;
 
-        let verified = Arc::new(VerifiedToken {
-            header,
-            token_use,
-            claims,
-        });
+        let verified = Arc::new(VerifiedToken { header, token_use, claims });
         if let Some(mark) = mark {
             let exp = verified.exp().saturating_add(self.leeway);
             let life = Duration::from_secs(exp.saturating_sub(now));
@@ -243,16 +234,10 @@ fn seed(jwks: &JwksCache, path: &std::path::Path) {
         }
     };
     for (uri, body) in &snapshot.jwks {
-        match jwks.seed(
-            uri,
-            body.get().as_bytes(),
-            Duration::from_secs(snapshot.taken_at),
-        ) {
-            Ok(()) => tracing::info!(
-                jwks_uri = uri,
-                taken_at = snapshot.taken_at,
-                "JWKS snapshot loaded"
-            ),
+        match jwks.seed(uri, body.get().as_bytes(), Duration::from_secs(snapshot.taken_at)) {
+            Ok(()) => {
+                tracing::info!(jwks_uri = uri, taken_at = snapshot.taken_at, "JWKS snapshot loaded")
+            }
             Err(error) => tracing::warn!(jwks_uri = uri, %error, "JWKS snapshot entry not used"),
         }
     }
@@ -272,10 +257,7 @@ fn segments(token: &str) -> Result<(&str, &str, &str), VerifyError> {
 
 /// Decodes one base64url segment: no padding, no stray bits (one spelling per value), any length.
 fn base64url(segment: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .ok()
-        .filter(|b| !b.is_empty())
+    URL_SAFE_NO_PAD.decode(segment).ok().filter(|b| !b.is_empty())
 }
 
 /// The header fields the verifier reads; everything else (`typ`, `jku`, `x5u`, `jwk`, `x5c`, ...) is ignored.
@@ -294,9 +276,7 @@ fn parse_header(segment: &str) -> Result<TokenHeader, VerifyError> {
         // serde would also read a struct from a JSON array; a JOSE header is an object.
         .filter(|bytes| bytes.trim_ascii_start().first() == Some(&b'{'))
         .and_then(|bytes| serde_json::from_slice::<RawHeader>(&bytes).ok())
-        .ok_or(VerifyError::Malformed(
-            "the header is not a base64url-encoded JSON object",
-        ))?;
+        .ok_or(VerifyError::Malformed("the header is not a base64url-encoded JSON object"))?;
     check_header(header)
 }
 
@@ -325,36 +305,18 @@ mod tests {
     fn header_table() {
         let cases = [
             (json!({"alg": "RS256", "kid": "k"}), Ok("k")),
-            (
-                json!({"alg": "none", "kid": "k"}),
-                Err(VerifyError::AlgNotAllowed),
-            ),
-            (
-                json!({"alg": "rs256", "kid": "k"}),
-                Err(VerifyError::AlgNotAllowed),
-            ),
+            (json!({"alg": "none", "kid": "k"}), Err(VerifyError::AlgNotAllowed)),
+            (json!({"alg": "rs256", "kid": "k"}), Err(VerifyError::AlgNotAllowed)),
             (json!({"kid": "k"}), Err(VerifyError::AlgNotAllowed)),
-            (
-                json!({"alg": ["RS256"], "kid": "k"}),
-                Err(VerifyError::AlgNotAllowed),
-            ),
+            (json!({"alg": ["RS256"], "kid": "k"}), Err(VerifyError::AlgNotAllowed)),
             (json!({"alg": "RS256"}), Err(VerifyError::MissingKid)),
-            (
-                json!({"alg": "RS256", "kid": 7}),
-                Err(VerifyError::MissingKid),
-            ),
-            (
-                json!({"alg": "RS256", "kid": ""}),
-                Err(VerifyError::MissingKid),
-            ),
+            (json!({"alg": "RS256", "kid": 7}), Err(VerifyError::MissingKid)),
+            (json!({"alg": "RS256", "kid": ""}), Err(VerifyError::MissingKid)),
             (
                 json!({"alg": "RS256", "kid": "k", "crit": ["exp"]}),
                 Err(VerifyError::CritNotSupported),
             ),
-            (
-                json!({"alg": "RS256", "kid": "k", "jku": "http://x", "x5u": "http://y"}),
-                Ok("k"),
-            ),
+            (json!({"alg": "RS256", "kid": "k", "jku": "http://x", "x5u": "http://y"}), Ok("k")),
         ];
         for (h, want) in cases {
             let raw: RawHeader = match serde_json::from_value(h.clone()) {
@@ -395,10 +357,7 @@ mod tests {
             format!("{h}.{p}.c2d"),
             format!("{h}.{p}.c2ln\n"),
         ] {
-            assert!(
-                matches!(split(&bad), Err(VerifyError::Malformed(_))),
-                "{bad}"
-            );
+            assert!(matches!(split(&bad), Err(VerifyError::Malformed(_))), "{bad}");
         }
         assert!(split(&format!("{h}.{p}.c2ln")).is_ok());
         assert!(split(&format!("{h}.{p}.c2c")).is_ok());

@@ -27,9 +27,7 @@ async fn logs_never_contain_the_token() {
     let v = verifier(&config(&[&pool], TokenUsePolicy::Any), &clock);
     let good = key.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
     let stranger = test_key(1, "ghost");
-    let bad = stranger
-        .sign(&id_claims(&pool.iss, clock.now_secs()))
-        .unwrap();
+    let bad = stranger.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
     assert_eq!(code(v.verify(&good).await), "ok");
     assert_eq!(code(v.verify(&bad).await), "unknown_kid");
     server.set(&pool.jwks_path, Mode::Status(500));
@@ -40,24 +38,15 @@ async fn logs_never_contain_the_token() {
     assert_eq!(code(v.verify(&bad).await), "jwks_unavailable");
 
     let logs = capture.text();
-    assert!(
-        logs.contains("unknown_kid"),
-        "the failure is logged with its code:\n{logs}"
-    );
+    assert!(logs.contains("unknown_kid"), "the failure is logged with its code:\n{logs}");
     assert!(
         logs.contains("JWKS fetch failed") && logs.contains("jwks_unavailable"),
         "the failed refresh is logged:\n{logs}"
     );
-    assert!(
-        logs.contains("token verified"),
-        "the success is logged:\n{logs}"
-    );
+    assert!(logs.contains("token verified"), "the success is logged:\n{logs}");
     for token in [&good, &bad, &late] {
         for (i, segment) in token.split('.').enumerate() {
-            assert!(
-                !logs.contains(segment),
-                "segment {i} of a token leaked into the logs"
-            );
+            assert!(!logs.contains(segment), "segment {i} of a token leaked into the logs");
         }
     }
 }

@@ -22,28 +22,18 @@ const KID: &str = "props-kid";
 const NOW: u64 = 1_767_225_600;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 fn verifier() -> Verifier {
     let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
     let jwks = test_key(0, KID).jwks().to_string().into_bytes();
-    Verifier::new(
-        &config,
-        Arc::new(StaticFetcher::new(jwks)),
-        Arc::new(ManualClock::at_secs(NOW)),
-    )
+    Verifier::new(&config, Arc::new(StaticFetcher::new(jwks)), Arc::new(ManualClock::at_secs(NOW)))
 }
 
 /// `n` cases; a failure is reported with its shrunk input (nothing is written next to the sources).
 fn cases(n: u32) -> Config {
-    Config {
-        failure_persistence: None,
-        ..Config::with_cases(n)
-    }
+    Config { failure_persistence: None, ..Config::with_cases(n) }
 }
 
 fn b64(text: &str) -> String {
@@ -112,9 +102,7 @@ enum Edit {
 fn every_one_byte_edit_of_a_valid_token_is_refused() {
     let rt = runtime();
     let verifier = verifier();
-    let token = test_key(0, KID)
-        .sign(&cognito_id_claims(ISS, CLIENT, NOW, "jti-1"))
-        .unwrap();
+    let token = test_key(0, KID).sign(&cognito_id_claims(ISS, CLIENT, NOW, "jti-1")).unwrap();
     // Three verifications: the token is in the verified-token cache from here on.
     for _ in 0..3 {
         assert!(rt.block_on(verifier.verify(&token)).is_ok());

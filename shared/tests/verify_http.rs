@@ -28,12 +28,7 @@ async fn fixture() -> Fixture {
     let pool = Pool::new(&server, "us-east-1_Pool1");
     let key = test_key(0, "key-1");
     server.set(&pool.jwks_path, Mode::Serve(jwks_of(&[&key])));
-    Fixture {
-        server,
-        pool,
-        key,
-        clock: Arc::new(ManualClock::at_secs(START)),
-    }
+    Fixture { server, pool, key, clock: Arc::new(ManualClock::at_secs(START)) }
 }
 
 impl Fixture {
@@ -42,9 +37,7 @@ impl Fixture {
         self.clock.now_secs()
     }
     fn id_token(&self) -> String {
-        self.key
-            .sign(&id_claims(&self.pool.iss, self.now()))
-            .unwrap()
+        self.key.sign(&id_claims(&self.pool.iss, self.now())).unwrap()
     }
     fn with_claims(&self, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
         let mut claims = id_claims(&self.pool.iss, self.now());
@@ -249,31 +242,14 @@ async fn hostile_algorithms_are_refused() {
     let claims = id_claims(&f.pool.iss, f.now());
 
     // alg none, with and without a signature segment.
-    let none = format!(
-        "{}.{}",
-        b64(&json!({"alg": "none", "kid": "key-1"})),
-        b64(&claims)
-    );
+    let none = format!("{}.{}", b64(&json!({"alg": "none", "kid": "key-1"})), b64(&claims));
     assert_eq!(code(v.verify(&format!("{none}.")).await), "malformed_token");
-    assert_eq!(
-        code(v.verify(&format!("{none}.c2ln")).await),
-        "alg_not_allowed"
-    );
+    assert_eq!(code(v.verify(&format!("{none}.c2ln")).await), "alg_not_allowed");
 
     // HS256 keyed with the RSA public key as published (the classic confusion attack).
-    for secret in [
-        f.key.jwk().to_string().into_bytes(),
-        f.key.modulus().to_vec(),
-    ] {
-        let signed = format!(
-            "{}.{}",
-            b64(&json!({"alg": "HS256", "kid": "key-1"})),
-            b64(&claims)
-        );
-        let tag = hmac::sign(
-            &hmac::Key::new(hmac::HMAC_SHA256, &secret),
-            signed.as_bytes(),
-        );
+    for secret in [f.key.jwk().to_string().into_bytes(), f.key.modulus().to_vec()] {
+        let signed = format!("{}.{}", b64(&json!({"alg": "HS256", "kid": "key-1"})), b64(&claims));
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &secret), signed.as_bytes());
         let token = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()));
         assert_eq!(code(v.verify(&token).await), "alg_not_allowed");
     }
@@ -281,10 +257,7 @@ async fn hostile_algorithms_are_refused() {
     // Real RSA signatures with other algorithms, same key.
     let pem = f.key.to_pkcs8_pem();
     let enc = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
-    for alg in [
-        jsonwebtoken::Algorithm::RS512,
-        jsonwebtoken::Algorithm::PS256,
-    ] {
+    for alg in [jsonwebtoken::Algorithm::RS512, jsonwebtoken::Algorithm::PS256] {
         let mut h = jsonwebtoken::Header::new(alg);
         h.kid = Some("key-1".into());
         let token = jsonwebtoken::encode(&h, &claims, &enc).unwrap();
@@ -322,10 +295,7 @@ async fn crit_is_refused_and_key_urls_in_the_header_are_never_fetched() {
     let claims = id_claims(&f.pool.iss, f.now());
     let crit = f
         .key
-        .sign_raw(
-            &json!({"alg": "RS256", "kid": "key-1", "crit": ["b64"], "b64": false}),
-            &claims,
-        )
+        .sign_raw(&json!({"alg": "RS256", "kid": "key-1", "crit": ["b64"], "b64": false}), &claims)
         .unwrap();
     assert_eq!(code(v.verify(&crit).await), "crit_not_supported");
 
@@ -354,45 +324,20 @@ async fn malformed_tokens_are_refused_without_panicking() {
         (String::new(), "malformed_token"),
         (format!("{}.{}", parts[0], parts[1]), "malformed_token"),
         (format!("{good}.{}", parts[2]), "malformed_token"),
+        (format!("{}.{}.{}", parts[0], "%%%", parts[2]), "malformed_token"),
+        (format!("{}.{}.{}", "!!", parts[1], parts[2]), "malformed_token"),
+        (format!("{}.{}.{}", parts[0], parts[1], "*not-b64*"), "malformed_token"),
+        (format!("{}.{}.{}", b64(&json!([1])), parts[1], parts[2]), "malformed_token"),
         (
-            format!("{}.{}.{}", parts[0], "%%%", parts[2]),
-            "malformed_token",
-        ),
-        (
-            format!("{}.{}.{}", "!!", parts[1], parts[2]),
-            "malformed_token",
-        ),
-        (
-            format!("{}.{}.{}", parts[0], parts[1], "*not-b64*"),
-            "malformed_token",
-        ),
-        (
-            format!("{}.{}.{}", b64(&json!([1])), parts[1], parts[2]),
-            "malformed_token",
-        ),
-        (
-            format!(
-                "{}.{}.{}",
-                parts[0],
-                URL_SAFE_NO_PAD.encode("null"),
-                parts[2]
-            ),
+            format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode("null"), parts[2]),
             "malformed_token",
         ),
         ("a".repeat(1024 * 1024), "token_too_large"),
-        (
-            format!("{}.{}.{}", parts[0], parts[1], "AAAA"),
-            "invalid_signature",
-        ),
+        (format!("{}.{}.{}", parts[0], parts[1], "AAAA"), "invalid_signature"),
         ("é.ü.ß".to_owned(), "malformed_token"),
     ];
     for (token, want) in cases {
-        assert_eq!(
-            code(v.verify(&token).await),
-            want,
-            "{}",
-            &token[..token.len().min(40)]
-        );
+        assert_eq!(code(v.verify(&token).await), want, "{}", &token[..token.len().min(40)]);
     }
 }
 
@@ -405,11 +350,7 @@ async fn unknown_kid_refetches_once_then_waits_out_the_penalty() {
     let stranger = test_key(1, "ghost");
     let early = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&early).await), "unknown_kid");
-    assert_eq!(
-        f.hits(),
-        1,
-        "no refetch within the penalty interval of the last fetch"
-    );
+    assert_eq!(f.hits(), 1, "no refetch within the penalty interval of the last fetch");
 
     f.clock.advance(Duration::from_secs(11));
     for i in 0..50 {
@@ -421,20 +362,13 @@ async fn unknown_kid_refetches_once_then_waits_out_the_penalty() {
     f.clock.advance(Duration::from_secs(11));
     let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&token).await), "unknown_kid");
-    assert_eq!(
-        f.hits(),
-        3,
-        "after the penalty interval one more refetch is allowed"
-    );
+    assert_eq!(f.hits(), 3, "after the penalty interval one more refetch is allowed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_concurrent_cold_verifications_share_one_fetch() {
     let f = fixture().await;
-    f.server.set(
-        &f.pool.jwks_path,
-        Mode::Slow(Duration::from_millis(100), jwks_of(&[&f.key])),
-    );
+    f.server.set(&f.pool.jwks_path, Mode::Slow(Duration::from_millis(100), jwks_of(&[&f.key])));
     let v = Arc::new(verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock));
     let tokens: Vec<String> = (0..100).map(|_| f.id_token()).collect();
     let tasks: Vec<_> = tokens
@@ -457,8 +391,7 @@ async fn rotated_key_is_picked_up_after_the_ttl_or_on_a_new_kid() {
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
 
     let next = test_key(1, "key-2");
-    f.server
-        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key, &next])));
+    f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key, &next])));
     f.clock.advance(Duration::from_secs(3601));
     let rotated = next.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&rotated).await), "ok");
@@ -466,8 +399,7 @@ async fn rotated_key_is_picked_up_after_the_ttl_or_on_a_new_kid() {
 
     // A third key published mid-TTL is found by the unknown-kid refetch.
     let third = test_key(2, "key-3");
-    f.server
-        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next, &third])));
+    f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next, &third])));
     f.clock.advance(Duration::from_secs(60));
     let token = third.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&token).await), "ok");
@@ -484,10 +416,7 @@ async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
         ("500", Some(Mode::Status(500))),
         ("html", Some(Mode::Html)),
         ("10 MiB", Some(Mode::Huge(10 * 1024 * 1024))),
-        (
-            "empty key list",
-            Some(Mode::Serve(br#"{"keys": []}"#.to_vec())),
-        ),
+        ("empty key list", Some(Mode::Serve(br#"{"keys": []}"#.to_vec()))),
     ];
     for (name, mode) in failures {
         let f = fixture().await;
@@ -505,26 +434,14 @@ async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
         );
         let stranger = test_key(1, "ghost");
         let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
-        assert_eq!(
-            code(v.verify(&token).await),
-            "jwks_unavailable",
-            "{name}: unknown kid"
-        );
+        assert_eq!(code(v.verify(&token).await), "jwks_unavailable", "{name}: unknown kid");
         if name != "down" {
-            assert_eq!(
-                f.hits(),
-                2,
-                "{name}: one failed refresh, then the penalty holds"
-            );
+            assert_eq!(f.hits(), 2, "{name}: one failed refresh, then the penalty holds");
         }
 
         // Past the stale limit even known kids fail, and nothing is served from the old set.
         f.clock.advance(Duration::from_secs(86_400));
-        assert_eq!(
-            code(v.verify(&f.id_token()).await),
-            "jwks_unavailable",
-            "{name}: too stale"
-        );
+        assert_eq!(code(v.verify(&f.id_token()).await), "jwks_unavailable", "{name}: too stale");
     }
 }
 
@@ -537,8 +454,7 @@ async fn a_jwks_that_never_loaded_fails_closed() {
     assert_eq!(failures.len(), 1);
     assert_eq!(code(v.verify(&f.id_token()).await), "jwks_unavailable");
     assert_eq!(f.hits(), 1, "the failed hydrate counts toward the penalty");
-    f.server
-        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key])));
+    f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&f.key])));
     f.clock.advance(Duration::from_secs(10));
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
 }
@@ -547,8 +463,7 @@ async fn a_jwks_that_never_loaded_fails_closed() {
 async fn hydrate_prefetches_every_issuer() {
     let f = fixture().await;
     let second = Pool::new(&f.server, "eu-west-1_Pool2");
-    f.server
-        .set(&second.jwks_path, Mode::Serve(jwks_of(&[&f.key])));
+    f.server.set(&second.jwks_path, Mode::Serve(jwks_of(&[&f.key])));
     let v = verifier(&config(&[&f.pool, &second], TokenUsePolicy::Any), &f.clock);
     assert!(v.hydrate().await.is_empty());
     assert_eq!((f.hits(), f.server.hits(&second.jwks_path)), (1, 1));
@@ -561,8 +476,7 @@ async fn a_second_issuer_uses_its_own_keys() {
     let f = fixture().await;
     let second = Pool::new(&f.server, "eu-west-1_Pool2");
     let key2 = test_key(1, "pool2-key");
-    f.server
-        .set(&second.jwks_path, Mode::Serve(jwks_of(&[&key2])));
+    f.server.set(&second.jwks_path, Mode::Serve(jwks_of(&[&key2])));
     let v = verifier(&config(&[&f.pool, &second], TokenUsePolicy::Any), &f.clock);
 
     let from_second = key2.sign(&id_claims(&second.iss, f.now())).unwrap();
@@ -616,8 +530,7 @@ async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() 
 
     // key-1 leaves the JWKS; once the set is refreshed, even the cached token is refused.
     let next = test_key(1, "key-2");
-    f.server
-        .set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next])));
+    f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&[&next])));
     f.clock.advance(Duration::from_secs(3601));
     // Past its TTL the set still answers for its kids while it refreshes in the background...
     let (fourth, report) = v.verify_reported(&twice).await;
@@ -627,20 +540,14 @@ async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() 
     let refused = eventually(|| async { code(v.verify(&twice).await) == "unknown_kid" }).await;
     assert!(refused, "the cached token kept passing after the refresh");
     let (_, report) = v.verify_reported(&twice).await;
-    assert_eq!(
-        report.jwks_age,
-        Some(Duration::ZERO),
-        "the set was just refreshed"
-    );
+    assert_eq!(report.jwks_age, Some(Duration::ZERO), "the set was just refreshed");
     assert_eq!(f.hits(), 2, "one background refresh");
 }
 
 #[tokio::test]
 async fn every_key_of_a_large_set_verifies_and_spliced_headers_are_refused() {
     let f = fixture().await;
-    let keys: Vec<SigningKey> = (0..4)
-        .map(|i| test_key(i, &format!("key-{i:02}")))
-        .collect();
+    let keys: Vec<SigningKey> = (0..4).map(|i| test_key(i, &format!("key-{i:02}"))).collect();
     let refs: Vec<&SigningKey> = keys.iter().collect();
     f.server.set(&f.pool.jwks_path, Mode::Serve(jwks_of(&refs)));
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
@@ -657,10 +564,7 @@ async fn every_key_of_a_large_set_verifies_and_spliced_headers_are_refused() {
     let other = keys[1].sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     let (header, _) = genuine.split_once('.').unwrap();
     let (_, rest) = other.split_once('.').unwrap();
-    assert_eq!(
-        code(v.verify(&format!("{header}.{rest}")).await),
-        "invalid_signature"
-    );
+    assert_eq!(code(v.verify(&format!("{header}.{rest}")).await), "invalid_signature");
 }
 
 #[tokio::test]
@@ -671,10 +575,8 @@ async fn a_snapshot_answers_without_a_fetch_until_it_ages_out() {
     let write = |name: &str, taken_at: u64| {
         let path = dir.join(name);
         let jwks = String::from_utf8(jwks_of(&[&f.key])).unwrap();
-        let doc = format!(
-            r#"{{"taken_at": {taken_at}, "jwks": {{"{}": {jwks}}}}}"#,
-            f.pool.jwks_uri
-        );
+        let doc =
+            format!(r#"{{"taken_at": {taken_at}, "jwks": {{"{}": {jwks}}}}}"#, f.pool.jwks_uri);
         std::fs::write(&path, doc).unwrap();
         Some(path)
     };
@@ -695,10 +597,7 @@ async fn a_snapshot_answers_without_a_fetch_until_it_ages_out() {
     // Past its TTL: it answers at once and is refreshed in the background.
     f.clock.advance(Duration::from_secs(3600));
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
-    assert!(
-        eventually(|| async { f.hits() == 1 }).await,
-        "the stale snapshot was not refreshed"
-    );
+    assert!(eventually(|| async { f.hits() == 1 }).await, "the stale snapshot was not refreshed");
 
     // Older than JWKS_MAX_STALE_SECS, or missing, or not JSON: not trusted, the keys are fetched.
     for (name, snapshot) in [

@@ -109,10 +109,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
 
     let result = match api.http_cached(&identity) {
         Some(hit) => hit,
-        None => match api
-            .authorize_http(&identity, &method, &path, &headers)
-            .await
-        {
+        None => match api.authorize_http(&identity, &method, &path, &headers).await {
             Ok(fresh) => fresh,
             Err(response) => return response,
         },
@@ -192,27 +189,17 @@ impl ApiGateway {
             }
             Ok(Answer::Policy(_)) => {
                 tracing::error!("authorizer answered a payload 2.0 event with a policy");
-                return Err(message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error",
-                ));
+                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"));
             }
             Err(e) if e.is_unauthorized() => {
                 return Err(message(StatusCode::UNAUTHORIZED, "Unauthorized"));
             }
             Err(e) => {
                 tracing::error!(error = %e, "authorizer failed");
-                return Err(message(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error",
-                ));
+                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"));
             }
         };
-        let result = Cached {
-            at: now,
-            is_authorized,
-            context,
-        };
+        let result = Cached { at: now, is_authorized, context };
         if !self.cache_ttl.is_zero() {
             let mut cache = crate::lock(&self.http_cache.0);
             cache.retain(|_, c| now.saturating_sub(c.at) < self.cache_ttl);

@@ -67,10 +67,7 @@ pub fn explain(
             attribute()
         ));
     }
-    Explanation {
-        basis: assignment.basis.as_str(),
-        text,
-    }
+    Explanation { basis: assignment.basis.as_str(), text }
 }
 
 #[cfg(test)]
@@ -120,11 +117,7 @@ mod tests {
         ];
         for (attributes, claimed, basis, text) in cases {
             let got = explain(Some(&config), Some(&attrs(attributes.clone())), claimed);
-            assert_eq!(
-                (got.basis, got.text.as_str()),
-                (basis, text),
-                "{attributes}"
-            );
+            assert_eq!((got.basis, got.text.as_str()), (basis, text), "{attributes}");
         }
     }
 
@@ -132,10 +125,7 @@ mod tests {
     fn a_pet_the_rules_do_not_give_is_the_trigger_s_doing() {
         let config = pre_token_gen::Config::default();
         let user = attrs(json!({"email": "a@amazon.com", "email_verified": "true"}));
-        assert_eq!(
-            explain(Some(&config), Some(&user), Some("cats")).basis,
-            "trigger"
-        );
+        assert_eq!(explain(Some(&config), Some(&user), Some("cats")).basis, "trigger");
         assert_eq!(explain(Some(&config), Some(&user), None).basis, "trigger");
         assert_eq!(explain(None, Some(&user), Some("dogs")).basis, "trigger");
         assert_eq!(explain(Some(&config), None, Some("dogs")).basis, "trigger");

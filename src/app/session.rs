@@ -56,23 +56,14 @@ impl Sessions {
     pub fn insert(&mut self, id: &str, session: Session, expires_at: u64, now: u64) {
         self.purge(now);
         while self.0.len() >= MAX_SESSIONS {
-            let Some(oldest) = self
-                .0
-                .iter()
-                .min_by_key(|(_, e)| e.expires_at)
-                .map(|(k, _)| k.clone())
+            let Some(oldest) =
+                self.0.iter().min_by_key(|(_, e)| e.expires_at).map(|(k, _)| k.clone())
             else {
                 break;
             };
             self.0.remove(&oldest);
         }
-        self.0.insert(
-            id.to_owned(),
-            Entry {
-                session,
-                expires_at,
-            },
-        );
+        self.0.insert(id.to_owned(), Entry { session, expires_at });
     }
 
     /// The session `id`, if it is alive.
@@ -115,38 +106,25 @@ mod tests {
     use super::*;
 
     fn signing_in() -> Session {
-        Session::SigningIn {
-            state: "s".into(),
-            verifier: "v".into(),
-        }
+        Session::SigningIn { state: "s".into(), verifier: "v".into() }
     }
 
     fn tokens(id: &str) -> TokenSet {
-        TokenSet {
-            id_token: id.into(),
-            access_token: "a".into(),
-            refresh_token: Some("r".into()),
-        }
+        TokenSet { id_token: id.into(), access_token: "a".into(), refresh_token: Some("r".into()) }
     }
 
     #[test]
     fn sessions_expire_are_taken_once_and_keep_their_tokens_fresh() {
         let mut store = Sessions::default();
         store.insert("a", signing_in(), 100, 0);
-        assert!(matches!(
-            store.get("a", 99),
-            Some(Session::SigningIn { .. })
-        ));
+        assert!(matches!(store.get("a", 99), Some(Session::SigningIn { .. })));
         assert!(store.get("a", 100).is_none(), "expired at 100");
 
         store.insert("b", signing_in(), 200, 100);
         assert!(store.take("b", 150).is_some());
         assert!(store.take("b", 150).is_none(), "a sign-in completes once");
 
-        let signed_in = Session::SignedIn {
-            tokens: tokens("old"),
-            csrf: "c".into(),
-        };
+        let signed_in = Session::SignedIn { tokens: tokens("old"), csrf: "c".into() };
         store.insert("c", signed_in, 1000, 150);
         assert!(store.set_tokens("c", tokens("new"), 160));
         let Some(Session::SignedIn { tokens, csrf }) = store.get("c", 170) else {
@@ -159,10 +137,7 @@ mod tests {
     #[test]
     fn a_flood_of_sign_ins_evicts_the_oldest_not_the_signed_in() {
         let mut store = Sessions::default();
-        let signed_in = Session::SignedIn {
-            tokens: tokens("t"),
-            csrf: "c".into(),
-        };
+        let signed_in = Session::SignedIn { tokens: tokens("t"), csrf: "c".into() };
         store.insert("user", signed_in, 10_000, 0);
         for i in 0..MAX_SESSIONS * 2 {
             store.insert(&format!("flood-{i}"), signing_in(), 600, 0);

@@ -25,9 +25,7 @@ impl App {
         path: &str,
         form: &[(&str, &str)],
     ) -> reqwest::Result<reqwest::Response> {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         self.http
             .post(format!("{}{path}", self.pool.base_url))
             .basic_auth(&self.pool.client_id, Some(&self.pool.client_secret))
@@ -58,11 +56,9 @@ impl App {
         let answer: Answer = serde_json::from_slice(&bytes)
             .map_err(|e| format!("the token endpoint's answer is not JSON: {e}"))?;
         match (answer.id_token, answer.access_token) {
-            (Some(id_token), Some(access_token)) => Ok(TokenSet {
-                id_token,
-                access_token,
-                refresh_token: answer.refresh_token,
-            }),
+            (Some(id_token), Some(access_token)) => {
+                Ok(TokenSet { id_token, access_token, refresh_token: answer.refresh_token })
+            }
             _ => Err(format!(
                 "{}: {}",
                 answer.error.unwrap_or_else(|| "no tokens".into()),
@@ -77,19 +73,13 @@ pub(super) async fn login(State(app): State<Arc<App>>) -> Response {
     let (Some(id), Some(state), Some(verifier)) =
         (random::token(32), random::token(32), random::token(32))
     else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "No randomness: try again.",
-        );
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "No randomness: try again.");
     };
     let challenge = URL_SAFE_NO_PAD.encode(digest(&SHA256, verifier.as_bytes()));
     let now = app.now();
     lock(&app.sessions).insert(
         &id,
-        Session::SigningIn {
-            state: state.clone(),
-            verifier,
-        },
+        Session::SigningIn { state: state.clone(), verifier },
         now + SIGN_IN_LIFE_SECS,
         now,
     );
@@ -106,10 +96,7 @@ pub(super) async fn login(State(app): State<Arc<App>>) -> Response {
         ])
         .finish();
     let mut response = see_other(&format!("{base}/oauth2/authorize?{query}"));
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(COOKIE, &id, SIGN_IN_LIFE_SECS),
-    );
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(COOKIE, &id, SIGN_IN_LIFE_SECS));
     response
 }
 
@@ -176,17 +163,12 @@ pub(super) async fn callback(
     };
     // A new session id at sign-in, so an id planted before it is worth nothing.
     let (Some(id), Some(csrf)) = (random::token(32), random::token(32)) else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "No randomness: try again.",
-        );
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "No randomness: try again.");
     };
     let life = app.pool.refresh_token_ttl;
     lock(&app.sessions).insert(&id, Session::SignedIn { tokens, csrf }, now + life, now);
     let mut response = see_other(HOME);
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(COOKIE, &id, life));
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(COOKIE, &id, life));
     response
 }
 
@@ -207,24 +189,15 @@ pub(super) async fn refresh(
         Err(refusal) => return refusal,
     };
     let Some(refresh_token) = tokens.refresh_token.clone() else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "This session has no refresh token.",
-        );
+        return problem(StatusCode::BAD_REQUEST, "This session has no refresh token.");
     };
     let now = app.now();
     match app
-        .token_request(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refresh_token),
-        ])
+        .token_request(&[("grant_type", "refresh_token"), ("refresh_token", &refresh_token)])
         .await
     {
         Ok(fresh) => {
-            let kept = TokenSet {
-                refresh_token: Some(refresh_token),
-                ..fresh
-            };
+            let kept = TokenSet { refresh_token: Some(refresh_token), ..fresh };
             lock(&app.sessions).set_tokens(&id, kept, now);
             see_other(HOME)
         }
@@ -234,9 +207,7 @@ pub(super) async fn refresh(
                 StatusCode::UNAUTHORIZED,
                 &format!("The refresh was refused ({why}): sign in again."),
             );
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
+            response.headers_mut().append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
             response
         }
     }
@@ -255,9 +226,7 @@ pub(super) async fn logout(
     };
     lock(&app.sessions).take(&id, app.now());
     if let Some(token) = tokens.refresh_token {
-        let revoked = app
-            .post_as_client("/oauth2/revoke", &[("token", &token)])
-            .await;
+        let revoked = app.post_as_client("/oauth2/revoke", &[("token", &token)]).await;
         if !revoked.is_ok_and(|r| r.status().is_success()) {
             tracing::warn!("app sign-out: the refresh token could not be revoked");
         }
@@ -270,8 +239,6 @@ pub(super) async fn logout(
         ])
         .finish();
     let mut response = see_other(&format!("{base}/logout?{query}"));
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
     response
 }

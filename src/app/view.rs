@@ -49,10 +49,7 @@ impl Decoded {
                 _ => None,
             }
         };
-        Some(Self {
-            header: segment()?,
-            claims: segment()?,
-        })
+        Some(Self { header: segment()?, claims: segment()? })
     }
 
     /// A string claim.
@@ -136,11 +133,7 @@ pub fn signed_out(client: &Client<'_>) -> String {
 #[must_use]
 pub fn signed_in(view: &SignedIn<'_>) -> String {
     let pet = view.id.str(PET_CLAIM);
-    let who = view
-        .id
-        .str("email")
-        .or_else(|| view.id.str("sub"))
-        .unwrap_or("?");
+    let who = view.id.str("email").or_else(|| view.id.str("sub")).unwrap_or("?");
     let buttons: String = ROUTES
         .iter()
         .map(|(route, name)| {
@@ -222,10 +215,7 @@ fn table(token: &str, map: &Map<String, Value>) -> String {
             } else {
                 ("", String::new())
             };
-            format!(
-                "<tr{class}{id}><td>{}</td><td>{cell}</td></tr>",
-                escape(key)
-            )
+            format!("<tr{class}{id}><td>{}</td><td>{cell}</td></tr>", escape(key))
         })
         .collect();
     format!("<table>{rows}</table>")
@@ -280,10 +270,7 @@ mod tests {
             json!({"email": hostile, "pet_preference": hostile, hostile: hostile, "exp": 10}),
         ))
         .unwrap();
-        let rule = Explanation {
-            basis: "default",
-            text: hostile.into(),
-        };
+        let rule = Explanation { basis: "default", text: hostile.into() };
         let html = signed_in(&SignedIn {
             client: Client {
                 client_id: hostile,

@@ -53,10 +53,7 @@ async fn loopback_only(request: Request, next: Next) -> Response {
         });
     if !(peer_is_loopback && host_is_loopback) {
         tracing::warn!("admin request refused: not from loopback");
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "admin actions are for loopback clients only",
-        );
+        return refuse(StatusCode::FORBIDDEN, "admin actions are for loopback clients only");
     }
     next.run(request).await
 }

@@ -68,24 +68,10 @@ mod tests {
         let csrf = Csrf::new().unwrap();
         let token = csrf.token("n1", "client_id=a", 1000);
         assert!(csrf.verify("n1", &token, "client_id=a", 1000));
-        assert!(
-            !csrf.verify("n2", &token, "client_id=a", 1000),
-            "other browser"
-        );
-        assert!(
-            !csrf.verify("n1", &token, "client_id=b", 1000),
-            "other request"
-        );
-        assert!(
-            !csrf.verify("n1", &token, "client_id=a", 1000 + LIFE_SECS),
-            "expired"
-        );
-        assert!(
-            !Csrf::new()
-                .unwrap()
-                .verify("n1", &token, "client_id=a", 1000),
-            "other key"
-        );
+        assert!(!csrf.verify("n2", &token, "client_id=a", 1000), "other browser");
+        assert!(!csrf.verify("n1", &token, "client_id=b", 1000), "other request");
+        assert!(!csrf.verify("n1", &token, "client_id=a", 1000 + LIFE_SECS), "expired");
+        assert!(!Csrf::new().unwrap().verify("n1", &token, "client_id=a", 1000), "other key");
         for junk in ["", ".", "x.y", "99999999999.", "1.AAAA"] {
             assert!(!csrf.verify("n1", junk, "client_id=a", 0), "{junk}");
         }

@@ -79,10 +79,7 @@ impl JwksSource {
     /// The fault in force and the requests counted so far.
     #[must_use]
     pub fn state(&self) -> JwksState {
-        JwksState {
-            mode: *lock(&self.fault),
-            jwks_requests: self.requests.load(Ordering::SeqCst),
-        }
+        JwksState { mode: *lock(&self.fault), jwks_requests: self.requests.load(Ordering::SeqCst) }
     }
 
     /// Puts `mode` in force.
@@ -110,11 +107,10 @@ impl JwksSource {
             JwksFault::ServerError => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
             }
-            JwksFault::Garbage => (
-                [(header::CONTENT_TYPE, "application/json")],
-                "<html>\u{0}\u{1}not a key set",
-            )
-                .into_response(),
+            JwksFault::Garbage => {
+                ([(header::CONTENT_TYPE, "application/json")], "<html>\u{0}\u{1}not a key set")
+                    .into_response()
+            }
             JwksFault::Empty => Json(serde_json::json!({"keys": []})).into_response(),
         }
     }

@@ -46,9 +46,7 @@ impl AuthorizeParams {
 
     /// The request as one query string: what the login page is sent, and what the form's CSRF token covers.
     fn canonical(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(self.fields())
-            .finish()
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(self.fields()).finish()
     }
 }
 
@@ -66,10 +64,7 @@ struct Checked {
 fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
     match p.client_id.as_deref() {
         None => {
-            return Err(page::error(
-                StatusCode::BAD_REQUEST,
-                "client_id is required.",
-            ));
+            return Err(page::error(StatusCode::BAD_REQUEST, "client_id is required."));
         }
         Some(id) if id != pool.client_id => {
             return Err(page::error(StatusCode::BAD_REQUEST, "Invalid client_id."));
@@ -107,16 +102,10 @@ fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
         Some(s) => s.split_whitespace().map(str::to_owned).collect(),
     };
     if scopes.iter().any(|s| !CLIENT_SCOPES.contains(&s.as_str())) {
-        return fail(
-            "invalid_scope",
-            "A scope is not allowed for this app client.",
-        );
+        return fail("invalid_scope", "A scope is not allowed for this app client.");
     }
     // Cognito supports S256 only; a plain challenge would be the verifier itself, sent in the URL.
-    let challenge = match (
-        p.code_challenge.as_deref(),
-        p.code_challenge_method.as_deref(),
-    ) {
+    let challenge = match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
         (None, None) => None,
         (Some(c), Some("S256")) if is_base64url_of_32_bytes(c) => Some(c.to_owned()),
         (Some(_), Some("S256")) => {
@@ -126,10 +115,7 @@ fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
             );
         }
         (Some(_), None) => {
-            return fail(
-                "invalid_request",
-                "code_challenge_method is required: S256.",
-            );
+            return fail("invalid_request", "code_challenge_method is required: S256.");
         }
         (None, Some(_)) => {
             return fail(
@@ -144,19 +130,12 @@ fn check(pool: &Cognito, p: &AuthorizeParams) -> Result<Checked, Response> {
             );
         }
     };
-    Ok(Checked {
-        redirect_uri,
-        scopes,
-        challenge,
-    })
+    Ok(Checked { redirect_uri, scopes, challenge })
 }
 
 /// 43 base64url characters: a SHA-256 (an S256 challenge) or 32 random bytes (a CSRF nonce).
 fn is_base64url_of_32_bytes(text: &str) -> bool {
-    text.len() == 43
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    text.len() == 43 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn redirect_with(uri: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Response {
@@ -210,10 +189,9 @@ fn login_page(
     let token = pool.csrf.token(&nonce, &p.canonical(), now);
     let mut response = page::login((&pool.client_id, &pool.pool_id), p, &token, username, error);
     if fresh {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(csrf::COOKIE, &nonce, SESSION_LIFE_SECS),
-        );
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(csrf::COOKIE, &nonce, SESSION_LIFE_SECS));
     }
     response
 }
@@ -256,20 +234,14 @@ pub async fn submit(
     let now = pool.issuer.clock.now_secs();
     let nonce = cookie(&headers, csrf::COOKIE).unwrap_or_default();
     if !pool.csrf.verify(nonce, &f.csrf, &f.params.canonical(), now) {
-        tracing::info!(
-            decision = "deny",
-            "hosted login: missing or wrong CSRF token"
-        );
+        tracing::info!(decision = "deny", "hosted login: missing or wrong CSRF token");
         return page::error(
             StatusCode::FORBIDDEN,
             "The sign-in form was not sent by this page, or it expired: open the sign-in link again.",
         );
     }
     let Some(user) = pool.authenticate(&f.username, &f.password) else {
-        tracing::info!(
-            decision = "deny",
-            "hosted login: wrong username or password"
-        );
+        tracing::info!(decision = "deny", "hosted login: wrong username or password");
         return login_page(
             &pool,
             &headers,
@@ -298,14 +270,10 @@ pub async fn submit(
         now,
     );
     tracing::info!(sub = %user.sub(), decision = "allow", "hosted login: code issued");
-    let mut response = redirect_with(
-        &checked.redirect_uri,
-        &[("code", &code)],
-        f.params.state.as_deref(),
-    );
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &session, SESSION_LIFE_SECS),
-    );
+    let mut response =
+        redirect_with(&checked.redirect_uri, &[("code", &code)], f.params.state.as_deref());
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &session, SESSION_LIFE_SECS));
     response
 }

@@ -40,13 +40,8 @@ use refresh::RefreshGrant;
 use state::{Codes, Revocations, Sessions};
 
 /// Scopes the local app client may ask for.
-pub const CLIENT_SCOPES: &[&str] = &[
-    "openid",
-    "email",
-    "phone",
-    "profile",
-    "aws.cognito.signin.user.admin",
-];
+pub const CLIENT_SCOPES: &[&str] =
+    &["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"];
 
 /// The cookie of a hosted-login session (`/logout` ends it).
 pub const SESSION_COOKIE: &str = "cognito";
@@ -112,9 +107,7 @@ fn resource_scopes(scopes: &[String]) -> Result<Vec<String>, String> {
         let well_formed = scope
             .split_once('/')
             .is_some_and(|(server, name)| !server.is_empty() && !name.is_empty())
-            && scope
-                .chars()
-                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+            && scope.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
         if !well_formed {
             return Err(format!(
                 "--resource-scope: `{scope}` is not a custom scope; write identifier/name, e.g. claimsgate/pets.read"
@@ -151,10 +144,7 @@ impl Cognito {
             min_refresh: Duration::ZERO,
             ..JwksSettings::default()
         };
-        let jwks = LiveJwks {
-            keys: Arc::clone(&issuer.keys),
-            clock: Arc::clone(&issuer.clock),
-        };
+        let jwks = LiveJwks { keys: Arc::clone(&issuer.keys), clock: Arc::clone(&issuer.clock) };
         let verifier = Verifier::new(&config, Arc::new(jwks), Arc::clone(&issuer.clock));
         let refresh_key = refresh::refresh_key(&issuer.keys.current().to_pkcs8_pem());
         // The local app's page (`/app`) is a callback and sign-out URL of the client too.
@@ -184,10 +174,7 @@ impl Cognito {
             codes: Mutex::new(Codes::default()),
             sessions: Mutex::new(Sessions::default()),
             revoked: Mutex::new(Revocations::default()),
-            sealing: RwLock::new(Sealing {
-                current: refresh_key.clone(),
-                all: vec![refresh_key],
-            }),
+            sealing: RwLock::new(Sealing { current: refresh_key.clone(), all: vec![refresh_key] }),
             csrf: csrf::Csrf::new()
                 .ok_or("no randomness available for the login form's CSRF key")?,
             jwks_source: jwks_fault::JwksSource::default(),
@@ -203,9 +190,7 @@ impl Cognito {
     /// The user signing in with this name (the email, any case).
     #[must_use]
     pub fn user(&self, email: &str) -> Option<&User> {
-        self.users
-            .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(email.trim()))
+        self.users.iter().find(|u| u.email.eq_ignore_ascii_case(email.trim()))
     }
 
     /// The user signing in with this name and password (compared in constant time).
@@ -243,10 +228,7 @@ impl Cognito {
     }
 
     fn sealing(&self) -> Sealing {
-        self.sealing
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.sealing.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The grant a refresh token stands for, if one of the pool's keys sealed it.
@@ -275,13 +257,8 @@ impl Cognito {
         let sealing = refresh::refresh_key(&next.to_pkcs8_pem());
         let now = self.issuer.clock.now_secs();
         let rotation =
-            self.issuer
-                .keys
-                .rotate(next, grace_secs.unwrap_or(self.issuer.token_ttl), now);
-        let mut keys = self
-            .sealing
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.issuer.keys.rotate(next, grace_secs.unwrap_or(self.issuer.token_ttl), now);
+        let mut keys = self.sealing.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.all.push(sealing.clone());
         keys.current = sealing;
         Ok(rotation)
@@ -349,11 +326,7 @@ struct LiveJwks {
 
 impl Fetcher for LiveJwks {
     fn fetch<'a>(&'a self, _uri: &'a str) -> BoxFuture<'a, Result<Vec<u8>, FetchError>> {
-        let body = self
-            .keys
-            .jwks(self.clock.now_secs())
-            .to_string()
-            .into_bytes();
+        let body = self.keys.jwks(self.clock.now_secs()).to_string().into_bytes();
         Box::pin(async move { Ok(body) })
     }
 }
@@ -456,8 +429,6 @@ async fn logout(
         pool.end_session(session);
     }
     let mut response = Redirect::to(&uri).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0));
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0));
     response
 }

@@ -18,10 +18,7 @@ use super::Cognito;
 pub fn error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::PRAGMA, "no-cache"),
-        ],
+        [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")],
         Json(json!({"error": error, "error_description": description})),
     )
         .into_response()
@@ -57,8 +54,7 @@ impl Params {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(';').next())
                 .is_some_and(|v| {
-                    v.trim()
-                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                    v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
                 });
             if !form {
                 return Err(invalid_request(
@@ -134,11 +130,8 @@ pub fn authenticate(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .map(|(_, b64)| b64.trim().to_owned());
     let invalid_client = || {
-        let mut r = error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed.",
-        );
+        let mut r =
+            error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"claimsgate\""),
@@ -150,10 +143,7 @@ pub fn authenticate(
             return Err(invalid_request("Use one client authentication method."));
         }
         (Some(b64), None) => {
-            let decoded = STANDARD
-                .decode(b64)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok());
+            let decoded = STANDARD.decode(b64).ok().and_then(|b| String::from_utf8(b).ok());
             let Some((id, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
                 return Err(invalid_client());
             };

@@ -80,10 +80,7 @@ pub fn login(
         .into_iter()
         .chain(std::iter::once(("_csrf", csrf)))
         .map(|(name, value)| {
-            format!(
-                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-                escape(value)
-            )
+            format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value))
         })
         .collect();
     let error = error

@@ -39,8 +39,7 @@ impl RefreshGrant {
     pub fn open(token: &str, keys: &[hmac::Key]) -> Option<Self> {
         let (body, tag) = token.split_once('.')?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        keys.iter()
-            .find(|key| hmac::verify(key, body.as_bytes(), &tag).is_ok())?;
+        keys.iter().find(|key| hmac::verify(key, body.as_bytes(), &tag).is_ok())?;
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()
     }
 }
@@ -48,10 +47,7 @@ impl RefreshGrant {
 /// The refresh-token sealing key, derived from the signing key.
 #[must_use]
 pub fn refresh_key(signing_pem: &str) -> hmac::Key {
-    let derived = digest(
-        &SHA256,
-        format!("claimsgate refresh tokens\n{signing_pem}").as_bytes(),
-    );
+    let derived = digest(&SHA256, format!("claimsgate refresh tokens\n{signing_pem}").as_bytes());
     hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
 }
 

@@ -84,10 +84,7 @@ impl Sessions {
         self.purge(now);
         self.0.insert(
             id.to_owned(),
-            Session {
-                expires_at: now + SESSION_LIFE_SECS,
-                origins: Vec::new(),
-            },
+            Session { expires_at: now + SESSION_LIFE_SECS, origins: Vec::new() },
         );
     }
 

@@ -81,9 +81,7 @@ fn invalid_grant(description: &str) -> Response {
 // The refusal is the response itself (axum style); its size does not matter on this path.
 #[allow(clippy::result_large_err)]
 fn redeem_code(pool: &Cognito, params: &Params, now: u64) -> Result<UserSession, Response> {
-    let code = params
-        .get("code")
-        .ok_or_else(|| invalid_request("code is required."))?;
+    let code = params.get("code").ok_or_else(|| invalid_request("code is required."))?;
     // Single use: the code is gone whatever happens next.
     let grant = lock(&pool.codes)
         .take(code, now)
@@ -98,9 +96,7 @@ fn redeem_code(pool: &Cognito, params: &Params, now: u64) -> Result<UserSession,
             ));
         }
         Some(uri) if uri != grant.redirect_uri => {
-            return Err(invalid_grant(
-                "redirect_uri does not match the authorization request.",
-            ));
+            return Err(invalid_grant("redirect_uri does not match the authorization request."));
         }
         Some(_) => {}
     }
@@ -137,9 +133,7 @@ fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), Res
             {
                 Ok(())
             } else {
-                Err(invalid_grant(
-                    "code_verifier does not match the code_challenge.",
-                ))
+                Err(invalid_grant("code_verifier does not match the code_challenge."))
             }
         }
     }
@@ -148,9 +142,8 @@ fn check_pkce(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), Res
 // The refusal is the response itself (axum style); its size does not matter on this path.
 #[allow(clippy::result_large_err)]
 fn refresh(pool: &Cognito, params: &Params, now: u64) -> Result<UserSession, Response> {
-    let token = params
-        .get("refresh_token")
-        .ok_or_else(|| invalid_request("refresh_token is required."))?;
+    let token =
+        params.get("refresh_token").ok_or_else(|| invalid_request("refresh_token is required."))?;
     let grant = pool
         .open_refresh_token(token)
         .filter(|g| g.expires_at > now && g.client_id == pool.client_id)
@@ -202,13 +195,7 @@ async fn issue_for_user(pool: &Cognito, session: UserSession, now: u64) -> Respo
 }
 
 fn no_store<T: Serialize>(body: &T) -> Response {
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::PRAGMA, "no-cache"),
-        ],
-        Json(body),
-    )
+    ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(body))
         .into_response()
 }
 
@@ -241,11 +228,7 @@ async fn client_credentials(pool: &Cognito, params: &Params) -> Response {
             }
         },
     };
-    let grant = MachineGrant {
-        client_id: &pool.machine.id,
-        scopes,
-        metadata,
-    };
+    let grant = MachineGrant { client_id: &pool.machine.id, scopes, metadata };
     match pool.issuer.issue_machine(&grant).await {
         Ok(tokens) => {
             tracing::info!(client_id = %pool.machine.id, "client-credentials token issued");

@@ -18,19 +18,12 @@ pub const CATS: (&str, &str) = ("test-user@example.com", "Cats-rule-1");
 pub const CALLBACK: &str = "http://localhost";
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
 /// A client that keeps cookies, as the browser of a hosted-login user does.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
+    reqwest::Client::builder().redirect(Policy::none()).cookie_store(true).build().unwrap()
 }
 
 /// The value of the hidden field `name` in a form.
@@ -41,16 +34,12 @@ pub fn hidden(html: &str, name: &str) -> String {
 }
 
 pub fn location(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned())
 }
 
 pub fn query_param(url: &str, name: &str) -> Option<String> {
     let url = url::Url::parse(url).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// authorize → login page → form post → the code from the callback redirect.
@@ -73,12 +62,8 @@ pub async fn sign_in_with(
         ("state", "xyz"),
     ];
     params.extend_from_slice(extra);
-    let r = c
-        .get(format!("{}/oauth2/authorize", s.cognito_url))
-        .query(&params)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        c.get(format!("{}/oauth2/authorize", s.cognito_url)).query(&params).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let login = location(&r).unwrap();
     let back = submit_login(c, s, &format!("{}{login}", s.cognito_url), user).await;
@@ -112,17 +97,8 @@ pub async fn submit_login_for(
     let mut form = hidden_fields(&html);
     form.push(("username".into(), user.0.into()));
     form.push(("password".into(), user.1.into()));
-    let r = c
-        .post(format!("{}/login", s.cognito_url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "login should redirect to the callback"
-    );
+    let r = c.post(format!("{}/login", s.cognito_url)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login should redirect to the callback");
     let back = location(&r).unwrap();
     assert!(back.starts_with(callback), "{back}");
     back
@@ -134,13 +110,7 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .skip(1)
         .map(|rest| {
             let (name, rest) = rest.split_once('"').unwrap();
-            let value = rest
-                .split_once("value=\"")
-                .unwrap()
-                .1
-                .split('"')
-                .next()
-                .unwrap();
+            let value = rest.split_once("value=\"").unwrap().1.split('"').next().unwrap();
             let value = value
                 .replace("&quot;", "\"")
                 .replace("&#x27;", "'")
@@ -178,21 +148,14 @@ pub async fn api(s: &TestStack, path: &str, token: Option<&str>) -> (StatusCode,
     let r = req.send().await.unwrap();
     let status = r.status();
     let body = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-    )
+    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
 }
 
 /// Redeems `code` (issued for [`CALLBACK`]) with HTTP Basic.
 pub async fn redeem(s: &TestStack, code: &str) -> reqwest::Response {
     exchange_basic(
         s,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", CALLBACK),
-        ],
+        &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CALLBACK)],
     )
     .await
 }
@@ -207,10 +170,7 @@ pub async fn exchange(s: &TestStack, code: &str) -> Value {
 /// The pool's OpenID Connect discovery document.
 pub async fn discovery(s: &TestStack) -> Value {
     client()
-        .get(format!(
-            "{}/.well-known/openid-configuration",
-            s.cognito.issuer_url()
-        ))
+        .get(format!("{}/.well-known/openid-configuration", s.cognito.issuer_url()))
         .send()
         .await
         .unwrap()
@@ -221,10 +181,5 @@ pub async fn discovery(s: &TestStack) -> Value {
 
 /// A client-credentials request by the machine client with HTTP Basic.
 pub async fn machine_token(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
-    token_request(s)
-        .basic_auth(MACHINE_ID, Some(MACHINE_SECRET))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
+    token_request(s).basic_auth(MACHINE_ID, Some(MACHINE_SECRET)).form(form).send().await.unwrap()
 }

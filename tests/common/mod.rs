@@ -55,9 +55,8 @@ async fn start(
     key: KeyDir,
 ) -> TestStack {
     let clock = Arc::new(ManualClock::at_secs(START));
-    let stack = claimsgate::start_with_trigger(&settings, kind, clock.clone(), trigger)
-        .await
-        .unwrap();
+    let stack =
+        claimsgate::start_with_trigger(&settings, kind, clock.clone(), trigger).await.unwrap();
     TestStack { stack, clock, key }
 }
 

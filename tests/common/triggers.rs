@@ -22,10 +22,7 @@ impl Scripted {
     pub fn new(
         answer: impl Fn(Value) -> Result<Value, String> + Send + Sync + 'static,
     ) -> Arc<Self> {
-        Arc::new(Self {
-            answer: Box::new(answer),
-            events: Mutex::new(Vec::new()),
-        })
+        Arc::new(Self { answer: Box::new(answer), events: Mutex::new(Vec::new()) })
     }
 
     /// Answers every event by setting its `response` to `response`.

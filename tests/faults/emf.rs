@@ -47,15 +47,9 @@ pub(crate) fn emf_problems(doc: &Value) -> Vec<String> {
     let aws = &doc["_aws"];
     match aws["Timestamp"].as_u64() {
         Some(ms) if (1_000_000_000_000..10_000_000_000_000).contains(&ms) => {}
-        _ => problem(format!(
-            "_aws.Timestamp is not epoch milliseconds: {}",
-            aws["Timestamp"]
-        )),
+        _ => problem(format!("_aws.Timestamp is not epoch milliseconds: {}", aws["Timestamp"])),
     }
-    let directives = aws["CloudWatchMetrics"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let directives = aws["CloudWatchMetrics"].as_array().cloned().unwrap_or_default();
     if directives.is_empty() {
         problem("_aws.CloudWatchMetrics is not a non-empty array".into());
     }
@@ -82,14 +76,10 @@ pub(crate) fn emf_problems(doc: &Value) -> Vec<String> {
         }
         let metrics = directive["Metrics"].as_array().cloned().unwrap_or_default();
         if metrics.is_empty() || metrics.len() > 100 {
-            problem(format!(
-                "Metrics is not 1 to 100 definitions in {directive}"
-            ));
+            problem(format!("Metrics is not 1 to 100 definitions in {directive}"));
         }
         for metric in &metrics {
-            let Some(name) = metric["Name"]
-                .as_str()
-                .filter(|n| (1..=1024).contains(&n.len()))
+            let Some(name) = metric["Name"].as_str().filter(|n| (1..=1024).contains(&n.len()))
             else {
                 problem(format!("metric without a Name: {metric}"));
                 continue;
@@ -125,12 +115,8 @@ fn the_emf_check_refuses_what_cloudwatch_would_not_read() {
     assert_eq!(emf_problems(&good), Vec::<String>::new());
     type Breakage = fn(&mut Value);
     let broken: [(&str, Breakage); 6] = [
-        ("seconds, not ms", |d| {
-            d["_aws"]["Timestamp"] = json!(1_767_225_600)
-        }),
-        ("no directives", |d| {
-            d["_aws"]["CloudWatchMetrics"] = json!([])
-        }),
+        ("seconds, not ms", |d| d["_aws"]["Timestamp"] = json!(1_767_225_600)),
+        ("no directives", |d| d["_aws"]["CloudWatchMetrics"] = json!([])),
         ("dimension missing", |d| {
             d.as_object_mut().unwrap().remove("Code");
         }),

@@ -136,22 +136,15 @@ pub(crate) async fn attack_like_requests(s: &TestStack) -> Vec<String> {
     let code = sign_in(s, CATS, &[]).await;
     let r = exchange_basic(
         s,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CALLBACK),
-        ],
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CALLBACK)],
     )
     .await;
     assert_eq!(r.status(), StatusCode::OK);
     let signed_in: Value = r.json().await.unwrap();
     let text = |v: &Value, k: &str| v[k].as_str().unwrap().to_owned();
     let refresh = text(&signed_in, "refresh_token");
-    let r = exchange_basic(
-        s,
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    )
-    .await;
+    let r =
+        exchange_basic(s, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let refreshed: Value = r.json().await.unwrap();
     for (token, want) in [
@@ -175,11 +168,8 @@ pub(crate) async fn attack_like_requests(s: &TestStack) -> Vec<String> {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let machine: Value = machine_token(s, &[("grant_type", "client_credentials")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let machine: Value =
+        machine_token(s, &[("grant_type", "client_credentials")]).await.json().await.unwrap();
 
     // The admin endpoint asked from a foreign host, with a private key in the body.
     let pem = test_key(1, "").to_pkcs8_pem();
@@ -193,11 +183,7 @@ pub(crate) async fn attack_like_requests(s: &TestStack) -> Vec<String> {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     let mut secrets: Vec<String> = tampered.into_iter().collect();
-    secrets.extend([
-        dogs.id_token,
-        dogs.access_token,
-        dogs.refresh_token.unwrap(),
-    ]);
+    secrets.extend([dogs.id_token, dogs.access_token, dogs.refresh_token.unwrap()]);
     for doc in [&signed_in, &refreshed, &machine] {
         for field in ["id_token", "access_token", "refresh_token"] {
             if let Some(token) = doc[field].as_str() {
@@ -207,10 +193,6 @@ pub(crate) async fn attack_like_requests(s: &TestStack) -> Vec<String> {
     }
     secrets.extend([code, refresh, wrong_secret.into(), wrong_password.into()]);
     // Every line of the key material (also the key the fault sequence rotates to) but the armour.
-    secrets.extend(
-        pem.lines()
-            .filter(|l| !l.starts_with("-----"))
-            .map(str::to_owned),
-    );
+    secrets.extend(pem.lines().filter(|l| !l.starts_with("-----")).map(str::to_owned));
     secrets
 }

@@ -56,10 +56,8 @@ async fn fault_stack() -> TestStack {
     stack_with(AuthorizerKind::Token, |s| {
         s.authorizer_cache_ttl = 0;
         s.token_ttl = 86_400;
-        s.function_env
-            .insert("JWKS_TTL_SECS".into(), TTL.to_string());
-        s.function_env
-            .insert("JWKS_MIN_REFRESH_SECS".into(), MIN_REFRESH.to_string());
+        s.function_env.insert("JWKS_TTL_SECS".into(), TTL.to_string());
+        s.function_env.insert("JWKS_MIN_REFRESH_SECS".into(), MIN_REFRESH.to_string());
         s.jwks_fetch = FetchLimits {
             connect_timeout: Duration::from_secs(1),
             total_timeout: Duration::from_secs(1),
@@ -76,10 +74,7 @@ async fn known_keys_keep_their_answers_while_the_key_source_fails_and_rotates() 
     fault_sequence(&s).await;
     // Operators see each failed fetch, with its cause: one per function and fault.
     let logs = logs.text();
-    let failed: Vec<&str> = logs
-        .lines()
-        .filter(|l| l.contains("JWKS fetch failed"))
-        .collect();
+    let failed: Vec<&str> = logs.lines().filter(|l| l.contains("JWKS fetch failed")).collect();
     assert_eq!(failed.len(), 2 * FAULTS.len(), "{failed:#?}");
     for cause in [
         "request failed",
@@ -127,10 +122,7 @@ async fn metric_lines_follow_emf_and_no_line_holds_a_secret() {
     for line in &lines {
         assert!(!has_email(line), "an email in: {line}");
         if let Some(secret) = pieces.iter().find(|p| line.contains(p.as_str())) {
-            panic!(
-                "a secret ({}...) in: {line}",
-                &secret[..secret.len().min(12)]
-            );
+            panic!("a secret ({}...) in: {line}", &secret[..secret.len().min(12)]);
         }
     }
 
@@ -143,10 +135,7 @@ async fn metric_lines_follow_emf_and_no_line_holds_a_secret() {
         };
         let doc: Value = serde_json::from_str(emf).unwrap();
         assert_eq!(emf_problems(&doc), Vec::<String>::new(), "{emf}");
-        assert_eq!(
-            doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
-            "claimsgate"
-        );
+        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], "claimsgate");
         for directive in doc["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
             assert_eq!(directive["Dimensions"][0][0], "FunctionName", "{emf}");
             for metric in directive["Metrics"].as_array().unwrap() {
@@ -175,10 +164,7 @@ async fn metric_lines_follow_emf_and_no_line_holds_a_secret() {
         "jwks_unavailable",
         "token_too_large",
     ] {
-        assert!(
-            denied_codes.contains(code),
-            "no Denied for {code}: {denied_codes:?}"
-        );
+        assert!(denied_codes.contains(code), "no Denied for {code}: {denied_codes:?}");
     }
 }
 
@@ -201,9 +187,5 @@ async fn a_key_source_that_never_answered_fails_closed() {
             "{path}"
         );
     }
-    assert_eq!(
-        jwks_requests(&s).await,
-        0,
-        "the stand-in's JWKS was never asked"
-    );
+    assert_eq!(jwks_requests(&s).await, 0, "the stand-in's JWKS was never asked");
 }

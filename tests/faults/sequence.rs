@@ -33,9 +33,7 @@ pub(crate) async fn set_fault(s: &TestStack, mode: &str) -> u64 {
 
 /// The JWKS requests the stand-in counted so far.
 pub(crate) async fn jwks_requests(s: &TestStack) -> u64 {
-    jwks_fault(s, json!({})).await["jwks_requests"]
-        .as_u64()
-        .unwrap()
+    jwks_fault(s, json!({})).await["jwks_requests"].as_u64().unwrap()
 }
 
 /// The status `token` gets on `path`.
@@ -58,11 +56,7 @@ pub(crate) struct Probe {
 
 impl Probe {
     fn new(name: &'static str, token: Option<&str>, pet: Option<&'static str>) -> Self {
-        Self {
-            name,
-            token: token.map(str::to_owned),
-            pet,
-        }
+        Self { name, token: token.map(str::to_owned), pet }
     }
 
     fn want(&self, path: &str) -> StatusCode {
@@ -80,11 +74,7 @@ pub(crate) async fn check(s: &TestStack, phase: &str, probes: &[&Probe]) {
         for probe in probes {
             for path in PATHS {
                 let got = status(s, path, probe.token.as_deref()).await;
-                assert!(
-                    !got.is_server_error(),
-                    "{phase}: {} on {path}: {got}",
-                    probe.name
-                );
+                assert!(!got.is_server_error(), "{phase}: {} on {path}: {got}", probe.name);
                 assert_eq!(
                     got,
                     probe.want(path),
@@ -100,19 +90,13 @@ pub(crate) async fn check(s: &TestStack, phase: &str, probes: &[&Probe]) {
 pub(crate) async fn assert_fetches(s: &TestStack, phase: &str, want: u64) {
     let reached = eventually(|| async { jwks_requests(s).await >= want }).await;
     assert!(reached, "{phase}: expected {want} JWKS requests in all");
-    assert_eq!(
-        jwks_requests(s).await,
-        want,
-        "{phase}: JWKS fetched too often"
-    );
+    assert_eq!(jwks_requests(s).await, want, "{phase}: JWKS fetched too often");
 }
 
 /// The dogs token's claims signed under a kid the pool never publishes (the
 /// key is the one it rotates to later, published under its own kid).
 pub(crate) fn unknown_kid_token(dogs: &str) -> String {
-    test_key(1, "never-published")
-        .sign(&claims_of(dogs))
-        .unwrap()
+    test_key(1, "never-published").sign(&claims_of(dogs)).unwrap()
 }
 
 /// The token with one byte of its signature changed.
@@ -137,11 +121,7 @@ pub(crate) async fn fault_sequence(s: &TestStack) -> Vec<String> {
         Probe::new("cats", Some(&cats.id_token), Some("cats")),
     ];
     let refused = [
-        Probe::new(
-            "unknown kid",
-            Some(&unknown_kid_token(&dogs.id_token)),
-            None,
-        ),
+        Probe::new("unknown kid", Some(&unknown_kid_token(&dogs.id_token)), None),
         Probe::new("forged", Some(&forged(&dogs.id_token)), None),
         Probe::new("no token", None, None),
     ];
@@ -175,11 +155,7 @@ pub(crate) async fn fault_sequence(s: &TestStack) -> Vec<String> {
     assert_eq!(r.status(), StatusCode::OK);
     let new_dogs = s.tokens_for(DOGS.0).await.unwrap();
     let new_cats = s.tokens_for(CATS.0).await.unwrap();
-    assert_ne!(
-        token_kid(&new_dogs.id_token),
-        token_kid(&dogs.id_token),
-        "signed by the new key"
-    );
+    assert_ne!(token_kid(&new_dogs.id_token), token_kid(&dogs.id_token), "signed by the new key");
     let fresh = [
         Probe::new("new dogs", Some(&new_dogs.id_token), Some("dogs")),
         Probe::new("new cats", Some(&new_cats.id_token), Some("cats")),
@@ -192,10 +168,7 @@ pub(crate) async fn fault_sequence(s: &TestStack) -> Vec<String> {
 
     // The grace ends: the old key leaves the JWKS; the functions drop it at their next refresh.
     s.clock.advance(Duration::from_secs(601));
-    assert_eq!(
-        status(s, "/me/claims", Some(&new_dogs.id_token)).await,
-        StatusCode::OK
-    );
+    assert_eq!(status(s, "/me/claims", Some(&new_dogs.id_token)).await, StatusCode::OK);
     let dropped = eventually(|| async {
         status(s, "/dogs", Some(&dogs.id_token)).await == StatusCode::UNAUTHORIZED
     })
@@ -212,13 +185,7 @@ pub(crate) async fn fault_sequence(s: &TestStack) -> Vec<String> {
 
     [dogs, cats, new_dogs, new_cats]
         .into_iter()
-        .flat_map(|t| {
-            [
-                t.id_token,
-                t.access_token,
-                t.refresh_token.unwrap_or_default(),
-            ]
-        })
+        .flat_map(|t| [t.id_token, t.access_token, t.refresh_token.unwrap_or_default()])
         .collect()
 }
 

@@ -59,19 +59,14 @@ impl Bench {
             (Some(n), Some(e)) => (n, e),
             _ => return Err("the fixture's JWKS has no RSA key".into()),
         };
-        let floor = RsaPublicKeyComponents {
-            n: URL_SAFE_NO_PAD.decode(n)?,
-            e: URL_SAFE_NO_PAD.decode(e)?,
-        }
-        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)?;
+        let floor =
+            RsaPublicKeyComponents { n: URL_SAFE_NO_PAD.decode(n)?, e: URL_SAFE_NO_PAD.decode(e)? }
+                .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)?;
 
         let jwks = serde_json::to_vec(&fixture["jwks"])?;
         let config = VerifierConfig::for_issuer(&iss, &[&client], TokenUsePolicy::Id)?;
         let verifier = |capacity: u64| {
-            let config = VerifierConfig {
-                token_cache_capacity: capacity,
-                ..config.clone()
-            };
+            let config = VerifierConfig { token_cache_capacity: capacity, ..config.clone() };
             Verifier::new(
                 &config,
                 Arc::new(StaticFetcher::new(jwks.clone())),
@@ -93,9 +88,8 @@ impl Bench {
             cached.hydrate().await;
         });
         let token = text("token")?;
-        let (signed, signature) = token
-            .rsplit_once('.')
-            .ok_or("the fixture's token is not a JWT")?;
+        let (signed, signature) =
+            token.rsplit_once('.').ok_or("the fixture's token is not a JWT")?;
         Ok(Self {
             signed: signed.to_owned(),
             signature: URL_SAFE_NO_PAD.decode(signature)?,
@@ -131,15 +125,9 @@ impl Bench {
         else {
             return false;
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         data.claims.get("token_use").and_then(Value::as_str) == Some("id")
-            && data
-                .claims
-                .get("iat")
-                .and_then(Value::as_u64)
-                .is_some_and(|iat| iat <= now)
+            && data.claims.get("iat").and_then(Value::as_u64).is_some_and(|iat| iat <= now)
     }
 
     /// Verifies the token for about `seconds`, in batches; returns (verifications, seconds).
@@ -158,11 +146,7 @@ impl Bench {
                     }
                 }
                 "claimsgate" | "claimsgate_repeated" => {
-                    let verifier = if case == "claimsgate" {
-                        &self.fresh
-                    } else {
-                        &self.cached
-                    };
+                    let verifier = if case == "claimsgate" { &self.fresh } else { &self.cached };
                     self.rt.block_on(async {
                         for _ in 0..BATCH {
                             black_box(verifier.verify(black_box(token)).await).ok();
@@ -201,9 +185,7 @@ fn self_check(bench: &Bench, bad: &BTreeMap<String, String>) -> Result<(), Error
 }
 
 fn run() -> Result<(), Error> {
-    let path = std::env::args()
-        .nth(1)
-        .ok_or("usage: bench-verify FIXTURE.json")?;
+    let path = std::env::args().nth(1).ok_or("usage: bench-verify FIXTURE.json")?;
     let fixture: Value = serde_json::from_slice(&std::fs::read(path)?)?;
     let bench = Bench::new(&fixture)?;
     let bad: BTreeMap<String, String> = serde_json::from_value(fixture["bad_tokens"].clone())?;
@@ -220,10 +202,7 @@ fn run() -> Result<(), Error> {
             return Err(format!("unknown case {case}").into());
         }
         let (verifications, seconds) = bench.measure(case, seconds.parse()?);
-        println!(
-            "{}",
-            json!({ "case": case, "verifications": verifications, "seconds": seconds })
-        );
+        println!("{}", json!({ "case": case, "verifications": verifications, "seconds": seconds }));
     }
     Ok(())
 }

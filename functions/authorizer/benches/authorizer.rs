@@ -41,10 +41,7 @@ fn event(key: &SigningKey, jti: &str) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let key = test_key(0, "bench-kid");
     let jwks = key.jwks().to_string().into_bytes();
     let authorizer = || {
@@ -61,18 +58,9 @@ fn bench(c: &mut Criterion) {
         serde_json::to_vec(&rt.block_on(auth.handle(event)).unwrap()).unwrap()
     };
 
-    let fresh: Vec<Vec<u8>> = (0..POOL)
-        .map(|i| event(&key, &format!("fresh-{i}")))
-        .collect();
+    let fresh: Vec<Vec<u8>> = (0..POOL).map(|i| event(&key, &format!("fresh-{i}"))).collect();
     let repeated = event(&key, "repeated");
-    let token = key
-        .sign(&cognito_id_claims(
-            ISS,
-            CLIENT,
-            SystemClock.now_secs(),
-            "raw",
-        ))
-        .unwrap();
+    let token = key.sign(&cognito_id_claims(ISS, CLIENT, SystemClock.now_secs(), "raw")).unwrap();
     let (signed, signature) = token.rsplit_once('.').unwrap();
     let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
     let floor = VerifyingKey::from_components("k", key.modulus(), key.exponent()).unwrap();

@@ -28,13 +28,9 @@ impl<'a> MethodArn<'a> {
     /// Which part is missing or malformed.
     pub fn parse(arn: &'a str) -> Result<Self, &'static str> {
         let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
+        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account)) =
+            (fields.next(), fields.next(), fields.next(), fields.next(), fields.next())
+        else {
             return Err("not an arn:{partition}:execute-api ARN");
         };
         let resource = fields.next().ok_or("no API/stage/method/path part")?;
@@ -45,9 +41,7 @@ impl<'a> MethodArn<'a> {
         };
         let plain = |part: &str| {
             !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         let stage_ok = plain(stage) || stage == "$default";
         if !([partition, region, account, api].into_iter().all(plain) && stage_ok) {
@@ -62,27 +56,20 @@ impl<'a> MethodArn<'a> {
         }
         // `rest` ends the ARN, so the prefix is all that comes before it.
         let prefix = &arn[..arn.len() - rest.len()];
-        Ok(Self {
-            prefix,
-            method,
-            path,
-        })
+        Ok(Self { prefix, method, path })
     }
 
     /// The called method, upper case.
-    #[must_use]
     pub fn method(&self) -> &'a str {
         self.method
     }
 
     /// The called path, starting with `/` (the stage is not part of it).
-    #[must_use]
     pub fn path(&self) -> &'a str {
         self.path
     }
 
     /// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/`: every route's ARN starts so.
-    #[must_use]
     pub fn prefix(&self) -> &'a str {
         self.prefix
     }
@@ -94,7 +81,6 @@ impl<'a> MethodArn<'a> {
     }
 
     /// The ARN of the called route itself.
-    #[must_use]
     pub fn called(&self) -> String {
         self.resource(self.method, self.path)
     }
@@ -133,10 +119,7 @@ mod tests {
     fn root_paths_and_other_partitions() -> Result<(), &'static str> {
         let root = MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:1:api/v1/POST/")?;
         assert_eq!(root.path(), "/");
-        assert_eq!(
-            root.called(),
-            "arn:aws-cn:execute-api:cn-north-1:1:api/v1/POST/"
-        );
+        assert_eq!(root.called(), "arn:aws-cn:execute-api:cn-north-1:1:api/v1/POST/");
         let bare = MethodArn::parse("arn:aws:execute-api:r:1:api/v1/GET")?;
         assert_eq!(bare.path(), "/");
         let deep = MethodArn::parse("arn:aws:execute-api:r:1:api/v1/GET/a/b:c/d")?;
@@ -190,10 +173,7 @@ mod tests {
         }
         // Multi-byte text in the path is carried, not sliced: no panic on a char boundary.
         let odd = MethodArn::parse("arn:aws:execute-api:r:1:api/prod/GET/\u{1f436}");
-        assert_eq!(
-            odd.map(|a| a.path().to_owned()),
-            Ok("/\u{1f436}".to_owned())
-        );
+        assert_eq!(odd.map(|a| a.path().to_owned()), Ok("/\u{1f436}".to_owned()));
         assert!(MethodArn::parse("arn:aws:execute-api:r:1:api/pr\u{f6}d/GET/x").is_err());
     }
 }

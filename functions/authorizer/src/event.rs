@@ -74,18 +74,12 @@ impl AuthorizerEvent {
         let (kind, header) = match self.kind.as_str() {
             Some("TOKEN") => (
                 EventKind::RestToken,
-                self.authorization_token
-                    .as_str()
-                    .ok_or("no authorizationToken"),
+                self.authorization_token.as_str().ok_or("no authorizationToken"),
             ),
             Some("REQUEST") => (EventKind::RestRequest, self.rest_request_header()),
             _ => return Err("not a TOKEN, REQUEST or payload 2.0 authorizer event"),
         };
-        Ok(Call {
-            kind,
-            token: header.and_then(bearer),
-            arn,
-        })
+        Ok(Call { kind, token: header.and_then(bearer), arn })
     }
 
     /// The one `Authorization` header of a REST `REQUEST` event, in any case.
@@ -93,10 +87,8 @@ impl AuthorizerEvent {
     /// Two differing values (two spellings in `headers`, or several entries in
     /// `multiValueHeaders`) are refused: which one would API Gateway have cached?
     fn rest_request_header(&self) -> Result<&str, &'static str> {
-        let multi = authorization(&self.multi_value_headers)
-            .filter_map(Value::as_array)
-            .flatten()
-            .count();
+        let multi =
+            authorization(&self.multi_value_headers).filter_map(Value::as_array).flatten().count();
         if multi > 1 {
             return Err("more than one Authorization header");
         }
@@ -121,9 +113,7 @@ impl AuthorizerEvent {
     fn single_header(&self) -> Result<&str, &'static str> {
         let mut found: Option<&str> = None;
         for value in authorization(&self.headers) {
-            let value = value
-                .as_str()
-                .ok_or("the Authorization header is not a string")?;
+            let value = value.as_str().ok_or("the Authorization header is not a string")?;
             match found {
                 Some(seen) if seen != value => return Err("more than one Authorization header"),
                 _ => found = Some(value),

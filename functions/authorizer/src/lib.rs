@@ -45,7 +45,6 @@ pub enum AuthError {
 
 impl AuthError {
     /// True for the 401 case.
-    #[must_use]
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Self::Unauthorized)
     }
@@ -57,10 +56,7 @@ impl From<AuthError> for lambda_runtime::Diagnostic {
             AuthError::Unauthorized => "Unauthorized",
             AuthError::UnsupportedEvent(_) => "UnsupportedEvent",
         };
-        Self {
-            error_type: error_type.to_owned(),
-            error_message: error.to_string(),
-        }
+        Self { error_type: error_type.to_owned(), error_message: error.to_string() }
     }
 }
 
@@ -97,13 +93,11 @@ impl Authorizer {
     }
 
     /// The verifier (to `hydrate()` at cold start).
-    #[must_use]
     pub fn verifier(&self) -> &Verifier {
         &self.verifier
     }
 
     /// The route table.
-    #[must_use]
     pub fn routes(&self) -> &RouteTable {
         &self.routes
     }
@@ -119,14 +113,9 @@ impl Authorizer {
             AuthError::UnsupportedEvent(why)
         })?;
         let arn = MethodArn::parse(call.arn);
-        let mut outcome = Outcome {
-            kind: Some(call.kind),
-            arn: arn.as_ref().ok(),
-            ..Outcome::default()
-        };
-        let token = call
-            .token
-            .map_err(|why| outcome.refuse("no_bearer_token", why, false))?;
+        let mut outcome =
+            Outcome { kind: Some(call.kind), arn: arn.as_ref().ok(), ..Outcome::default() };
+        let token = call.token.map_err(|why| outcome.refuse("no_bearer_token", why, false))?;
         let (verified, report) = self.verifier.verify_reported(token).await;
         outcome.report = Some(report);
         let verified =
@@ -139,16 +128,12 @@ impl Authorizer {
             tracing::error!(reason = why, sub, "unreadable route ARN; denying all");
         }
 
-        let called = outcome
-            .arn
-            .is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
+        let called =
+            outcome.arn.is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
         let allowed = allowed_routes(claims, &self.routes);
         let context = Context::of(&verified);
         let answer = match call.kind {
-            EventKind::HttpV2 => Answer::Simple(SimpleResponse {
-                is_authorized: called,
-                context,
-            }),
+            EventKind::HttpV2 => Answer::Simple(SimpleResponse { is_authorized: called, context }),
             EventKind::RestToken | EventKind::RestRequest => Answer::Policy(PolicyResponse {
                 principal_id: sub.to_owned(),
                 policy_document: self.policy(outcome.arn, &allowed),
@@ -207,9 +192,8 @@ impl Outcome<'_> {
     /// One log line (an error when the fault is ours) and one metrics line:
     /// `Allowed`, or `Denied` by code, and what the verification cost.
     fn record(&self, decision: &str, code: Option<&str>, reason: &str, error: bool) {
-        let (sub, kid, pet) = self
-            .token
-            .map_or((None, None, None), |(s, k, p)| (Some(s), Some(k), p));
+        let (sub, kid, pet) =
+            self.token.map_or((None, None, None), |(s, k, p)| (Some(s), Some(k), p));
         let reason = (!reason.is_empty()).then_some(reason);
         let jwks_age_s = self.report.and_then(|r| r.jwks_age).map(|a| a.as_secs());
         macro_rules! line {

@@ -12,10 +12,8 @@ async fn main() -> Result<(), Error> {
     // Failures are logged by the cache; requests retry the fetch after JWKS_MIN_REFRESH_SECS.
     authorizer.verifier().hydrate().await;
     let authorizer = &authorizer;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<AuthorizerEvent>| async move {
-            authorizer.handle(event.payload).await
-        },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<AuthorizerEvent>| async move {
+        authorizer.handle(event.payload).await
+    }))
     .await
 }

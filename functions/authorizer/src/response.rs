@@ -56,16 +56,9 @@ impl PolicyDocument {
         let statement = [("Allow", allow), ("Deny", deny)]
             .into_iter()
             .filter(|(_, resource)| !resource.is_empty())
-            .map(|(effect, resource)| Statement {
-                action: "execute-api:Invoke",
-                effect,
-                resource,
-            })
+            .map(|(effect, resource)| Statement { action: "execute-api:Invoke", effect, resource })
             .collect();
-        Self {
-            version: "2012-10-17",
-            statement,
-        }
+        Self { version: "2012-10-17", statement }
     }
 }
 

@@ -23,15 +23,10 @@ async fn replay_all(
 ) {
     for (who, token, want_allowed) in tokens {
         for (called_method, called_path) in routes {
-            let cached = harness
-                .call(token_event(token, called_method, called_path))
-                .await
-                .unwrap();
+            let cached =
+                harness.call(token_event(token, called_method, called_path)).await.unwrap();
             for (method, path) in routes {
-                let fresh = harness
-                    .call(token_event(token, method, path))
-                    .await
-                    .unwrap();
+                let fresh = harness.call(token_event(token, method, path)).await.unwrap();
                 let resource = arn(method, path);
                 let replayed = permits(&cached, &resource);
                 assert_eq!(
@@ -40,11 +35,7 @@ async fn replay_all(
                     "{who}: policy cached on {called_method} {called_path} replayed on {method} {path}"
                 );
                 let route = format!("{method} {path}");
-                assert_eq!(
-                    replayed,
-                    want_allowed.contains(&route.as_str()),
-                    "{who} on {route}"
-                );
+                assert_eq!(replayed, want_allowed.contains(&route.as_str()), "{who} on {route}");
             }
         }
     }
@@ -54,32 +45,12 @@ async fn replay_all(
 async fn cached_policy_is_right_for_every_route_default_table() {
     let h = Harness::new();
     let no_pet = h.sign(&common::id_claims("nnnnnnnn-3333", "no-pet", None));
-    let odd_pet = h.sign(&common::id_claims(
-        "oooooooo-4444",
-        "odd-pet",
-        Some("birds"),
-    ));
-    let access = h.sign(&common::access_claims(
-        common::CATS_SUB,
-        "cat-lover",
-        Some("cats"),
-    ));
+    let odd_pet = h.sign(&common::id_claims("oooooooo-4444", "odd-pet", Some("birds")));
+    let access = h.sign(&common::access_claims(common::CATS_SUB, "cat-lover", Some("cats")));
     let tokens = [
-        (
-            "dogs",
-            h.dogs_id_token(),
-            vec!["GET /dogs", "GET /me/claims"],
-        ),
-        (
-            "cats",
-            h.cats_id_token(),
-            vec!["GET /cats", "GET /me/claims"],
-        ),
-        (
-            "cats access token",
-            access,
-            vec!["GET /cats", "GET /me/claims"],
-        ),
+        ("dogs", h.dogs_id_token(), vec!["GET /dogs", "GET /me/claims"]),
+        ("cats", h.cats_id_token(), vec!["GET /cats", "GET /me/claims"]),
+        ("cats access token", access, vec!["GET /cats", "GET /me/claims"]),
         ("no pet", no_pet, vec!["GET /me/claims"]),
         ("unknown pet", odd_pet, vec!["GET /me/claims"]),
     ];
@@ -102,24 +73,11 @@ async fn cached_policy_is_right_for_every_route_custom_table() {
             .unwrap();
     let h = Harness::with_routes(table);
     let tokens = [
-        (
-            "dogs",
-            h.dogs_id_token(),
-            vec!["GET /pets", "POST /dogs", "GET /"],
-        ),
-        (
-            "cats",
-            h.cats_id_token(),
-            vec!["GET /pets", "DELETE /cats", "GET /"],
-        ),
+        ("dogs", h.dogs_id_token(), vec!["GET /pets", "POST /dogs", "GET /"]),
+        ("cats", h.cats_id_token(), vec!["GET /pets", "DELETE /cats", "GET /"]),
     ];
-    let routes = [
-        ("GET", "/pets"),
-        ("POST", "/dogs"),
-        ("DELETE", "/cats"),
-        ("GET", "/"),
-        ("GET", "/dogs"),
-    ];
+    let routes =
+        [("GET", "/pets"), ("POST", "/dogs"), ("DELETE", "/cats"), ("GET", "/"), ("GET", "/dogs")];
     replay_all(&h, &tokens, &routes).await;
 }
 
@@ -129,11 +87,7 @@ async fn the_policy_does_not_depend_on_the_called_listed_route() {
     let token = h.dogs_id_token();
     let on_dogs = h.call(token_event(&token, "GET", "/dogs")).await.unwrap();
     for path in ["/cats", "/me/claims"] {
-        assert_eq!(
-            h.call(token_event(&token, "GET", path)).await.unwrap(),
-            on_dogs,
-            "{path}"
-        );
+        assert_eq!(h.call(token_event(&token, "GET", path)).await.unwrap(), on_dogs, "{path}");
     }
     assert_eq!(on_dogs["principalId"], json!(common::DOGS_SUB));
 }
@@ -141,10 +95,7 @@ async fn the_policy_does_not_depend_on_the_called_listed_route() {
 #[tokio::test]
 async fn each_api_and_stage_gets_its_own_policy_document() {
     let h = Harness::new();
-    let users = [
-        (h.dogs_id_token(), "dogs", "cats"),
-        (h.cats_id_token(), "cats", "dogs"),
-    ];
+    let users = [(h.dogs_id_token(), "dogs", "cats"), (h.cats_id_token(), "cats", "dogs")];
     // Many APIs and stages, each called twice: every document names its own.
     for round in 0..2 {
         for stage in 0..40 {

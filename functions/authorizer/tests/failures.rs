@@ -16,10 +16,7 @@ fn unauthorized_is_the_exact_string_api_gateway_matches() {
     assert!(!other.is_unauthorized());
     assert_ne!(other.to_string(), "Unauthorized");
     let d: lambda_runtime::Diagnostic = AuthError::Unauthorized.into();
-    assert_eq!(
-        (d.error_type.as_str(), d.error_message.as_str()),
-        ("Unauthorized", "Unauthorized")
-    );
+    assert_eq!((d.error_type.as_str(), d.error_message.as_str()), ("Unauthorized", "Unauthorized"));
 }
 
 #[tokio::test]
@@ -33,11 +30,7 @@ async fn jwks_never_fetched_is_unauthorized_for_every_event_kind() {
         json!({"version": "2.0", "type": "REQUEST", "routeArn": common::arn("GET", "/dogs"), "identitySource": [format!("Bearer {token}")]}),
     ];
     for event in events {
-        assert_eq!(
-            h.call(event.clone()).await,
-            Err(AuthError::Unauthorized),
-            "{event}"
-        );
+        assert_eq!(h.call(event.clone()).await, Err(AuthError::Unauthorized), "{event}");
     }
 }
 
@@ -47,17 +40,11 @@ async fn a_repeated_token_is_verified_once_and_expires_on_time() {
     let token = h.dogs_id_token();
     let first = h.call(token_event(&token, "GET", "/dogs")).await.unwrap();
     for _ in 0..50 {
-        assert_eq!(
-            h.call(token_event(&token, "GET", "/dogs")).await.unwrap(),
-            first
-        );
+        assert_eq!(h.call(token_event(&token, "GET", "/dogs")).await.unwrap(), first);
     }
     assert_eq!(h.fetcher.calls(), 1);
     h.clock.set_secs(NOW + 3540);
-    assert_eq!(
-        h.call(token_event(&token, "GET", "/dogs")).await,
-        Err(AuthError::Unauthorized)
-    );
+    assert_eq!(h.call(token_event(&token, "GET", "/dogs")).await, Err(AuthError::Unauthorized));
 }
 
 #[tokio::test]
@@ -68,14 +55,8 @@ async fn hostile_tokens_are_unauthorized() {
     let mut empty_sub = id_claims(DOGS_SUB, "dog-lover", Some("dogs"));
     empty_sub["sub"] = json!("");
     let claims = id_claims(DOGS_SUB, "dog-lover", Some("dogs"));
-    let none_alg = h
-        .key
-        .sign_raw(&json!({"alg": "none", "kid": "test-kid-1"}), &claims)
-        .unwrap();
-    let hs256 = h
-        .key
-        .sign_raw(&json!({"alg": "HS256", "kid": "test-kid-1"}), &claims)
-        .unwrap();
+    let none_alg = h.key.sign_raw(&json!({"alg": "none", "kid": "test-kid-1"}), &claims).unwrap();
+    let hs256 = h.key.sign_raw(&json!({"alg": "HS256", "kid": "test-kid-1"}), &claims).unwrap();
     let good = h.dogs_id_token();
     let (head, _) = good.rsplit_once('.').unwrap();
     let tampered = format!("{head}.{}", "A".repeat(342));
@@ -129,40 +110,27 @@ async fn odd_events_never_panic_and_never_allow() {
             }
         }
     }
-    assert!(matches!(
-        h.call(json!({"type": "OTHER"})).await,
-        Err(AuthError::UnsupportedEvent(_))
-    ));
+    assert!(matches!(h.call(json!({"type": "OTHER"})).await, Err(AuthError::UnsupportedEvent(_))));
 }
 
 #[test]
 fn configuration_errors_name_the_variable() {
     let base = |extra: &'static [(&'static str, &'static str)]| {
         move |name: &str| {
-            [
-                ("COGNITO_USER_POOL_ID", "us-east-1_AbC123"),
-                ("COGNITO_CLIENT_IDS", "app1"),
-            ]
-            .iter()
-            .chain(extra)
-            .rev()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
+            [("COGNITO_USER_POOL_ID", "us-east-1_AbC123"), ("COGNITO_CLIENT_IDS", "app1")]
+                .iter()
+                .chain(extra)
+                .rev()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
         }
     };
     let ok = Authorizer::from_lookup(base(&[])).unwrap();
-    assert_eq!(
-        ok.routes(),
-        &claimsgate_core::rules::routes::RouteTable::default()
-    );
+    assert_eq!(ok.routes(), &claimsgate_core::rules::routes::RouteTable::default());
     let custom = Authorizer::from_lookup(base(&[("ROUTE_RULES", "GET /pets=dogs,cats")])).unwrap();
     assert_eq!(custom.routes().rules().len(), 1);
 
-    let err = |extra| {
-        Authorizer::from_lookup(base(extra))
-            .unwrap_err()
-            .to_string()
-    };
+    let err = |extra| Authorizer::from_lookup(base(extra)).unwrap_err().to_string();
     assert!(err(&[("ROUTE_RULES", "GET /dogs=birds")]).starts_with("ROUTE_RULES: rule 1"));
     assert!(err(&[("ROUTE_RULES", "GET /dogs/*=dogs")]).starts_with("ROUTE_RULES:"));
     assert!(err(&[("COGNITO_CLIENT_IDS", " ")]).starts_with("COGNITO_CLIENT_IDS:"));

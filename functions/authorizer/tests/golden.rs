@@ -53,11 +53,7 @@ async fn every_fixture_gets_its_golden_response() {
     let mut files = Vec::new();
     fixtures(&fixture_dir(), &mut files);
     files.sort();
-    assert!(
-        files.len() >= 30,
-        "expected the fixture set, found {} files",
-        files.len()
-    );
+    assert!(files.len() >= 30, "expected the fixture set, found {} files", files.len());
 
     let mut failures = Vec::new();
     for file in &files {
@@ -67,11 +63,7 @@ async fn every_fixture_gets_its_golden_response() {
         for (name, token) in &placeholders {
             event_text = event_text.replace(name, token);
         }
-        assert!(
-            !event_text.contains("{{"),
-            "{}: unknown placeholder",
-            file.display()
-        );
+        assert!(!event_text.contains("{{"), "{}: unknown placeholder", file.display());
         let event: Value = serde_json::from_str(&event_text).unwrap();
         let got = match harness.call(event).await {
             Ok(response) => {
@@ -102,10 +94,5 @@ async fn every_fixture_gets_its_golden_response() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} fixtures differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }

@@ -27,21 +27,14 @@ async fn unreachable_jwks_and_unknown_kid_is_unauthorized_with_an_error_log() {
     let h = Harness::new();
     assert!(h.authorizer.verifier().hydrate().await.is_empty());
     let rotated = test_key(1, "rotated-kid");
-    let token = rotated
-        .sign(&id_claims(DOGS_SUB, "dog-lover", Some("dogs")))
-        .unwrap();
-    h.fetcher
-        .set(Err(FetchError::Transport("connection refused".into())));
+    let token = rotated.sign(&id_claims(DOGS_SUB, "dog-lover", Some("dogs"))).unwrap();
+    h.fetcher.set(Err(FetchError::Transport("connection refused".into())));
     h.clock.advance(Duration::from_secs(60));
 
     let (logs, _guard) = capture();
     let got = h.call(token_event(&token, "GET", "/dogs")).await;
     assert_eq!(got, Err(AuthError::Unauthorized));
-    assert_eq!(
-        h.fetcher.calls(),
-        2,
-        "the unknown kid must trigger one refetch"
-    );
+    assert_eq!(h.fetcher.calls(), 2, "the unknown kid must trigger one refetch");
     let logs = logs.text();
     let line = logs
         .lines()
@@ -60,14 +53,9 @@ async fn decisions_are_logged_with_sub_and_without_the_token() {
     let token = h.dogs_id_token();
     let (logs, _guard) = capture();
     h.call(token_event(&token, "GET", "/cats")).await.unwrap();
-    h.call(token_event("not-a-jwt", "GET", "/cats"))
-        .await
-        .unwrap_err();
+    h.call(token_event("not-a-jwt", "GET", "/cats")).await.unwrap_err();
     let logs = logs.text();
-    let line = logs
-        .lines()
-        .find(|l| l.contains("\"message\":\"decision\""))
-        .unwrap_or_default();
+    let line = logs.lines().find(|l| l.contains("\"message\":\"decision\"")).unwrap_or_default();
     for field in [
         DOGS_SUB,
         "\"decision\":\"deny\"",
@@ -91,10 +79,7 @@ async fn decisions_are_logged_with_sub_and_without_the_token() {
         .collect();
     assert_eq!(emf.len(), 3, "{logs}");
     assert_eq!(emf[0]["JwksFetch"], 1.0, "the first token fetched the keys");
-    for (doc, code) in emf[1..]
-        .iter()
-        .zip(["route_not_allowed", "malformed_token"])
-    {
+    for (doc, code) in emf[1..].iter().zip(["route_not_allowed", "malformed_token"]) {
         assert_eq!(doc["Denied"], 1.0);
         assert_eq!(doc["Code"], code);
         let names: Vec<&str> = doc["_aws"]["CloudWatchMetrics"]

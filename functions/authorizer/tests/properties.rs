@@ -28,41 +28,24 @@ use tokio::runtime::Runtime;
 const KID: &str = "test-kid-1";
 const METHODS: [&str; 2] = ["GET", "POST"];
 const PATHS: [&str; 5] = ["/dogs", "/cats", "/me/claims", "/pets", "/"];
-const ACCESS: [&str; 5] = [
-    "*",
-    "dogs",
-    "cats",
-    "dogs,cats",
-    "scope:claimsgate/pets.read",
-];
+const ACCESS: [&str; 5] = ["*", "dogs", "cats", "dogs,cats", "scope:claimsgate/pets.read"];
 
 /// A route table over a few routes, as `ROUTE_RULES` text.
 fn table() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        (
-            select(&METHODS[..]),
-            select(&PATHS[..]),
-            select(&ACCESS[..]),
-        ),
-        1..6,
-    )
-    .prop_map(|rules| {
-        let unique: BTreeMap<_, _> = rules.into_iter().map(|(m, p, a)| ((m, p), a)).collect();
-        let rules: Vec<String> = unique
-            .into_iter()
-            .map(|((method, path), access)| format!("{method} {path}={access}"))
-            .collect();
-        rules.join(";")
-    })
+    prop::collection::vec((select(&METHODS[..]), select(&PATHS[..]), select(&ACCESS[..])), 1..6)
+        .prop_map(|rules| {
+            let unique: BTreeMap<_, _> = rules.into_iter().map(|(m, p, a)| ((m, p), a)).collect();
+            let rules: Vec<String> = unique
+                .into_iter()
+                .map(|((method, path), access)| format!("{method} {path}={access}"))
+                .collect();
+            rules.join(";")
+        })
 }
 
 /// Claims of a token: a pet (or none, or an odd one), ID or access, with or without the scope.
 fn claims() -> impl Strategy<Value = Value> {
-    (
-        select(&[Some("dogs"), Some("cats"), Some("birds"), None][..]),
-        any::<bool>(),
-        any::<bool>(),
-    )
+    (select(&[Some("dogs"), Some("cats"), Some("birds"), None][..]), any::<bool>(), any::<bool>())
         .prop_map(|(pet, access, scoped)| {
             let mut c = if access {
                 common::access_claims(CATS_SUB, "cat-lover", pet)
@@ -113,15 +96,11 @@ fn any_first_route_gives_answers_right_for_every_route() {
     let rt = runtime();
     let key = test_key(0, KID);
     let signed = RefCell::new(BTreeMap::new());
-    let routes: Vec<(&str, &str)> = METHODS
-        .iter()
-        .flat_map(|m| PATHS.iter().map(move |p| (*m, *p)))
-        .collect();
+    let routes: Vec<(&str, &str)> =
+        METHODS.iter().flat_map(|m| PATHS.iter().map(move |p| (*m, *p))).collect();
     let calls = prop::collection::vec(select(routes.clone()), 1..5);
-    let mut runner = TestRunner::new(Config {
-        failure_persistence: None,
-        ..Config::with_cases(32)
-    });
+    let mut runner =
+        TestRunner::new(Config { failure_persistence: None, ..Config::with_cases(32) });
     let strategy = (table(), claims(), any::<bool>(), calls);
     runner
         .run(&strategy, |(rules, claims, rest_request, calls)| {
@@ -142,13 +121,7 @@ fn any_first_route_gives_answers_right_for_every_route() {
             for (method, path) in &calls {
                 let answer = call(&rt, &warm, event(rest_request, &token, method, path));
                 let at = routes.iter().position(|r| r == &(*method, *path)).unwrap();
-                prop_assert_eq!(
-                    &answer,
-                    &fresh[at],
-                    "{} {} after earlier calls",
-                    method,
-                    path
-                );
+                prop_assert_eq!(&answer, &fresh[at], "{} {} after earlier calls", method, path);
                 for ((m, p), direct) in routes.iter().zip(&fresh) {
                     prop_assert_eq!(
                         permits(&answer, &arn(m, p)),

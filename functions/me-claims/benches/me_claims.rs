@@ -62,17 +62,11 @@ fn timed(
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let key = test_key(0, "bench-kid");
     let now = SystemClock.now_secs();
     let tokens: Vec<String> = (0..POOL)
-        .map(|i| {
-            key.sign(&cognito_id_claims(ISS, CLIENT, now, &format!("bench-{i}")))
-                .unwrap()
-        })
+        .map(|i| key.sign(&cognito_id_claims(ISS, CLIENT, now, &format!("bench-{i}"))).unwrap())
         .collect();
     let mut group = c.benchmark_group("me_claims");
     group.bench_function("handler_fresh_token", |b| {

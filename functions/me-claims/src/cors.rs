@@ -75,10 +75,8 @@ impl Cors {
         }
         let origin = request.get(ORIGIN)?;
         let text = origin.to_str().ok()?;
-        let listed = self
-            .origins
-            .iter()
-            .any(|o| o.eq_ignore_ascii_case(text.trim_end_matches('/')));
+        let listed =
+            self.origins.iter().any(|o| o.eq_ignore_ascii_case(text.trim_end_matches('/')));
         listed.then(|| origin.clone())
     }
 
@@ -106,9 +104,8 @@ impl Cors {
     pub fn preflight(&self, request: &HeaderMap) -> Response<Body> {
         let mut response = Response::new(Body::Empty);
         *response.status_mut() = StatusCode::NO_CONTENT;
-        let asks_for_get = request
-            .get(ACCESS_CONTROL_REQUEST_METHOD)
-            .is_some_and(|m| m.as_bytes() == b"GET");
+        let asks_for_get =
+            request.get(ACCESS_CONTROL_REQUEST_METHOD).is_some_and(|m| m.as_bytes() == b"GET");
         let origin = self.allow_origin(request);
         let headers = response.headers_mut();
         headers.insert(ALLOW, HeaderValue::from_static("GET, OPTIONS"));
@@ -120,18 +117,9 @@ impl Cors {
         );
         if let (Some(origin), true) = (origin, asks_for_get) {
             headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            headers.insert(
-                ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("GET"),
-            );
-            headers.insert(
-                ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("Authorization"),
-            );
-            headers.insert(
-                ACCESS_CONTROL_MAX_AGE,
-                HeaderValue::from_static(PREFLIGHT_MAX_AGE),
-            );
+            headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
+            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Authorization"));
+            headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(PREFLIGHT_MAX_AGE));
         }
         response
     }
@@ -142,9 +130,7 @@ fn is_origin_or_star(entry: &str) -> bool {
     if entry == "*" {
         return true;
     }
-    let rest = entry
-        .strip_prefix("https://")
-        .or_else(|| entry.strip_prefix("http://"));
+    let rest = entry.strip_prefix("https://").or_else(|| entry.strip_prefix("http://"));
     let Some(authority) = rest.map(|r| r.strip_suffix('/').unwrap_or(r)) else {
         return false;
     };
@@ -170,10 +156,7 @@ mod tests {
     #[test]
     fn parses_origins_and_rejects_anything_else() {
         let cors = Cors::parse(Some(" https://App.example.com/ , http://localhost:5173")).unwrap();
-        assert_eq!(
-            cors.origins,
-            ["https://app.example.com", "http://localhost:5173"]
-        );
+        assert_eq!(cors.origins, ["https://app.example.com", "http://localhost:5173"]);
         assert!(Cors::parse(Some("*")).unwrap().any);
         assert!(!Cors::parse(None).unwrap().is_enabled());
         assert!(!Cors::parse(Some(" , ")).unwrap().is_enabled());

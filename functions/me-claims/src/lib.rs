@@ -54,10 +54,7 @@ impl App {
     /// An app over `verifier`, answering CORS for `cors_allow_origins` (`*` for any; empty: CORS off).
     #[must_use]
     pub fn new(verifier: Verifier, cors_allow_origins: Vec<String>) -> Self {
-        Self {
-            verifier,
-            cors: Cors::new(cors_allow_origins),
-        }
+        Self { verifier, cors: Cors::new(cors_allow_origins) }
     }
 
     /// Reads the configuration from the process environment and builds the app.
@@ -80,7 +77,6 @@ impl App {
     }
 
     /// The verifier (for `hydrate()` at cold start).
-    #[must_use]
     pub fn verifier(&self) -> &Verifier {
         &self.verifier
     }
@@ -92,9 +88,7 @@ impl App {
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, Infallible> {
         let mut response = self.respond(&request).await;
         self.cors.decorate(request.headers(), &mut response);
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(response)
     }
 
@@ -150,11 +144,7 @@ impl App {
             return (Err(Problem::not_found()), None);
         }
         if *request.method() != Method::GET {
-            let allow = if self.cors.is_enabled() {
-                "GET, OPTIONS"
-            } else {
-                "GET"
-            };
+            let allow = if self.cors.is_enabled() { "GET, OPTIONS" } else { "GET" };
             return (Err(Problem::method_not_allowed(allow)), None);
         }
         let authorization = request.headers().get_all(AUTHORIZATION).iter();

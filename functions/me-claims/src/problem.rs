@@ -43,113 +43,87 @@ struct ProblemBody<'a> {
 }
 
 impl Problem {
+    /// A problem whose kind is its code, without headers beyond the body's type.
+    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
+        let (kind, challenge, allow, retry_after) = (code, None, None, None);
+        Self { status, kind, title, code, detail, challenge, allow, retry_after }
+    }
+
     /// 401 without an error code: the request carried no credentials (RFC 6750 §3.1).
     #[must_use]
     pub fn missing_token() -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            kind: "missing_token",
-            title: "Authentication required",
-            code: "missing_token",
-            detail: "send the token as `Authorization: Bearer <token>`".to_owned(),
-            challenge: Some(challenge(None)),
-            allow: None,
-            retry_after: None,
-        }
+        let detail = "send the token as `Authorization: Bearer <token>`".to_owned();
+        let problem =
+            Self::new(StatusCode::UNAUTHORIZED, "missing_token", "Authentication required", detail);
+        Self { challenge: Some(challenge(None)), ..problem }
     }
 
     /// 400 `invalid_request`: the `Authorization` header is not one bearer token.
     #[must_use]
     pub fn invalid_request(reason: &'static str) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            kind: "invalid_request",
-            title: "Malformed Authorization header",
-            code: "invalid_request",
-            detail: reason.to_owned(),
-            challenge: Some(challenge(Some(("invalid_request", reason)))),
-            allow: None,
-            retry_after: None,
-        }
+        let title = "Malformed Authorization header";
+        let problem =
+            Self::new(StatusCode::BAD_REQUEST, "invalid_request", title, reason.to_owned());
+        Self { challenge: Some(challenge(Some(("invalid_request", reason)))), ..problem }
     }
 
     /// 401 `invalid_token`: the token was rejected; `code` says why.
     #[must_use]
     pub fn invalid_token(error: &VerifyError) -> Self {
-        let detail = error.to_string();
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            kind: "invalid_token",
-            title: "Invalid token",
-            code: error.code(),
-            challenge: Some(challenge(Some(("invalid_token", &detail)))),
-            detail,
-            allow: None,
-            retry_after: None,
-        }
+        let challenge = Some(challenge(Some(("invalid_token", &error.to_string()))));
+        let problem =
+            Self::new(StatusCode::UNAUTHORIZED, error.code(), "Invalid token", error.to_string());
+        Self { kind: "invalid_token", challenge, ..problem }
     }
 
     /// 503: the issuer's keys cannot be had, so no token can be judged. Not the client's fault.
     /// `Retry-After` says when the keys will next be fetched (at least a second).
     #[must_use]
     pub fn jwks_unavailable(error: &VerifyError, retry_after: Duration) -> Self {
+        let (title, detail) = (
+            "Token verification unavailable",
+            "the issuer's signing keys cannot be fetched right now; try again later",
+        );
+        let problem =
+            Self::new(StatusCode::SERVICE_UNAVAILABLE, error.code(), title, detail.to_owned());
         Self {
-            status: StatusCode::SERVICE_UNAVAILABLE,
             kind: "jwks_unavailable",
-            title: "Token verification unavailable",
-            code: error.code(),
-            detail: "the issuer's signing keys cannot be fetched right now; try again later"
-                .to_owned(),
-            challenge: None,
-            allow: None,
             retry_after: Some(retry_after.as_secs().max(1)),
+            ..problem
         }
     }
 
     /// 404: this function serves one resource only.
     #[must_use]
     pub fn not_found() -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            kind: "not_found",
-            title: "Not found",
-            code: "not_found",
-            detail: "there is no resource at this path; the endpoint is GET /me/claims".to_owned(),
-            challenge: None,
-            allow: None,
-            retry_after: None,
-        }
+        let detail = "there is no resource at this path; the endpoint is GET /me/claims";
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail.to_owned())
     }
 
     /// 405 with the methods the resource does allow.
     #[must_use]
     pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            kind: "method_not_allowed",
-            title: "Method not allowed",
-            code: "method_not_allowed",
-            detail: format!("/me/claims answers {allow} only"),
-            challenge: None,
-            allow: Some(allow),
-            retry_after: None,
-        }
+        let detail = format!("/me/claims answers {allow} only");
+        let problem = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            detail,
+        );
+        Self { allow: Some(allow), ..problem }
     }
 
     /// The HTTP status.
-    #[must_use]
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The stable snake_case code carried in the body (the verifier's code for a rejected token).
-    #[must_use]
     pub fn code(&self) -> &'static str {
         self.code
     }
 
     /// The response: problem JSON body, `WWW-Authenticate` / `Allow` as the status calls for.
-    #[must_use]
     pub fn into_response(self) -> Response<Body> {
         let body = ProblemBody {
             type_uri: format!("{PROBLEM_TYPE_BASE}#{}", self.kind),
@@ -160,11 +134,7 @@ impl Problem {
         };
         // Serializing plain strings and a number cannot fail; the fallback keeps the status honest anyway.
         let json = serde_json::to_string(&body).unwrap_or_else(|_| {
-            format!(
-                r#"{{"status":{},"code":"{}"}}"#,
-                self.status.as_u16(),
-                self.code
-            )
+            format!(r#"{{"status":{},"code":"{}"}}"#, self.status.as_u16(), self.code)
         });
         let mut response = Response::new(Body::Text(json));
         *response.status_mut() = self.status;
@@ -232,10 +202,7 @@ mod tests {
         ];
         for error in &errors {
             let response = Problem::invalid_token(error).into_response();
-            assert!(
-                response.headers().contains_key(WWW_AUTHENTICATE),
-                "{error:?}"
-            );
+            assert!(response.headers().contains_key(WWW_AUTHENTICATE), "{error:?}");
         }
     }
 
@@ -243,9 +210,7 @@ mod tests {
     fn body_is_problem_json_with_the_code() {
         let response = Problem::invalid_token(&VerifyError::Expired).into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let Body::Text(text) = response.body() else {
-            panic!("not a text body")
-        };
+        let Body::Text(text) = response.body() else { panic!("not a text body") };
         let body: serde_json::Value = serde_json::from_str(text).unwrap();
         assert_eq!(body["code"], "token_expired");
         assert_eq!(body["status"], 401);

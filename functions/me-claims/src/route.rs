@@ -20,14 +20,10 @@ pub fn is_me_claims(request: &Request) -> bool {
     let context = request.request_context_ref();
     let stage = context.and_then(stage);
     let matched_route = context.and_then(matched_route);
-    [
-        Some(request.uri().path()),
-        Some(request.raw_http_path()),
-        matched_route,
-    ]
-    .into_iter()
-    .flatten()
-    .any(|path| path_is_me_claims(path, stage))
+    [Some(request.uri().path()), Some(request.raw_http_path()), matched_route]
+        .into_iter()
+        .flatten()
+        .any(|path| path_is_me_claims(path, stage))
 }
 
 /// `path`, without the `/{stage}` prefix when there is one, is `/me/claims` (a trailing `/` allowed).
@@ -38,11 +34,8 @@ pub fn path_is_me_claims(path: &str, stage: Option<&str>) -> bool {
         .and_then(|s| path.strip_prefix('/')?.strip_prefix(s))
         .filter(|rest| rest.starts_with('/'))
         .unwrap_or(path);
-    let trimmed = if unstaged.len() > 1 {
-        unstaged.strip_suffix('/').unwrap_or(unstaged)
-    } else {
-        unstaged
-    };
+    let trimmed =
+        if unstaged.len() > 1 { unstaged.strip_suffix('/').unwrap_or(unstaged) } else { unstaged };
     trimmed == ME_CLAIMS_PATH
 }
 
@@ -58,11 +51,9 @@ fn stage(context: &RequestContext) -> Option<&str> {
 fn matched_route(context: &RequestContext) -> Option<&str> {
     match context {
         RequestContext::ApiGatewayV1(ctx) => ctx.resource_path.as_deref(),
-        RequestContext::ApiGatewayV2(ctx) => ctx
-            .route_key
-            .as_deref()
-            .and_then(|key| key.split_once(' '))
-            .map(|(_, path)| path),
+        RequestContext::ApiGatewayV2(ctx) => {
+            ctx.route_key.as_deref().and_then(|key| key.split_once(' ')).map(|(_, path)| path)
+        }
         _ => None,
     }
 }

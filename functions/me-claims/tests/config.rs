@@ -6,10 +6,8 @@ use std::collections::HashMap;
 use me_claims::App;
 
 fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let map: HashMap<String, String> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     move |name| map.get(name).cloned()
 }
 
@@ -23,10 +21,7 @@ fn builds_from_the_documented_variables() {
         App::from_lookup(lookup(&[
             ("TOKEN_ISSUERS", "http://127.0.0.1:9229/local_pool"),
             CLIENTS,
-            (
-                "CORS_ALLOW_ORIGINS",
-                "http://localhost:5173, https://app.example.com"
-            ),
+            ("CORS_ALLOW_ORIGINS", "http://localhost:5173, https://app.example.com"),
         ]))
         .is_ok()
     );
@@ -38,25 +33,15 @@ fn a_bad_value_names_its_variable() {
         (&[CLIENTS], "COGNITO_USER_POOL_ID"),
         (&[POOL], "COGNITO_CLIENT_IDS"),
         (&[POOL, CLIENTS, ("TOKEN_USE", "refresh")], "TOKEN_USE"),
+        (&[POOL, CLIENTS, ("CORS_ALLOW_ORIGINS", "app.example.com")], "CORS_ALLOW_ORIGINS"),
         (
-            &[POOL, CLIENTS, ("CORS_ALLOW_ORIGINS", "app.example.com")],
-            "CORS_ALLOW_ORIGINS",
-        ),
-        (
-            &[
-                POOL,
-                CLIENTS,
-                ("CORS_ALLOW_ORIGINS", "https://app.example.com/login"),
-            ],
+            &[POOL, CLIENTS, ("CORS_ALLOW_ORIGINS", "https://app.example.com/login")],
             "CORS_ALLOW_ORIGINS",
         ),
     ];
     for (pairs, var) in cases {
         let error = App::from_lookup(lookup(pairs)).unwrap_err();
         assert_eq!(error.var, *var);
-        assert!(
-            error.to_string().starts_with(&format!("{var}: ")),
-            "{error}"
-        );
+        assert!(error.to_string().starts_with(&format!("{var}: ")), "{error}");
     }
 }

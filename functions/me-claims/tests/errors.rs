@@ -15,11 +15,7 @@ fn with_authorization(fixture: &str, value: Option<&str>) -> lambda_http::Reques
 #[tokio::test]
 async fn missing_authorization_is_401_with_a_bare_challenge() {
     let h = Harness::new();
-    for fixture in [
-        "rest-v1-get.json",
-        "http-v2-get.json",
-        "function-url-get.json",
-    ] {
+    for fixture in ["rest-v1-get.json", "http-v2-get.json", "function-url-get.json"] {
         let response = h.call(with_authorization(fixture, None)).await;
         let body = assert_problem(&response, 401, "missing_token");
         assert_eq!(
@@ -69,10 +65,7 @@ async fn two_authorization_headers_in_a_rest_event_are_400() {
     let h = Harness::new();
     let token = sign(&id_claims());
     let request = event_with("rest-v1-get.json", &token, |e| {
-        e["headers"]
-            .as_object_mut()
-            .unwrap()
-            .remove("Authorization");
+        e["headers"].as_object_mut().unwrap().remove("Authorization");
         e["multiValueHeaders"]["Authorization"] =
             json!([format!("Bearer {token}"), format!("Bearer {token}")]);
     });
@@ -85,9 +78,7 @@ async fn two_authorization_headers_in_a_rest_event_are_400() {
 async fn bearer_scheme_is_case_insensitive() {
     let h = Harness::new();
     let value = format!("bEaReR   {}", sign(&id_claims()));
-    let response = h
-        .call(with_authorization("rest-v1-get.json", Some(&value)))
-        .await;
+    let response = h.call(with_authorization("rest-v1-get.json", Some(&value))).await;
     assert_eq!(response.status(), 200, "{}", body_text(&response));
 }
 
@@ -97,20 +88,11 @@ async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
     let h = Harness::new();
     let impostor = test_key(1, KID);
     let other_kid = test_key(2, "rotated-away");
-    let hs256 = key()
-        .sign_raw(
-            &json!({"alg": "HS256", "kid": KID, "typ": "JWT"}),
-            &id_claims(),
-        )
-        .unwrap();
-    let none = key()
-        .sign_raw(&json!({"alg": "none", "kid": KID}), &id_claims())
-        .unwrap();
+    let hs256 =
+        key().sign_raw(&json!({"alg": "HS256", "kid": KID, "typ": "JWT"}), &id_claims()).unwrap();
+    let none = key().sign_raw(&json!({"alg": "none", "kid": KID}), &id_claims()).unwrap();
     let cases = [
-        (
-            sign(&with(id_claims(), json!({"exp": NOW - 1}))),
-            "token_expired",
-        ),
+        (sign(&with(id_claims(), json!({"exp": NOW - 1}))), "token_expired"),
         (
             sign(&with(
                 id_claims(),
@@ -118,33 +100,15 @@ async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
             )),
             "invalid_issuer",
         ),
+        (sign(&with(id_claims(), json!({"aud": "someone-elses-client"}))), "invalid_audience"),
         (
-            sign(&with(id_claims(), json!({"aud": "someone-elses-client"}))),
-            "invalid_audience",
-        ),
-        (
-            sign(&with(
-                access_claims(),
-                json!({"client_id": "someone-elses-client"}),
-            )),
+            sign(&with(access_claims(), json!({"client_id": "someone-elses-client"}))),
             "invalid_client_id",
         ),
-        (
-            sign(&with(id_claims(), json!({"token_use": "refresh"}))),
-            "invalid_token_use",
-        ),
-        (
-            sign(&with(id_claims(), json!({"iat": NOW + 600}))),
-            "token_issued_in_future",
-        ),
-        (
-            sign(&with(id_claims(), json!({"nbf": NOW + 600}))),
-            "token_not_yet_valid",
-        ),
-        (
-            sign(&with(id_claims(), json!({"exp": "tomorrow"}))),
-            "invalid_claim",
-        ),
+        (sign(&with(id_claims(), json!({"token_use": "refresh"}))), "invalid_token_use"),
+        (sign(&with(id_claims(), json!({"iat": NOW + 600}))), "token_issued_in_future"),
+        (sign(&with(id_claims(), json!({"nbf": NOW + 600}))), "token_not_yet_valid"),
+        (sign(&with(id_claims(), json!({"exp": "tomorrow"}))), "invalid_claim"),
         (impostor.sign(&id_claims()).unwrap(), "invalid_signature"),
         (other_kid.sign(&id_claims()).unwrap(), "unknown_kid"),
         (hs256, "alg_not_allowed"),
@@ -156,21 +120,12 @@ async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
     for (token, code) in &cases {
         let response = h.call(event("rest-v1-get.json", token)).await;
         let body = assert_problem(&response, 401, code);
-        assert!(
-            body["type"].as_str().unwrap().ends_with("#invalid_token"),
-            "{code}"
-        );
+        assert!(body["type"].as_str().unwrap().ends_with("#invalid_token"), "{code}");
         let challenge = header(&response, "www-authenticate").unwrap();
         let prefix = r#"Bearer realm="claimsgate", error="invalid_token", error_description=""#;
         assert!(challenge.starts_with(prefix), "{code}: {challenge}");
-        assert!(
-            challenge.len() > prefix.len() + 1,
-            "{code}: empty description"
-        );
-        assert!(
-            !body_text(&response).contains(token.as_str()),
-            "{code}: token echoed"
-        );
+        assert!(challenge.len() > prefix.len() + 1, "{code}: empty description");
+        assert!(!body_text(&response).contains(token.as_str()), "{code}: token echoed");
     }
 }
 
@@ -181,12 +136,7 @@ async fn unreachable_jwks_is_503_not_401() {
     let response = h.call(event("rest-v1-get.json", &sign(&id_claims()))).await;
 
     let body = assert_problem(&response, 503, "jwks_unavailable");
-    assert!(
-        body["type"]
-            .as_str()
-            .unwrap()
-            .ends_with("#jwks_unavailable")
-    );
+    assert!(body["type"].as_str().unwrap().ends_with("#jwks_unavailable"));
     // Not the client's fault: no bearer challenge that would send it to fetch a new token,
     // and a Retry-After of the JWKS refetch interval (JWKS_MIN_REFRESH_SECS, 10 by default).
     assert_eq!(header(&response, "www-authenticate"), None);

@@ -24,10 +24,7 @@ async fn rest_event_echoes_the_verified_header_and_claims() {
     assert_eq!(body["header"], json!({"alg": "RS256", "kid": KID}));
     // Every claim exactly as in the token: numbers stay numbers, groups stay an array.
     assert_eq!(body["claims"], claims);
-    assert_eq!(
-        body["claims"]["cognito:groups"],
-        json!(["pet-owners", "beta"])
-    );
+    assert_eq!(body["claims"]["cognito:groups"], json!(["pet-owners", "beta"]));
     assert_eq!(body["expires_in"], 3600);
     assert!(body.get("authorizer").is_none(), "{body}");
 }
@@ -35,17 +32,12 @@ async fn rest_event_echoes_the_verified_header_and_claims() {
 #[tokio::test]
 async fn rest_event_carries_the_authorizer_context_under_its_own_key() {
     let h = Harness::new();
-    let response = h
-        .call(event("rest-v1-authorizer.json", &sign(&id_claims())))
-        .await;
+    let response = h.call(event("rest-v1-authorizer.json", &sign(&id_claims()))).await;
 
     assert_eq!(response.status(), 200, "{}", body_text(&response));
     let body = body_json(&response);
     let authorizer = &body["authorizer"];
-    assert_eq!(
-        authorizer["principalId"],
-        "7d8ca528-4931-4254-9273-ea5ee853f271"
-    );
+    assert_eq!(authorizer["principalId"], "7d8ca528-4931-4254-9273-ea5ee853f271");
     assert_eq!(authorizer["pet_preference"], "dogs");
     assert_eq!(authorizer["token_use"], "id");
     assert_eq!(authorizer["integrationLatency"], 3);
@@ -68,12 +60,7 @@ async fn http_api_and_function_url_events_are_served() {
     let h = Harness::new();
     for fixture in ["http-v2-get.json", "function-url-get.json"] {
         let response = h.call(event(fixture, &sign(&access_claims()))).await;
-        assert_eq!(
-            response.status(),
-            200,
-            "{fixture}: {}",
-            body_text(&response)
-        );
+        assert_eq!(response.status(), 200, "{fixture}: {}", body_text(&response));
         assert_eq!(header(&response, "cache-control"), Some("no-store"));
         let body = body_json(&response);
         assert_eq!(body["token_use"], "access", "{fixture}");
@@ -87,16 +74,10 @@ async fn http_api_and_function_url_events_are_served() {
 async fn expires_in_counts_down_and_an_expired_cached_token_is_refused() {
     let h = Harness::new();
     let token = sign(&id_claims());
-    assert_eq!(
-        body_json(&h.call(event("rest-v1-get.json", &token)).await)["expires_in"],
-        3600
-    );
+    assert_eq!(body_json(&h.call(event("rest-v1-get.json", &token)).await)["expires_in"], 3600);
 
     h.clock.advance(Duration::from_secs(3000));
-    assert_eq!(
-        body_json(&h.call(event("rest-v1-get.json", &token)).await)["expires_in"],
-        600
-    );
+    assert_eq!(body_json(&h.call(event("rest-v1-get.json", &token)).await)["expires_in"], 600);
 
     h.clock.advance(Duration::from_secs(600));
     let response = h.call(event("rest-v1-get.json", &token)).await;
@@ -152,13 +133,9 @@ async fn other_paths_are_404_problems() {
             e["requestContext"]["http"]["path"] = json!(path);
         })
     };
-    for request in [
-        rest("/dogs"),
-        rest("/me"),
-        rest("/me/claims/extra"),
-        url("/"),
-        url("/me/claimsx"),
-    ] {
+    for request in
+        [rest("/dogs"), rest("/me"), rest("/me/claims/extra"), url("/"), url("/me/claimsx")]
+    {
         let response = h.call(request).await;
         let body = assert_problem(&response, 404, "not_found");
         assert!(body["type"].as_str().unwrap().ends_with("#not_found"));
@@ -198,39 +175,20 @@ fn from_origin(fixture: &str, token: &str, origin: &str) -> lambda_http::Request
 #[tokio::test]
 async fn cors_grants_listed_origins_on_success_and_on_errors() {
     let h = Harness::with_cors(vec![APP_ORIGIN.to_owned()]);
-    let ok = h
-        .call(from_origin(
-            "rest-v1-get.json",
-            &sign(&id_claims()),
-            APP_ORIGIN,
-        ))
-        .await;
+    let ok = h.call(from_origin("rest-v1-get.json", &sign(&id_claims()), APP_ORIGIN)).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(header(&ok, "access-control-allow-origin"), Some(APP_ORIGIN));
     assert_eq!(header(&ok, "vary"), Some("Origin"));
     assert_eq!(header(&ok, "access-control-allow-credentials"), None);
 
     // A page must be able to read why it was refused.
-    let refused = h
-        .call(from_origin("rest-v1-get.json", "a.b.c", APP_ORIGIN))
-        .await;
+    let refused = h.call(from_origin("rest-v1-get.json", "a.b.c", APP_ORIGIN)).await;
     assert_problem(&refused, 401, "malformed_token");
-    assert_eq!(
-        header(&refused, "access-control-allow-origin"),
-        Some(APP_ORIGIN)
-    );
-    assert_eq!(
-        header(&refused, "access-control-expose-headers"),
-        Some("WWW-Authenticate")
-    );
+    assert_eq!(header(&refused, "access-control-allow-origin"), Some(APP_ORIGIN));
+    assert_eq!(header(&refused, "access-control-expose-headers"), Some("WWW-Authenticate"));
 
-    let stranger = h
-        .call(from_origin(
-            "rest-v1-get.json",
-            &sign(&id_claims()),
-            "https://evil.example",
-        ))
-        .await;
+    let stranger =
+        h.call(from_origin("rest-v1-get.json", &sign(&id_claims()), "https://evil.example")).await;
     assert_eq!(stranger.status(), 200);
     assert_eq!(header(&stranger, "access-control-allow-origin"), None);
     assert_eq!(header(&stranger, "vary"), Some("Origin"));
@@ -251,18 +209,9 @@ async fn cors_preflight_is_answered_without_a_token() {
     };
     let response = h.call(preflight(APP_ORIGIN)).await;
     assert_eq!(response.status(), 204);
-    assert_eq!(
-        header(&response, "access-control-allow-origin"),
-        Some(APP_ORIGIN)
-    );
-    assert_eq!(
-        header(&response, "access-control-allow-methods"),
-        Some("GET")
-    );
-    assert_eq!(
-        header(&response, "access-control-allow-headers"),
-        Some("Authorization")
-    );
+    assert_eq!(header(&response, "access-control-allow-origin"), Some(APP_ORIGIN));
+    assert_eq!(header(&response, "access-control-allow-methods"), Some("GET"));
+    assert_eq!(header(&response, "access-control-allow-headers"), Some("Authorization"));
     assert_eq!(header(&response, "access-control-max-age"), Some("600"));
     assert_eq!(header(&response, "cache-control"), Some("no-store"));
     assert_eq!(body_text(&response), "");
@@ -287,11 +236,7 @@ async fn cors_preflight_is_answered_without_a_token() {
 async fn cors_star_allows_any_origin_without_vary() {
     let h = Harness::with_cors(vec!["*".to_owned()]);
     let response = h
-        .call(from_origin(
-            "http-v2-get.json",
-            &sign(&id_claims()),
-            "https://anyone.example",
-        ))
+        .call(from_origin("http-v2-get.json", &sign(&id_claims()), "https://anyone.example"))
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "access-control-allow-origin"), Some("*"));
@@ -302,9 +247,7 @@ async fn cors_star_allows_any_origin_without_vary() {
 #[tokio::test]
 async fn minimal_rest_event_is_enough() {
     let h = Harness::new();
-    let response = h
-        .call(event("rest-v1-minimal.json", &sign(&id_claims())))
-        .await;
+    let response = h.call(event("rest-v1-minimal.json", &sign(&id_claims()))).await;
     assert_eq!(response.status(), 200, "{}", body_text(&response));
     assert_eq!(body_json(&response)["authorizer"]["pet_preference"], "dogs");
 }
@@ -314,9 +257,6 @@ async fn minimal_rest_event_is_enough() {
 fn rest_event_without_request_context_method_is_refused_by_lambda_http() {
     let mut value: serde_json::Value =
         serde_json::from_str(&fixture_text("rest-v1-minimal.json", "t")).unwrap();
-    value["requestContext"]
-        .as_object_mut()
-        .unwrap()
-        .remove("httpMethod");
+    value["requestContext"].as_object_mut().unwrap().remove("httpMethod");
     assert!(lambda_http::request::from_str(&value.to_string()).is_err());
 }

@@ -14,30 +14,11 @@ use claimsgate_core::rules::{
 /// groups change through a group override, scopes through the scope lists).
 /// Asking Cognito to suppress one of them is a configuration mistake, and a
 /// response carrying it would put every sign-in at risk.
+#[rustfmt::skip]
 pub const PROTECTED_CLAIMS: &[&str] = &[
-    "acr",
-    "amr",
-    "at_hash",
-    "aud",
-    "auth_time",
-    "azp",
-    "c_hash",
-    "client_id",
-    "device_key",
-    "event_id",
-    "exp",
-    "iat",
-    "identities",
-    "iss",
-    "jti",
-    "nbf",
-    "nonce",
-    "origin_jti",
-    "scope",
-    "sub",
-    "token_use",
-    "username",
-    "version",
+    "acr", "amr", "at_hash", "aud", "auth_time", "azp", "c_hash", "client_id", "device_key",
+    "event_id", "exp", "iat", "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "scope",
+    "sub", "token_use", "username", "version",
 ];
 
 /// True when Cognito forbids suppressing `claim` (see [`PROTECTED_CLAIMS`]), ignoring ASCII case.
@@ -102,25 +83,21 @@ impl Config {
     }
 
     /// The email-domain rules, in match order.
-    #[must_use]
     pub fn pet_rules(&self) -> &PetRules {
         &self.pet_rules
     }
 
     /// The pet of a user no rule decides for (`None`: no claim).
-    #[must_use]
     pub fn default_pet(&self) -> Option<Pet> {
         self.default_pet
     }
 
     /// The pet of client-credentials (machine) tokens, which have no user (`None`: no claim).
-    #[must_use]
     pub fn client_credentials_pet(&self) -> Option<Pet> {
         self.client_credentials_pet
     }
 
     /// Claims to suppress in every customized token; never a protected one.
-    #[must_use]
     pub fn suppress_claims(&self) -> &[String] {
         &self.suppress_claims
     }
@@ -167,9 +144,7 @@ mod tests {
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
+            vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
         })
     }
 
@@ -189,19 +164,13 @@ mod tests {
             ("PET_RULES", "example.com=cats,amazon.com=dogs"),
             ("DEFAULT_PET", "none"),
             ("CLIENT_CREDENTIALS_PET", "DOGS"),
-            (
-                "SUPPRESS_CLAIMS",
-                " email , phone_number,email,custom:team ",
-            ),
+            ("SUPPRESS_CLAIMS", " email , phone_number,email,custom:team "),
         ])
         .unwrap();
         assert_eq!(c.pet_rules().rules().len(), 2);
         assert_eq!(c.default_pet(), None);
         assert_eq!(c.client_credentials_pet(), Some(Pet::Dogs));
-        assert_eq!(
-            c.suppress_claims(),
-            ["email", "phone_number", "custom:team"]
-        );
+        assert_eq!(c.suppress_claims(), ["email", "phone_number", "custom:team"]);
     }
 
     #[test]
@@ -230,31 +199,18 @@ mod tests {
             assert!(err.to_string().contains(claim), "{err}");
         }
         assert_eq!(
-            config(&[("SUPPRESS_CLAIMS", "pet_preference")])
-                .unwrap_err()
-                .var,
+            config(&[("SUPPRESS_CLAIMS", "pet_preference")]).unwrap_err().var,
             "SUPPRESS_CLAIMS"
         );
-        assert_eq!(
-            config(&[("SUPPRESS_CLAIMS", "a b")]).unwrap_err().var,
-            "SUPPRESS_CLAIMS"
-        );
+        assert_eq!(config(&[("SUPPRESS_CLAIMS", "a b")]).unwrap_err().var, "SUPPRESS_CLAIMS");
     }
 
     #[test]
     fn bad_values_name_their_variable() {
+        assert_eq!(config(&[("PET_RULES", "amazon.com")]).unwrap_err().var, "PET_RULES");
+        assert_eq!(config(&[("DEFAULT_PET", "fish")]).unwrap_err().var, "DEFAULT_PET");
         assert_eq!(
-            config(&[("PET_RULES", "amazon.com")]).unwrap_err().var,
-            "PET_RULES"
-        );
-        assert_eq!(
-            config(&[("DEFAULT_PET", "fish")]).unwrap_err().var,
-            "DEFAULT_PET"
-        );
-        assert_eq!(
-            config(&[("CLIENT_CREDENTIALS_PET", "fish")])
-                .unwrap_err()
-                .var,
+            config(&[("CLIENT_CREDENTIALS_PET", "fish")]).unwrap_err().var,
             "CLIENT_CREDENTIALS_PET"
         );
     }

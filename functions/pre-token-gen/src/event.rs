@@ -46,10 +46,7 @@ impl<'e> View<'e> {
     #[must_use]
     pub fn read(event: &'e Map<String, Value>) -> Self {
         let version = event.get("version").and_then(version_number);
-        let trigger_source = event
-            .get("triggerSource")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let trigger_source = event.get("triggerSource").and_then(Value::as_str).unwrap_or("");
         let request = event.get("request").and_then(Value::as_object);
         let raw_attributes = request.and_then(|r| r.get("userAttributes"));
         let attributes = raw_attributes.and_then(Value::as_object);
@@ -60,33 +57,22 @@ impl<'e> View<'e> {
             Some(n) if n >= 2 => Shape::V2,
             _ => shape_by_content(event, request, trigger_source),
         };
-        Self {
-            version,
-            shape,
-            trigger_source,
-            attributes,
-            attributes_malformed,
-        }
+        Self { version, shape, trigger_source, attributes, attributes_malformed }
     }
 
     /// True for a client-credentials grant: a machine, no user, no ID token.
-    #[must_use]
     pub fn is_client_credentials(&self) -> bool {
         self.trigger_source == CLIENT_CREDENTIALS
     }
 
     /// True when the trigger source is one Cognito documents.
-    #[must_use]
     pub fn is_known_trigger_source(&self) -> bool {
         KNOWN_TRIGGER_SOURCES.contains(&self.trigger_source)
     }
 
     /// The user's `sub` attribute, for logs.
-    #[must_use]
     pub fn sub(&self) -> Option<&'e str> {
-        self.attributes
-            .and_then(|a| a.get("sub"))
-            .and_then(Value::as_str)
+        self.attributes.and_then(|a| a.get("sub")).and_then(Value::as_str)
     }
 }
 
@@ -97,9 +83,7 @@ fn version_number(value: &Value) -> Option<u64> {
         Value::String(s) => {
             let s = s.trim();
             let s = s.strip_prefix(['V', 'v']).unwrap_or(s);
-            let digits = s
-                .find(|c: char| !c.is_ascii_digit())
-                .map_or(s, |end| &s[..end]);
+            let digits = s.find(|c: char| !c.is_ascii_digit()).map_or(s, |end| &s[..end]);
             digits.parse().ok()
         }
         _ => None,
@@ -156,10 +140,7 @@ mod tests {
             Shape::V1
         );
         assert_eq!(shape(json!({"request": {"scopes": []}})), Shape::V2);
-        assert_eq!(
-            shape(json!({"triggerSource": CLIENT_CREDENTIALS})),
-            Shape::V2
-        );
+        assert_eq!(shape(json!({"triggerSource": CLIENT_CREDENTIALS})), Shape::V2);
         assert_eq!(shape(json!({"version": "0"})), Shape::V1);
         assert_eq!(shape(json!({})), Shape::V1);
     }

@@ -59,10 +59,7 @@ impl Error {
 
 impl From<Error> for lambda_runtime::Diagnostic {
     fn from(error: Error) -> Self {
-        Self {
-            error_type: error.code().to_owned(),
-            error_message: error.to_string(),
-        }
+        Self { error_type: error.code().to_owned(), error_message: error.to_string() }
     }
 }
 
@@ -82,22 +79,14 @@ pub fn respond(config: &Config, event: Value) -> Result<Value, Error> {
     let mut event = match event {
         Value::Object(map) => map,
         other => {
-            let error = Error::NotAnObject {
-                found: json_type(&other),
-            };
-            tracing::error!(
-                code = error.code(),
-                "refused an event that is not a JSON object"
-            );
+            let error = Error::NotAnObject { found: json_type(&other) };
+            tracing::error!(code = error.code(), "refused an event that is not a JSON object");
             return Err(error);
         }
     };
     let (shape, pet, machine) = decide(config, &event);
-    let overrides = response::Overrides {
-        pet,
-        suppress: config.suppress_claims(),
-        id_token: !machine,
-    };
+    let overrides =
+        response::Overrides { pet, suppress: config.suppress_claims(), id_token: !machine };
     response::apply(&mut event, shape, &overrides);
     Ok(Value::Object(event))
 }
@@ -122,24 +111,13 @@ fn decide(
     }
     let machine = view.is_client_credentials();
     let (pet, basis, email, rule) = if machine {
-        (
-            config.client_credentials_pet(),
-            "client_credentials",
-            EmailCheck::Skipped,
-            None,
-        )
+        (config.client_credentials_pet(), "client_credentials", EmailCheck::Skipped, None)
     } else {
         let empty = Map::new();
-        let assignment = assign_pet(
-            config.pet_rules(),
-            config.default_pet(),
-            view.attributes.unwrap_or(&empty),
-        );
+        let assignment =
+            assign_pet(config.pet_rules(), config.default_pet(), view.attributes.unwrap_or(&empty));
         if assignment.attribute_ignored {
-            tracing::warn!(
-                sub = view.sub(),
-                "custom:pet_preference is not dogs or cats; ignored"
-            );
+            tracing::warn!(sub = view.sub(), "custom:pet_preference is not dogs or cats; ignored");
         }
         (
             assignment.pet,
@@ -161,12 +139,7 @@ fn decide(
     );
     let mut metrics = Metrics::default();
     let pet_name = pet.map_or("none", claimsgate_core::Pet::as_str);
-    metrics.put(
-        "PetAssigned",
-        1.0,
-        COUNT,
-        &[("Pet", pet_name), ("Rule", basis)],
-    );
+    metrics.put("PetAssigned", 1.0, COUNT, &[("Pet", pet_name), ("Rule", basis)]);
     metrics.emit();
     (view.shape, pet, machine)
 }

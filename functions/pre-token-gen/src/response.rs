@@ -129,15 +129,7 @@ mod tests {
     ) -> Value {
         let suppress: Vec<String> = suppress.iter().map(|s| (*s).to_owned()).collect();
         let mut map = event.as_object().cloned().unwrap();
-        apply(
-            &mut map,
-            shape,
-            &Overrides {
-                pet,
-                suppress: &suppress,
-                id_token,
-            },
-        );
+        apply(&mut map, shape, &Overrides { pet, suppress: &suppress, id_token });
         map.remove("response").unwrap()
     }
 
@@ -148,13 +140,7 @@ mod tests {
             "claimsToSuppress": ["pet_preference", "email"],
             "groupOverrideDetails": {"groupsToOverride": ["admins"]}
         }, "other": 1}});
-        let response = run(
-            event,
-            Shape::V1,
-            Some(Pet::Dogs),
-            &["email", "phone_number"],
-            true,
-        );
+        let response = run(event, Shape::V1, Some(Pet::Dogs), &["email", "phone_number"], true);
         assert_eq!(
             response,
             json!({"claimsOverrideDetails": {
@@ -187,13 +173,7 @@ mod tests {
             both,
             json!({"claimsAndScopeOverrideDetails": {"idTokenGeneration": claims, "accessTokenGeneration": claims}})
         );
-        let machine = run(
-            json!({"response": null}),
-            Shape::V2,
-            Some(Pet::Cats),
-            &[],
-            false,
-        );
+        let machine = run(json!({"response": null}), Shape::V2, Some(Pet::Cats), &[], false);
         assert_eq!(
             machine,
             json!({"claimsAndScopeOverrideDetails": {"accessTokenGeneration": claims}})
@@ -203,22 +183,13 @@ mod tests {
     #[test]
     fn nothing_to_do_leaves_the_response_alone() {
         let event = json!({"response": {"claimsOverrideDetails": null}});
-        assert_eq!(
-            run(event, Shape::V1, None, &[], true),
-            json!({"claimsOverrideDetails": null})
-        );
-        assert_eq!(
-            run(json!({"response": "junk"}), Shape::V1, None, &[], true),
-            json!({})
-        );
+        assert_eq!(run(event, Shape::V1, None, &[], true), json!({"claimsOverrideDetails": null}));
+        assert_eq!(run(json!({"response": "junk"}), Shape::V1, None, &[], true), json!({}));
     }
 
     #[test]
     fn suppress_only_without_a_pet() {
         let response = run(json!({}), Shape::V1, None, &["email"], true);
-        assert_eq!(
-            response,
-            json!({"claimsOverrideDetails": {"claimsToSuppress": ["email"]}})
-        );
+        assert_eq!(response, json!({"claimsOverrideDetails": {"claimsToSuppress": ["email"]}}));
     }
 }

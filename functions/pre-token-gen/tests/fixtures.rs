@@ -33,9 +33,7 @@ fn no_empty_group_override(value: &Value) -> bool {
     match value {
         Value::Object(map) => map.iter().all(|(key, inner)| {
             let ok = key != "groupOverrideDetails"
-                || inner["groupsToOverride"]
-                    .as_array()
-                    .is_some_and(|g| !g.is_empty());
+                || inner["groupsToOverride"].as_array().is_some_and(|g| !g.is_empty());
             ok && no_empty_group_override(inner)
         }),
         Value::Array(items) => items.iter().all(no_empty_group_override),
@@ -54,10 +52,7 @@ async fn every_fixture_matches_its_golden_response() {
         })
         .collect();
     cases.sort();
-    assert!(
-        cases.len() >= 12,
-        "expected the fixture set, found {cases:?}"
-    );
+    assert!(cases.len() >= 12, "expected the fixture set, found {cases:?}");
 
     let mut versions = BTreeSet::new();
     let mut sources = BTreeSet::new();
@@ -66,36 +61,23 @@ async fn every_fixture_matches_its_golden_response() {
         let expected = read_json(&dir.join(format!("{case}.response.json")));
         let config = config_for(&dir, case);
 
-        let answered = handle(&config, event.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{case}: {e}"));
-        assert_eq!(
-            answered["response"], expected,
-            "{case}: response differs from the golden file"
-        );
-        assert!(
-            no_empty_group_override(&answered),
-            "{case}: empty group override emitted"
-        );
+        let answered =
+            handle(&config, event.clone()).await.unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(answered["response"], expected, "{case}: response differs from the golden file");
+        assert!(no_empty_group_override(&answered), "{case}: empty group override emitted");
 
         // Everything but `response` comes back untouched.
         let (mut before, mut after) = (event.clone(), answered.clone());
         before.as_object_mut().unwrap().remove("response");
         after.as_object_mut().unwrap().remove("response");
-        assert_eq!(
-            before, after,
-            "{case}: the handler changed more than the response"
-        );
+        assert_eq!(before, after, "{case}: the handler changed more than the response");
 
         versions.insert(event["version"].as_str().unwrap_or("none").to_owned());
         sources.insert(event["triggerSource"].as_str().unwrap_or("none").to_owned());
     }
 
     for version in ["1", "2", "3"] {
-        assert!(
-            versions.contains(version),
-            "no fixture for version {version}"
-        );
+        assert!(versions.contains(version), "no fixture for version {version}");
     }
     for source in pre_token_gen::KNOWN_TRIGGER_SOURCES {
         assert!(sources.contains(*source), "no fixture for {source}");
@@ -104,12 +86,8 @@ async fn every_fixture_matches_its_golden_response() {
 
 #[tokio::test]
 async fn non_object_events_are_refused_with_a_code() {
-    for event in [
-        Value::Null,
-        serde_json::json!([]),
-        serde_json::json!("x"),
-        serde_json::json!(1),
-    ] {
+    for event in [Value::Null, serde_json::json!([]), serde_json::json!("x"), serde_json::json!(1)]
+    {
         let error = handle(&Config::default(), event).await.unwrap_err();
         assert_eq!(error.code(), "event_not_object");
     }

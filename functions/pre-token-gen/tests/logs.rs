@@ -27,10 +27,7 @@ fn the_decision_is_logged_without_the_email() {
         }},
         "response": {}
     }));
-    let decision = logs
-        .lines()
-        .find(|l| l.contains("pet_preference decided"))
-        .expect(&logs);
+    let decision = logs.lines().find(|l| l.contains("pet_preference decided")).expect(&logs);
     for field in [
         "\"sub\":\"0b1c-sub-42\"",
         "\"pet_preference\":\"dogs\"",
@@ -40,18 +37,9 @@ fn the_decision_is_logged_without_the_email() {
     ] {
         assert!(decision.contains(field), "{field} missing in {decision}");
     }
-    assert!(
-        logs.contains("custom:pet_preference is not dogs or cats"),
-        "{logs}"
-    );
-    assert!(
-        !logs.contains("private.person"),
-        "the email leaked into the logs: {logs}"
-    );
-    assert!(
-        !logs.contains("parrots"),
-        "the attribute value leaked into the logs: {logs}"
-    );
+    assert!(logs.contains("custom:pet_preference is not dogs or cats"), "{logs}");
+    assert!(!logs.contains("private.person"), "the email leaked into the logs: {logs}");
+    assert!(!logs.contains("parrots"), "the attribute value leaked into the logs: {logs}");
     let emf = logs
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -59,10 +47,7 @@ fn the_decision_is_logged_without_the_email() {
         .expect(&logs);
     let emf: serde_json::Value = serde_json::from_str(&emf).unwrap();
     assert_eq!(emf["PetAssigned"], 1.0);
-    assert_eq!(
-        (&emf["Pet"], &emf["Rule"]),
-        (&json!("dogs"), &json!("email_domain"))
-    );
+    assert_eq!((&emf["Pet"], &emf["Rule"]), (&json!("dogs"), &json!("email_domain")));
     assert_eq!(
         emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
         json!([["FunctionName", "Pet", "Rule"]])

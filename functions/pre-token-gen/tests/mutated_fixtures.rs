@@ -104,10 +104,7 @@ fn mutated_real_events_are_always_answered() {
         .unwrap(),
     ];
     let edits = prop::collection::vec((any::<prop::sample::Index>(), json_value()), 1..4);
-    let mut runner = TestRunner::new(Cases {
-        failure_persistence: None,
-        ..Cases::with_cases(256)
-    });
+    let mut runner = TestRunner::new(Cases { failure_persistence: None, ..Cases::with_cases(256) });
     runner
         .run(&(any::<prop::sample::Index>(), edits), |(which, edits)| {
             let mut event = which.get(&events).clone();

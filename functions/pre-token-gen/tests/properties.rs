@@ -70,19 +70,13 @@ fn without_response(value: &Value) -> Value {
 
 /// The group overrides Cognito reads each list at least one group.
 fn no_empty_group_override(response: &Value) -> bool {
-    ["claimsOverrideDetails", "claimsAndScopeOverrideDetails"]
-        .iter()
-        .all(|details| {
-            match response
-                .get(details)
-                .and_then(|d| d.get("groupOverrideDetails"))
-            {
-                None => true,
-                Some(group) => group["groupsToOverride"]
-                    .as_array()
-                    .is_some_and(|g| !g.is_empty()),
-            }
-        })
+    ["claimsOverrideDetails", "claimsAndScopeOverrideDetails"].iter().all(|details| match response
+        .get(details)
+        .and_then(|d| d.get("groupOverrideDetails"))
+    {
+        None => true,
+        Some(group) => group["groupsToOverride"].as_array().is_some_and(|g| !g.is_empty()),
+    })
 }
 
 /// Every `pet_preference` value written anywhere in the response.

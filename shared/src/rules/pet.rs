@@ -19,7 +19,6 @@ pub enum Pet {
 
 impl Pet {
     /// The claim value: `dogs` or `cats`.
-    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Dogs => "dogs",
@@ -110,18 +109,13 @@ impl PetRules {
                 )
             };
             let (domain, pet) = entry.split_once('=').ok_or_else(|| bad("has no `=`"))?;
-            let pet = pet
-                .parse::<Pet>()
-                .map_err(|()| bad("names no pet (dogs or cats)"))?;
+            let pet = pet.parse::<Pet>().map_err(|()| bad("names no pet (dogs or cats)"))?;
             let domain = domain.trim().to_ascii_lowercase();
             let domain = domain.strip_suffix('.').unwrap_or(&domain);
             if !is_host_name(domain) {
                 return Err(bad("has no valid domain (a host name such as example.com)"));
             }
-            rules.push(DomainRule {
-                domain: domain.to_owned(),
-                pet,
-            });
+            rules.push(DomainRule { domain: domain.to_owned(), pet });
         }
         if rules.is_empty() {
             return Err(ConfigError::new(
@@ -133,7 +127,6 @@ impl PetRules {
     }
 
     /// The rules, in match order.
-    #[must_use]
     pub fn rules(&self) -> &[DomainRule] {
         &self.rules
     }
@@ -141,21 +134,14 @@ impl PetRules {
     /// The first rule whose domain is `domain` or a parent of it (case-insensitive).
     #[must_use]
     pub fn first_match(&self, domain: &str) -> Option<&DomainRule> {
-        self.rules
-            .iter()
-            .find(|rule| domain_matches(domain, &rule.domain))
+        self.rules.iter().find(|rule| domain_matches(domain, &rule.domain))
     }
 }
 
 impl Default for PetRules {
     /// `amazon.com=dogs`.
     fn default() -> Self {
-        Self {
-            rules: vec![DomainRule {
-                domain: "amazon.com".to_owned(),
-                pet: Pet::Dogs,
-            }],
-        }
+        Self { rules: vec![DomainRule { domain: "amazon.com".to_owned(), pet: Pet::Dogs }] }
     }
 }
 
@@ -200,7 +186,6 @@ pub enum Basis {
 
 impl Basis {
     /// Stable snake_case name for logs.
-    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Attribute => "attribute",
@@ -229,7 +214,6 @@ pub enum EmailCheck {
 
 impl EmailCheck {
     /// Stable snake_case name for logs.
-    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Skipped => "skipped",
@@ -302,13 +286,9 @@ pub fn assign_pet<'r>(
             rule: Some(rule),
             attribute_ignored,
         },
-        None => Assignment {
-            pet: default,
-            basis: Basis::Default,
-            email,
-            rule: None,
-            attribute_ignored,
-        },
+        None => {
+            Assignment { pet: default, basis: Basis::Default, email, rule: None, attribute_ignored }
+        }
     }
 }
 
@@ -367,9 +347,7 @@ fn is_host_name(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -442,10 +420,7 @@ mod tests {
         let verified = |email: &str| json!({"email": email, "email_verified": "true"});
         let none = None;
         assert_eq!(decide(&rules, none, verified("a@corp.example.com")).0, CATS);
-        assert_eq!(
-            decide(&rules, none, verified("a@x.corp.example.com")).0,
-            CATS
-        );
+        assert_eq!(decide(&rules, none, verified("a@x.corp.example.com")).0, CATS);
         assert_eq!(decide(&rules, none, verified("a@example.com")).0, DOGS);
         assert_eq!(decide(&rules, none, verified("a@mail.other.org")).0, CATS);
         assert_eq!(
@@ -453,15 +428,8 @@ mod tests {
             (None, Basis::Default, EmailCheck::NoRule)
         );
         assert_eq!(decide(&rules, DOGS, verified("a@example.net")).0, DOGS);
-        let first = assign_pet(
-            &rules,
-            none,
-            verified("a@corp.example.com").as_object().unwrap(),
-        );
-        assert_eq!(
-            first.rule.map(|r| r.domain.as_str()),
-            Some("corp.example.com")
-        );
+        let first = assign_pet(&rules, none, verified("a@corp.example.com").as_object().unwrap());
+        assert_eq!(first.rule.map(|r| r.domain.as_str()), Some("corp.example.com"));
     }
 
     #[test]
@@ -470,11 +438,7 @@ mod tests {
         assert_eq!(PetRules::parse("  ").unwrap(), PetRules::default());
         assert!(PetRules::parse("NONE").unwrap().rules().is_empty());
         let rules = PetRules::parse("AMAZON.com = Dogs ,, a-b.io=cats;").unwrap();
-        let pairs: Vec<_> = rules
-            .rules()
-            .iter()
-            .map(|r| (r.domain.as_str(), r.pet))
-            .collect();
+        let pairs: Vec<_> = rules.rules().iter().map(|r| (r.domain.as_str(), r.pet)).collect();
         assert_eq!(pairs, [("amazon.com", Pet::Dogs), ("a-b.io", Pet::Cats)]);
         for bad in [
             "amazon.com",
@@ -506,10 +470,7 @@ mod tests {
         assert_eq!(parse("none").unwrap(), None);
         assert_eq!(parse("fish").unwrap_err().var, "DEFAULT_PET");
         assert_eq!(parse_pet_setting("X_PET", "", None).unwrap(), None);
-        assert_eq!(
-            parse_pet_setting("X_PET", "fish", None).unwrap_err().var,
-            "X_PET"
-        );
+        assert_eq!(parse_pet_setting("X_PET", "fish", None).unwrap_err().var, "X_PET");
     }
 
     #[test]

@@ -49,20 +49,15 @@ impl Route {
             ));
         }
         check_path(path)?;
-        Ok(Self {
-            method: upper,
-            path: path.to_owned(),
-        })
+        Ok(Self { method: upper, path: path.to_owned() })
     }
 
     /// The method, upper case.
-    #[must_use]
     pub fn method(&self) -> &str {
         &self.method
     }
 
     /// The path, starting with `/`.
-    #[must_use]
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -143,20 +138,14 @@ pub struct RouteTable {
 }
 
 fn pets(pet: Pet) -> Access {
-    Access::Listed {
-        pets: vec![pet],
-        scopes: Vec::new(),
-    }
+    Access::Listed { pets: vec![pet], scopes: Vec::new() }
 }
 
 impl Default for RouteTable {
     /// The table of [`DEFAULT_ROUTE_RULES`].
     fn default() -> Self {
         let rule = |path: &str, access: Access| RouteRule {
-            route: Route {
-                method: "GET".to_owned(),
-                path: path.to_owned(),
-            },
+            route: Route { method: "GET".to_owned(), path: path.to_owned() },
             access,
         };
         Self {
@@ -185,18 +174,12 @@ impl RouteTable {
                 continue;
             }
             let rule = parse_rule(raw).map_err(|problem| {
-                ConfigError::new(
-                    ROUTE_RULES_VAR,
-                    format!("rule {} `{raw}`: {problem}", index + 1),
-                )
+                ConfigError::new(ROUTE_RULES_VAR, format!("rule {} `{raw}`: {problem}", index + 1))
             })?;
             if rules.iter().any(|r| r.route == rule.route) {
                 return Err(ConfigError::new(
                     ROUTE_RULES_VAR,
-                    format!(
-                        "route `{}` is listed twice; keep one rule per route",
-                        rule.route
-                    ),
+                    format!("route `{}` is listed twice; keep one rule per route", rule.route),
                 ));
             }
             rules.push(rule);
@@ -230,7 +213,6 @@ impl RouteTable {
     }
 
     /// The rules, in the order given.
-    #[must_use]
     pub fn rules(&self) -> &[RouteRule] {
         &self.rules
     }
@@ -243,18 +225,14 @@ impl RouteTable {
 }
 
 fn parse_rule(raw: &str) -> Result<RouteRule, String> {
-    let (route, access) = raw
-        .split_once('=')
-        .ok_or("expected `METHOD /path=ACCESS`, e.g. `GET /dogs=dogs`")?;
+    let (route, access) =
+        raw.split_once('=').ok_or("expected `METHOD /path=ACCESS`, e.g. `GET /dogs=dogs`")?;
     let mut words = route.split_whitespace();
     let (Some(method), Some(path), None) = (words.next(), words.next(), words.next()) else {
         return Err("expected `METHOD /path` before `=`, e.g. `GET /dogs`".to_owned());
     };
     let route = Route::new(method, path)?;
-    Ok(RouteRule {
-        route,
-        access: parse_access(access)?,
-    })
+    Ok(RouteRule { route, access: parse_access(access)? })
 }
 
 fn parse_access(text: &str) -> Result<Access, String> {
@@ -300,20 +278,13 @@ pub fn pet_of(claims: &Claims) -> Option<Pet> {
 /// unknown values) gets the `*` routes only.
 #[must_use]
 pub fn allowed_routes<'t>(claims: &Claims, table: &'t RouteTable) -> Vec<&'t Route> {
-    table
-        .rules
-        .iter()
-        .filter(|r| r.access.admits(claims))
-        .map(|r| &r.route)
-        .collect()
+    table.rules.iter().filter(|r| r.access.admits(claims)).map(|r| &r.route).collect()
 }
 
 /// True when a token with `claims` may call `method` (upper case) on `path`. A route not in the table is denied.
 #[must_use]
 pub fn is_allowed(claims: &Claims, table: &RouteTable, method: &str, path: &str) -> bool {
-    table
-        .rule_for(method, path)
-        .is_some_and(|r| r.access.admits(claims))
+    table.rule_for(method, path).is_some_and(|r| r.access.admits(claims))
 }
 
 #[cfg(test)]
@@ -326,49 +297,28 @@ mod tests {
     }
 
     fn routes(claims_json: Value, table: &RouteTable) -> Vec<String> {
-        allowed_routes(&claims(claims_json), table)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        allowed_routes(&claims(claims_json), table).iter().map(ToString::to_string).collect()
     }
 
     #[test]
     fn default_table_is_the_documented_one() {
-        assert_eq!(
-            RouteTable::from_rules(DEFAULT_ROUTE_RULES),
-            Ok(RouteTable::default())
-        );
+        assert_eq!(RouteTable::from_rules(DEFAULT_ROUTE_RULES), Ok(RouteTable::default()));
         assert_eq!(RouteTable::from_env_value(None), Ok(RouteTable::default()));
-        assert_eq!(
-            RouteTable::from_env_value(Some("  ")),
-            Ok(RouteTable::default())
-        );
+        assert_eq!(RouteTable::from_env_value(Some("  ")), Ok(RouteTable::default()));
     }
 
     #[test]
     fn decision_table_for_the_default_rules() {
         let table = RouteTable::default();
         let cases = [
-            (
-                json!({"pet_preference": "dogs"}),
-                vec!["GET /dogs", "GET /me/claims"],
-            ),
-            (
-                json!({"pet_preference": "cats"}),
-                vec!["GET /cats", "GET /me/claims"],
-            ),
-            (
-                json!({"pet_preference": "DOGS"}),
-                vec!["GET /dogs", "GET /me/claims"],
-            ),
+            (json!({"pet_preference": "dogs"}), vec!["GET /dogs", "GET /me/claims"]),
+            (json!({"pet_preference": "cats"}), vec!["GET /cats", "GET /me/claims"]),
+            (json!({"pet_preference": "DOGS"}), vec!["GET /dogs", "GET /me/claims"]),
             (json!({"pet_preference": "birds"}), vec!["GET /me/claims"]),
             (json!({"pet_preference": ""}), vec!["GET /me/claims"]),
             (json!({"pet_preference": ["dogs"]}), vec!["GET /me/claims"]),
             (json!({"pet_preference": true}), vec!["GET /me/claims"]),
-            (
-                json!({"custom:pet_preference": "dogs"}),
-                vec!["GET /me/claims"],
-            ),
+            (json!({"custom:pet_preference": "dogs"}), vec!["GET /me/claims"]),
             (json!({}), vec!["GET /me/claims"]),
         ];
         for (c, want) in cases {

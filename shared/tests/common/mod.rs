@@ -45,10 +45,7 @@ pub struct JwksServer {
 
 impl JwksServer {
     pub async fn start() -> Self {
-        let state = Arc::new(State {
-            modes: Mutex::new(Vec::new()),
-            hits: Mutex::new(Vec::new()),
-        });
+        let state = Arc::new(State { modes: Mutex::new(Vec::new()), hits: Mutex::new(Vec::new()) });
         let shared = Arc::clone(&state);
         let app = Router::new().fallback(move |uri: Uri| {
             let state = Arc::clone(&shared);
@@ -71,13 +68,7 @@ impl JwksServer {
 
     /// How many requests asked for `path`.
     pub fn hits(&self, path: &str) -> usize {
-        self.state
-            .hits
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|p| *p == path)
-            .count()
+        self.state.hits.lock().unwrap().iter().filter(|p| *p == path).count()
     }
 
     /// Every path asked, in order.
@@ -94,13 +85,7 @@ impl JwksServer {
 
 async fn answer(state: &State, path: &str) -> Response {
     state.hits.lock().unwrap().push(path.to_owned());
-    let mode = state
-        .modes
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|(p, _)| p == path)
-        .map(|(_, m)| m.clone());
+    let mode = state.modes.lock().unwrap().iter().find(|(p, _)| p == path).map(|(_, m)| m.clone());
     let json = |body: Vec<u8>| ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     match mode {
         None => StatusCode::NOT_FOUND.into_response(),
@@ -110,11 +95,10 @@ async fn answer(state: &State, path: &str) -> Response {
             json(body)
         }
         Some(Mode::Status(code)) => (StatusCode::from_u16(code).unwrap(), "{}").into_response(),
-        Some(Mode::Html) => (
-            [(header::CONTENT_TYPE, "text/html")],
-            "<html><body>Service Unavailable</body></html>",
-        )
-            .into_response(),
+        Some(Mode::Html) => {
+            ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service Unavailable</body></html>")
+                .into_response()
+        }
         Some(Mode::Huge(n)) => json(vec![b' '; n]),
     }
 }
@@ -157,10 +141,7 @@ pub fn config(pools: &[&Pool], token_use: TokenUsePolicy) -> VerifierConfig {
     VerifierConfig {
         issuers: pools
             .iter()
-            .map(|p| Issuer {
-                iss: p.iss.clone(),
-                jwks_uri: p.jwks_uri.clone(),
-            })
+            .map(|p| Issuer { iss: p.iss.clone(), jwks_uri: p.jwks_uri.clone() })
             .collect(),
         client_ids: vec![CLIENT.to_owned()],
         token_use,

@@ -37,12 +37,7 @@ impl Harness {
         let clock = Arc::new(ManualClock::at_secs(NOW));
         let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
         let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());
-        Self {
-            key,
-            fetcher,
-            clock,
-            authorizer: Authorizer::new(verifier, routes),
-        }
+        Self { key, fetcher, clock, authorizer: Authorizer::new(verifier, routes) }
     }
 
     pub fn sign(&self, claims: &Value) -> String {
@@ -136,8 +131,5 @@ pub fn token_event(token: &str, method: &str, path: &str) -> Value {
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }

@@ -41,11 +41,7 @@ impl Harness {
         let fetcher = Arc::new(StaticFetcher::new(key().jwks().to_string().into_bytes()));
         let clock = Arc::new(ManualClock::at_secs(NOW));
         let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());
-        Self {
-            app: App::new(verifier, origins),
-            fetcher,
-            clock,
-        }
+        Self { app: App::new(verifier, origins), fetcher, clock }
     }
 
     pub async fn call(&self, request: Request) -> Response<Body> {
@@ -105,10 +101,7 @@ pub fn sign(claims: &Value) -> String {
 
 /// The fixture's JSON text with the token placeholder replaced.
 pub fn fixture_text(name: &str, token: &str) -> String {
-    let path = format!(
-        "{}/../../tests/fixtures/me-claims/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../tests/fixtures/me-claims/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     assert!(text.contains(PLACEHOLDER) || name.contains("no-token"));
     text.replace(PLACEHOLDER, token)
@@ -134,11 +127,7 @@ pub fn set_header(event: &mut Value, name: &str, value: Option<&str>) {
         };
         map.retain(|k, _| !k.eq_ignore_ascii_case(name));
         if let Some(v) = value {
-            let v = if key == "multiValueHeaders" {
-                json!([v])
-            } else {
-                json!(v)
-            };
+            let v = if key == "multiValueHeaders" { json!([v]) } else { json!(v) };
             map.insert(name.to_owned(), v);
         }
     }
@@ -167,24 +156,13 @@ pub fn body_text(response: &Response<Body>) -> String {
 
 /// Checks the RFC 9457 shape shared by every error, and returns the body.
 pub fn assert_problem(response: &Response<Body>, status: u16, code: &str) -> Value {
-    assert_eq!(
-        response.status().as_u16(),
-        status,
-        "{}",
-        body_text(response)
-    );
-    assert_eq!(
-        header(response, "content-type"),
-        Some("application/problem+json")
-    );
+    assert_eq!(response.status().as_u16(), status, "{}", body_text(response));
+    assert_eq!(header(response, "content-type"), Some("application/problem+json"));
     assert_eq!(header(response, "cache-control"), Some("no-store"));
     let body = body_json(response);
     assert_eq!(body["status"], status);
     assert_eq!(body["code"], code);
-    assert!(
-        body["type"].as_str().unwrap().starts_with("https://"),
-        "{body}"
-    );
+    assert!(body["type"].as_str().unwrap().starts_with("https://"), "{body}");
     assert!(!body["title"].as_str().unwrap().is_empty(), "{body}");
     assert!(!body["detail"].as_str().unwrap().is_empty(), "{body}");
     body
