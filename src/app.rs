@@ -86,8 +86,7 @@ impl App {
             .route("/app/login", get(signin::login))
             .route(CALLBACK, get(signin::callback))
             .route("/app/call", post(call))
-            .route("/app/refresh", post(signin::refresh))
-            .route("/app/logout", post(signin::logout))
+            .route("/app/{action}", post(signin::session_action))
             .route("/app/app.js", get(script))
             .with_state(self)
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::{SHA256, digest};
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
@@ -178,9 +178,11 @@ pub(super) struct PostForm {
     csrf: String,
 }
 
-/// `POST /app/refresh`: the refresh-token grant, on the server.
-pub(super) async fn refresh(
+/// `POST /app/refresh` and `POST /app/logout`: what a signed-in page may ask
+/// of its session, each behind the session's anti-CSRF token.
+pub(super) async fn session_action(
     State(app): State<Arc<App>>,
+    Path(action): Path<String>,
     headers: HeaderMap,
     Form(form): Form<PostForm>,
 ) -> Response {
@@ -188,6 +190,15 @@ pub(super) async fn refresh(
         Ok(session) => session,
         Err(refusal) => return refusal,
     };
+    match action.as_str() {
+        "refresh" => refresh(&app, &id, tokens).await,
+        "logout" => logout(&app, &id, tokens).await,
+        _ => problem(StatusCode::NOT_FOUND, "No such action."),
+    }
+}
+
+/// The refresh-token grant, on the server.
+async fn refresh(app: &App, id: &str, tokens: TokenSet) -> Response {
     let Some(refresh_token) = tokens.refresh_token.clone() else {
         return problem(StatusCode::BAD_REQUEST, "This session has no refresh token.");
     };
@@ -198,11 +209,11 @@ pub(super) async fn refresh(
     {
         Ok(fresh) => {
             let kept = TokenSet { refresh_token: Some(refresh_token), ..fresh };
-            lock(&app.sessions).set_tokens(&id, kept, now);
+            lock(&app.sessions).set_tokens(id, kept, now);
             see_other(HOME)
         }
         Err(why) => {
-            lock(&app.sessions).take(&id, now);
+            lock(&app.sessions).take(id, now);
             let mut response = problem(
                 StatusCode::UNAUTHORIZED,
                 &format!("The refresh was refused ({why}): sign in again."),
@@ -213,18 +224,10 @@ pub(super) async fn refresh(
     }
 }
 
-/// `POST /app/logout`: ends the app's session, revokes its refresh token, and
-/// sends the browser to the pool's `/logout` to end the hosted-login session too.
-pub(super) async fn logout(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Form(form): Form<PostForm>,
-) -> Response {
-    let (id, tokens) = match app.signed_in(&headers, &form.csrf) {
-        Ok(session) => session,
-        Err(refusal) => return refusal,
-    };
-    lock(&app.sessions).take(&id, app.now());
+/// Ends the app's session, revokes its refresh token, and sends the browser
+/// to the pool's `/logout` to end the hosted-login session too.
+async fn logout(app: &App, id: &str, tokens: TokenSet) -> Response {
+    lock(&app.sessions).take(id, app.now());
     if let Some(token) = tokens.refresh_token {
         let revoked = app.post_as_client("/oauth2/revoke", &[("token", &token)]).await;
         if !revoked.is_ok_and(|r| r.status().is_success()) {
