@@ -245,12 +245,12 @@ fn seed(jwks: &JwksCache, path: &std::path::Path) {
 
 /// The three segments of a compact JWS, not yet decoded.
 fn segments(token: &str) -> Result<(&str, &str, &str), VerifyError> {
-    let mut parts = token.split('.');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(_), Some(_), Some(""), None) => {
-            Err(VerifyError::Malformed("the signature segment is empty"))
-        }
-        (Some(header), Some(payload), Some(signature), None) => Ok((header, payload, signature)),
+    let Some((header, rest)) = token.split_once('.') else {
+        return Err(VerifyError::Malformed("a JWT has exactly three segments"));
+    };
+    match rest.split_once('.') {
+        Some((_, "")) => Err(VerifyError::Malformed("the signature segment is empty")),
+        Some((payload, signature)) if !signature.contains('.') => Ok((header, payload, signature)),
         _ => Err(VerifyError::Malformed("a JWT has exactly three segments")),
     }
 }
