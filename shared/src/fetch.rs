@@ -62,9 +62,8 @@ impl HttpFetcher {
             // Mozilla's root certificates, compiled in: the same on every host, and
             // nothing to read and parse from disk at cold start (half of it, measured).
             let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-            let tls = rustls::ClientConfig::builder()
-                .with_root_certificates(roots)
-                .with_no_client_auth();
+            let tls =
+                rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
             reqwest::Client::builder()
                 .tls_backend_preconfigured(tls)
                 .connect_timeout(limits.connect_timeout)
