@@ -36,11 +36,12 @@ pub fn bearer_token(value: &str) -> Result<&str, BearerError> {
     if token.is_empty() {
         return malformed("the Bearer scheme is given without a token");
     }
-    if token.contains(is_blank) {
-        return malformed("the Authorization header carries more than one token");
-    }
     if !is_b64token(token) {
-        return malformed("the token has characters a bearer token cannot have");
+        return malformed(if token.contains(is_blank) {
+            "the Authorization header carries more than one token"
+        } else {
+            "the token has characters a bearer token cannot have"
+        });
     }
     Ok(token)
 }
@@ -72,8 +73,21 @@ fn is_blank(c: char) -> bool {
 
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
-    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    !body.is_empty() && body.bytes().all(|b| B64TOKEN[usize::from(b)])
 }
+
+/// The `b64token` alphabet, one flag per byte value: a table, so a 1 KiB token
+/// is checked without a branch per character.
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+    let mut i = 0;
+    while i < alphabet.len() {
+        table[alphabet[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
