@@ -25,49 +25,77 @@ pub const COUNT: &str = "Count";
 pub const MICROSECONDS: &str = "Microseconds";
 
 /// The metrics of one invocation (or one event), emitted as one line: the
-/// values and dimensions at the root, one directive per metric.
+/// values and dimensions at the root, one directive per metric. The JSON is
+/// built only when the line is written.
 #[derive(Debug, Default)]
-pub struct Metrics {
-    root: Map<String, Value>,
-    directives: Vec<Value>,
+pub struct Metrics<'a> {
+    puts: Vec<Put<'a>>,
 }
 
-impl Metrics {
+#[derive(Debug)]
+struct Put<'a> {
+    name: &'a str,
+    value: f64,
+    unit: &'a str,
+    dimensions: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Metrics<'a> {
     /// Adds `name` in `unit`, split by `dimensions` beside `FunctionName`.
-    pub fn put(&mut self, name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
-        let mut set = vec!["FunctionName"];
-        for (key, dimension) in dimensions {
-            set.push(key);
-            self.root.insert((*key).to_owned(), json!(dimension));
-        }
-        self.root.insert(name.to_owned(), json!(value));
-        self.directives.push(json!({
-            "Namespace": NAMESPACE,
-            "Dimensions": [set],
-            "Metrics": [{"Name": name, "Unit": unit}],
-        }));
+    pub fn put(
+        &mut self,
+        name: &'a str,
+        value: f64,
+        unit: &'a str,
+        dimensions: &[(&'a str, &'a str)],
+    ) {
+        self.puts.push(Put { name, value, unit, dimensions: dimensions.to_vec() });
     }
 
     /// The EMF document for `function` at `timestamp_ms`.
     #[must_use]
     pub fn document(&self, function: &str, timestamp_ms: u64) -> Value {
-        let mut root = self.root.clone();
+        let mut root = Map::new();
+        let mut directives = Vec::new();
+        for put in &self.puts {
+            let mut set = vec!["FunctionName"];
+            for (key, dimension) in &put.dimensions {
+                set.push(key);
+                root.insert((*key).to_owned(), json!(dimension));
+            }
+            root.insert(put.name.to_owned(), json!(put.value));
+            directives.push(json!({
+                "Namespace": NAMESPACE,
+                "Dimensions": [set],
+                "Metrics": [{"Name": put.name, "Unit": put.unit}],
+            }));
+        }
         root.insert("FunctionName".into(), json!(function));
-        let aws = json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": self.directives});
-        root.insert("_aws".into(), aws);
+        root.insert(
+            "_aws".into(),
+            json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
+        );
         Value::Object(root)
     }
 
     /// Emits the line (nothing when no metric was put).
     pub fn emit(&self) {
-        if self.directives.is_empty() {
+        if self.puts.is_empty() {
             return;
         }
-        let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into());
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        let timestamp_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
-        tracing::info!(target: TARGET, emf = %self.document(&function, timestamp_ms));
+        // Evaluated only when the line is written.
+        tracing::info!(target: TARGET, emf = %self.document(&function_name(), now_ms()));
     }
+}
+
+/// The Lambda function's name, `local` outside Lambda.
+fn function_name() -> String {
+    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".into())
+}
+
+fn now_ms() -> u64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(now.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Emits the metrics of one decision: `Allowed`, or `Denied` by `code`; and,
