@@ -89,7 +89,6 @@ impl Claims {
     }
 
     /// Wraps a JSON value that is an object of claims; `None` for any other value.
-    #[must_use]
     pub fn from_value(value: Value) -> Option<Self> {
         match value {
             Value::Object(map) => Some(Self(map)),
@@ -103,13 +102,11 @@ impl Claims {
     }
 
     /// One claim, as in the token.
-    #[must_use]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name)
     }
 
     /// A claim that is a string.
-    #[must_use]
     pub fn str(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(Value::as_str)
     }

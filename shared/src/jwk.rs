@@ -112,7 +112,6 @@ impl KeySet {
     }
 
     /// The key with this `kid`.
-    #[must_use]
     pub fn get(&self, kid: &str) -> Option<&Arc<VerifyingKey>> {
         self.keys.get(kid)
     }

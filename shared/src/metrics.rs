@@ -41,15 +41,9 @@ struct Put<'a> {
 }
 
 impl<'a> Metrics<'a> {
-    /// Adds `name` in `unit`, split by `dimensions` beside `FunctionName`.
-    pub fn put(
-        &mut self,
-        name: &'a str,
-        value: f64,
-        unit: &'a str,
-        dimensions: &[(&'a str, &'a str)],
-    ) {
-        self.puts.push(Put { name, value, unit, dimensions: dimensions.to_vec() });
+    /// Adds `name` in `unit`, split by the dimensions `dims` beside `FunctionName`.
+    pub fn put(&mut self, name: &'a str, value: f64, unit: &'a str, dims: &[(&'a str, &'a str)]) {
+        self.puts.push(Put { name, value, unit, dimensions: dims.to_vec() });
     }
 
     /// The EMF document for `function` at `timestamp_ms`.

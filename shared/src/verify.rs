@@ -263,11 +263,8 @@ fn base64url(segment: &str) -> Option<Vec<u8>> {
 /// The header fields the verifier reads; everything else (`typ`, `jku`, `x5u`, `jwk`, `x5c`, ...) is ignored.
 #[derive(Deserialize)]
 struct RawHeader {
-    #[serde(default)]
     alg: Option<Value>,
-    #[serde(default)]
     kid: Option<Value>,
-    #[serde(default)]
     crit: Option<IgnoredAny>,
 }
 

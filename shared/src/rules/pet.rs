@@ -132,7 +132,6 @@ impl PetRules {
     }
 
     /// The first rule whose domain is `domain` or a parent of it (case-insensitive).
-    #[must_use]
     pub fn first_match(&self, domain: &str) -> Option<&DomainRule> {
         self.rules.iter().find(|rule| domain_matches(domain, &rule.domain))
     }

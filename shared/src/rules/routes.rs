@@ -218,7 +218,6 @@ impl RouteTable {
     }
 
     /// The rule for `method` (upper case) on `path`, if the table has one.
-    #[must_use]
     pub fn rule_for(&self, method: &str, path: &str) -> Option<&RouteRule> {
         self.rules.iter().find(|r| r.route.is(method, path))
     }
