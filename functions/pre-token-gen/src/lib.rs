@@ -9,7 +9,8 @@
 //! a sign-in over odd input: only an event that is not a JSON object is refused.
 //!
 //! ```
-//! # async fn run() -> Result<(), pre_token_gen::Error> {
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), pre_token_gen::Error> {
 //! use pre_token_gen::{Config, handle};
 //! let event = serde_json::json!({
 //!     "version": "1",
