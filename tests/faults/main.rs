@@ -49,8 +49,8 @@ fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
 }
 
 /// A stack whose functions keep keys for [`TTL`] and refetch at most every
-/// [`MIN_REFRESH`] seconds, give up on a JWKS fetch after 1 s (a slow source
-/// takes 6 s; a second leaves room for a busy machine), and whose gateway
+/// [`MIN_REFRESH`] seconds, give up on a JWKS fetch after 400 ms (a slow
+/// source takes 6 s; a loopback fetch takes a few ms), and whose gateway
 /// caches no authorizer result: every request is judged afresh.
 async fn fault_stack() -> TestStack {
     stack_with(AuthorizerKind::Token, |s| {
@@ -59,8 +59,8 @@ async fn fault_stack() -> TestStack {
         s.function_env.insert("JWKS_TTL_SECS".into(), TTL.to_string());
         s.function_env.insert("JWKS_MIN_REFRESH_SECS".into(), MIN_REFRESH.to_string());
         s.jwks_fetch = FetchLimits {
-            connect_timeout: Duration::from_secs(1),
-            total_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_millis(400),
+            total_timeout: Duration::from_millis(400),
             ..FetchLimits::default()
         };
     })
