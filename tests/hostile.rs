@@ -17,6 +17,7 @@ use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
+use common::flow::published_kids;
 use common::{KeyDir, START, stack};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::StatusCode;
@@ -205,17 +206,9 @@ async fn odd_payloads_signed_by_the_issuer_are_malformed_everywhere() {
 async fn odd_payloads_signed_by_the_stack_get_401() {
     let s = stack().await;
     let client = reqwest::Client::new();
-    let jwks: Value = client
-        .get(format!("{}/.well-known/jwks.json", s.cognito.issuer_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     // The pool signs with the process's test key, under the kid it publishes.
-    let kid = jwks["keys"][0]["kid"].as_str().unwrap();
-    let key = test_key(0, kid);
+    let kid = published_kids(&s).await.remove(0);
+    let key = test_key(0, &kid);
     let header = json!({"alg": "RS256", "kid": kid}).to_string();
     for (what, payload) in odd_payloads(s.cognito.issuer_url(), &s.cognito.client_id) {
         let token = sign_text(&key, &header, &payload);

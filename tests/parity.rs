@@ -17,7 +17,7 @@ use claimsgate_core::Clock;
 use claimsgate_core::testing::{eventually, test_key};
 use common::flow::{
     CATS, CLIENT_ID, DOGS, MACHINE_ID, MACHINE_SECRET, api, claims_of, client, exchange,
-    exchange_basic, machine_token, redeem, sign_in, token_request,
+    exchange_basic, machine_token, published_kids, redeem, sign_in, token_request,
 };
 use common::triggers::Scripted;
 use common::{TestStack, stack_with, stack_with_trigger};
@@ -446,18 +446,6 @@ async fn the_http_api_caches_per_identity_source_and_route() {
 /// `POST /admin/rotate-key` as `claimsgate rotate-key` sends it.
 async fn rotate(s: &TestStack, body: Value) -> reqwest::Response {
     client().post(format!("{}/admin/rotate-key", s.cognito_url)).json(&body).send().await.unwrap()
-}
-
-async fn published_kids(s: &TestStack) -> Vec<String> {
-    let jwks: Value = client()
-        .get(format!("{}/.well-known/jwks.json", s.cognito.issuer_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]

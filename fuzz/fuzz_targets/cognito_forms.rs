@@ -21,6 +21,10 @@ use claimsgate_fuzz::{NOW, world};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt as _;
 
+#[path = "../../tests/common/html.rs"]
+mod html;
+use html::hidden_fields;
+
 /// The one registered callback, as the url crate writes it with a query.
 const CALLBACK_URL: &str = "http://localhost/?";
 const AUTHORIZE: &str = "response_type=code&client_id=claimsgate-local-client&redirect_uri=http%3A%2F%2Flocalhost&scope=openid+email&state=fuzz";
@@ -119,24 +123,6 @@ async fn code(router: &Router, extra: &str) -> String {
             code.split('&').next().map(str::to_owned)
         })
         .unwrap_or_default()
-}
-
-/// The `name` and `value` of each `<input type="hidden" ...>` of the page, unescaped.
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .filter_map(|rest| {
-            let (name, rest) = rest.split_once('"')?;
-            let value = rest.strip_prefix(" value=\"")?.split('"').next()?;
-            let value = value
-                .replace("&quot;", "\"")
-                .replace("&#x27;", "'")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&");
-            Some((name.to_owned(), value))
-        })
-        .collect()
 }
 
 fn location(response: &Response<Body>) -> Option<String> {

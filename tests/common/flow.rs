@@ -7,6 +7,7 @@ use reqwest::redirect::Policy;
 use serde_json::Value;
 
 use super::TestStack;
+use super::html::hidden_fields;
 
 pub const CLIENT_ID: &str = "claimsgate-local-client";
 pub const CLIENT_SECRET: &str = "claimsgate-local-secret";
@@ -104,24 +105,6 @@ pub async fn submit_login_for(
     back
 }
 
-/// Every hidden field of a form, its value unescaped.
-pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|rest| {
-            let (name, rest) = rest.split_once('"').unwrap();
-            let value = rest.split_once("value=\"").unwrap().1.split('"').next().unwrap();
-            let value = value
-                .replace("&quot;", "\"")
-                .replace("&#x27;", "'")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&");
-            (name.to_owned(), value)
-        })
-        .collect()
-}
-
 pub fn token_request(s: &TestStack) -> reqwest::RequestBuilder {
     client().post(format!("{}/oauth2/token", s.cognito_url))
 }
@@ -177,6 +160,19 @@ pub async fn discovery(s: &TestStack) -> Value {
         .json()
         .await
         .unwrap()
+}
+
+/// The kids of the pool's JWKS, in its order.
+pub async fn published_kids(s: &TestStack) -> Vec<String> {
+    let jwks: Value = client()
+        .get(format!("{}/.well-known/jwks.json", s.cognito.issuer_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
 }
 
 /// A client-credentials request by the machine client with HTTP Basic.

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 pub mod flow;
+pub mod html;
 pub mod triggers;
 
 use std::sync::Arc;
