@@ -16,9 +16,8 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate::AuthorizerKind;
+use common::flow::{claims_of, exchange_basic};
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -169,25 +168,14 @@ async fn the_login_page_signs_in(b: &fantoccini::Client) {
     assert_eq!(body, "signed in");
 
     // The code the browser carried buys tokens with the trigger's claim.
-    let tokens: Value = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", stack.cognito_url))
-        .basic_auth("claimsgate-local-client", Some("claimsgate-local-secret"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", callback.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", callback.as_str()),
+    ];
+    let tokens: Value = exchange_basic(&stack, &form).await.json().await.unwrap();
     let id = tokens["id_token"].as_str().expect("no id_token");
-    let claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(id.split('.').nth(1).unwrap()).unwrap())
-            .unwrap();
-    assert_eq!(claims["pet_preference"], "dogs");
+    assert_eq!(claims_of(id)["pet_preference"], "dogs");
 }
 
 /// Polls the text of element `id` every 50 ms until `accept` takes it (at most 10 s).
