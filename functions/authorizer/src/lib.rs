@@ -20,10 +20,8 @@ pub mod response;
 use std::time::Duration;
 
 use claimsgate_core::metrics;
-use claimsgate_core::rules::routes::{
-    ROUTE_RULES_VAR, Route, RouteTable, allowed_routes, is_allowed,
-};
-use claimsgate_core::{ConfigError, Report, Verifier, VerifierConfig};
+use claimsgate_core::rules::routes::{ROUTE_RULES_VAR, RouteTable, allowed_routes, is_allowed};
+use claimsgate_core::{Claims, ConfigError, Report, Verifier, VerifierConfig};
 
 use crate::arn::MethodArn;
 use crate::event::{AuthorizerEvent, EventKind};
@@ -130,13 +128,12 @@ impl Authorizer {
 
         let called =
             outcome.arn.is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
-        let allowed = allowed_routes(claims, &self.routes);
         let context = Context::of(&verified);
         let answer = match call.kind {
             EventKind::HttpV2 => Answer::Simple(SimpleResponse { is_authorized: called, context }),
             EventKind::RestToken | EventKind::RestRequest => Answer::Policy(PolicyResponse {
                 principal_id: sub.to_owned(),
-                policy_document: self.policy(outcome.arn, &allowed),
+                policy_document: self.policy(outcome.arn, claims),
                 context,
             }),
         };
@@ -149,13 +146,14 @@ impl Authorizer {
         Ok(answer)
     }
 
-    /// Allow the `allowed` routes; Deny the table's others, and the called
-    /// route when the table lacks it; all on the ARN's API and stage.
+    /// Allow the routes `claims` may call; Deny the table's others, and the
+    /// called route when the table lacks it; all on the ARN's API and stage.
     /// Without a readable ARN the policy denies everything.
-    fn policy(&self, arn: Option<&MethodArn<'_>>, allowed: &[&Route]) -> PolicyDocument {
+    fn policy(&self, arn: Option<&MethodArn<'_>>, claims: &Claims) -> PolicyDocument {
         let Some(arn) = arn else {
             return PolicyDocument::new(Vec::new(), vec!["*".to_owned()]);
         };
+        let allowed = allowed_routes(claims, &self.routes);
         let allow = allowed.iter().map(|r| arn.for_route(r)).collect();
         let mut deny: Vec<String> = self
             .routes
