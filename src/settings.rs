@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use claimsgate_core::FetchLimits;
-use clap::Args;
+use clap::{Args, FromArgMatches as _};
 
 use crate::trigger::TriggerVersion;
 
@@ -118,30 +118,16 @@ pub struct StackSettings {
 }
 
 impl StackSettings {
-    /// The settings with every default, listening on free ports (for tests).
-    #[must_use]
-    pub fn ephemeral(key_file: PathBuf) -> Self {
-        Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            cognito_port: 0,
-            api_port: 0,
-            pool_id: "local_claimsgate".into(),
-            client_id: "claimsgate-local-client".into(),
-            client_secret: "claimsgate-local-secret".into(),
-            callback_urls: vec!["http://localhost".into()],
-            users_file: None,
-            key_file,
-            authorizer_cache_ttl: 300,
-            token_ttl: 3600,
-            refresh_token_ttl: 30 * 86_400,
-            trigger_version: TriggerVersion::V2,
-            machine_client_id: "claimsgate-local-machine".into(),
-            machine_client_secret: "claimsgate-local-machine-secret".into(),
-            resource_scopes: vec!["claimsgate/pets.read".into(), "claimsgate/pets.write".into()],
-            function_env: BTreeMap::new(),
-            cors_allow_origins: Vec::new(),
-            jwks_fetch: FetchLimits::default(),
-        }
+    /// The settings with every flag's default, listening on free ports and keeping
+    /// the signing key at `key_file` (for tests). The process environment is not read.
+    ///
+    /// # Errors
+    /// Only if a flag's default no longer parses.
+    pub fn ephemeral(key_file: PathBuf) -> Result<Self, clap::Error> {
+        let flags = Self::augment_args(clap::Command::new("claimsgate")).mut_args(|a| a.env(None));
+        let mut settings = Self::from_arg_matches(&flags.try_get_matches_from(["claimsgate"])?)?;
+        (settings.cognito_port, settings.api_port, settings.key_file) = (0, 0, key_file);
+        Ok(settings)
     }
 
     /// The value of a function's variable: [`StackSettings::function_env`], else the process environment.

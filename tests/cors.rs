@@ -130,7 +130,7 @@ async fn any_origin_gets_a_star() {
 #[tokio::test]
 async fn a_bad_origin_stops_the_stack_at_start() {
     let key = KeyDir::new();
-    let mut settings = StackSettings::ephemeral(key.path());
+    let mut settings = StackSettings::ephemeral(key.path()).unwrap();
     settings.cors_allow_origins = vec!["app.example.com".into()];
     let clock = Arc::new(ManualClock::at_secs(START));
     let err = claimsgate::start(&settings, AuthorizerKind::Token, clock).await.unwrap_err();

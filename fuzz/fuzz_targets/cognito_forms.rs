@@ -47,7 +47,8 @@ fn pool() -> &'static Pool {
         let made = std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(&key_file, test_key(0, "").to_pkcs8_pem()));
         made.unwrap_or_else(|e| panic!("cannot write the key file: {e}"));
-        let settings = StackSettings::ephemeral(key_file);
+        let settings = StackSettings::ephemeral(key_file)
+            .unwrap_or_else(|e| panic!("the default settings do not parse: {e}"));
         let pool = world().block_on(async {
             let clock = Arc::new(ManualClock::at_secs(NOW));
             let stack = claimsgate::start(&settings, AuthorizerKind::Token, clock)

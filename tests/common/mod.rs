@@ -31,7 +31,7 @@ impl std::ops::Deref for TestStack {
 /// Starts a stack on free ports, signing with the process's test key, at [`START`].
 pub async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettings)) -> TestStack {
     let key = KeyDir::new();
-    let mut settings = StackSettings::ephemeral(key.path());
+    let mut settings = StackSettings::ephemeral(key.path()).unwrap();
     edit(&mut settings);
     let trigger = claimsgate::lambda_trigger(&settings).unwrap();
     start(settings, kind, trigger, key).await
@@ -44,7 +44,7 @@ pub async fn stack_with_trigger(
     trigger: Arc<dyn Trigger>,
 ) -> TestStack {
     let key = KeyDir::new();
-    let mut settings = StackSettings::ephemeral(key.path());
+    let mut settings = StackSettings::ephemeral(key.path()).unwrap();
     edit(&mut settings);
     start(settings, kind, trigger, key).await
 }
