@@ -25,9 +25,8 @@ type Error = Box<dyn std::error::Error>;
 
 const CASES: [&str; 4] = ["floor", "claimsgate", "claimsgate_repeated", "jsonwebtoken"];
 
-/// Answers every fetch with the fixture's JWKS: the keys are in memory, as after a warm start.
-#[derive(Debug)]
-
+/// The fixture's token and every case's verifier, ready before timing starts.
+/// The verifiers answer key lookups from the fixture's JWKS in memory, as after a warm start.
 struct Bench {
     token: String,
     /// The token's signed part and decoded signature, for the floor.
