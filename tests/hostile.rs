@@ -17,7 +17,7 @@ use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
-use common::flow::published_kids;
+use common::flow::{api, published_kids};
 use common::{KeyDir, START, stack};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::StatusCode;
@@ -205,7 +205,6 @@ async fn odd_payloads_signed_by_the_issuer_are_malformed_everywhere() {
 #[tokio::test]
 async fn odd_payloads_signed_by_the_stack_get_401() {
     let s = stack().await;
-    let client = reqwest::Client::new();
     // The pool signs with the process's test key, under the kid it publishes.
     let kid = published_kids(&s).await.remove(0);
     let key = test_key(0, &kid);
@@ -213,14 +212,9 @@ async fn odd_payloads_signed_by_the_stack_get_401() {
     for (what, payload) in odd_payloads(s.cognito.issuer_url(), &s.cognito.client_id) {
         let token = sign_text(&key, &header, &payload);
         for route in ["/me/claims", "/dogs"] {
-            let r = client
-                .get(format!("{}{route}", s.api_url))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{what} on {route}");
-            let body: Value = r.json().await.unwrap();
+            let (status, body) = api(&s, route, Some(&token)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} on {route}");
+            assert!(body.is_object(), "{what} on {route}: the answer is not JSON: {body}");
             assert!(body.get("claims").is_none(), "{what} on {route}: {body}");
         }
     }
