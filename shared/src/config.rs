@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use crate::error::ConfigError;
-use crate::jwks::JwksSettings;
 
 /// Which token kinds a deployment accepts (`TOKEN_USE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +17,27 @@ pub enum TokenUsePolicy {
     Access,
     /// Either.
     Any,
+}
+
+/// How long key sets live and how often they may be refetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwksSettings {
+    /// Age after which a set is refreshed (`JWKS_TTL_SECS`).
+    pub ttl: Duration,
+    /// Least time between two fetches of one URI (`JWKS_MIN_REFRESH_SECS`).
+    pub min_refresh: Duration,
+    /// Oldest set still served while refreshes fail (`JWKS_MAX_STALE_SECS`).
+    pub max_stale: Duration,
+}
+
+impl Default for JwksSettings {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(3600),
+            min_refresh: Duration::from_secs(10),
+            max_stale: Duration::from_secs(86_400),
+        }
+    }
 }
 
 /// One accepted issuer and where its keys are.

@@ -8,7 +8,7 @@ use thiserror::Error;
 /// snake_case code for logs and responses. Messages never contain the token.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum VerifyError {
-    /// The token is longer than [`crate::verify::MAX_TOKEN_BYTES`].
+    /// The token is longer than `MAX_TOKEN_BYTES`.
     #[error("token is larger than {max} bytes")]
     TokenTooLarge {
         /// The limit that was exceeded.

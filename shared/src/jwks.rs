@@ -18,31 +18,11 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use crate::clock::Clock;
+use crate::config::JwksSettings;
 use crate::error::{FetchError, VerifyError};
 use crate::fetch::Fetcher;
 use crate::jwk::{KeySet, VerifyingKey};
 use crate::metrics::{COUNT, Metrics};
-
-/// How long key sets live and how often they may be refetched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JwksSettings {
-    /// Age after which a set is refreshed (`JWKS_TTL_SECS`).
-    pub ttl: Duration,
-    /// Least time between two fetches of one URI (`JWKS_MIN_REFRESH_SECS`).
-    pub min_refresh: Duration,
-    /// Oldest set still served while refreshes fail (`JWKS_MAX_STALE_SECS`).
-    pub max_stale: Duration,
-}
-
-impl Default for JwksSettings {
-    fn default() -> Self {
-        Self {
-            ttl: Duration::from_secs(3600),
-            min_refresh: Duration::from_secs(10),
-            max_stale: Duration::from_secs(86_400),
-        }
-    }
-}
 
 #[derive(Debug)]
 struct Loaded {

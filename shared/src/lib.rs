@@ -34,14 +34,16 @@ pub mod signing;
 pub mod snapshot;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod token;
 pub mod token_cache;
 pub mod verify;
 
 pub use claims::{Claims, TokenUse};
 pub use clock::{Clock, SystemClock};
-pub use config::{Issuer, TokenUsePolicy, VerifierConfig};
+pub use config::{Issuer, JwksSettings, TokenUsePolicy, VerifierConfig};
 pub use error::{ConfigError, FetchError, VerifyError};
 pub use fetch::{FetchLimits, Fetcher, HttpFetcher};
-pub use jwks::{JwksCache, JwksSettings};
+pub use jwks::JwksCache;
 pub use rules::Pet;
-pub use verify::{MAX_TOKEN_BYTES, Report, TokenHeader, VerifiedToken, Verifier};
+pub use token::{MAX_TOKEN_BYTES, Report, TokenHeader, VerifiedToken};
+pub use verify::Verifier;

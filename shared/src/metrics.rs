@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
-use crate::verify::Report;
+use crate::token::Report;
 
 /// The `tracing` target of metric lines.
 pub const TARGET: &str = "claimsgate::metrics";

@@ -22,7 +22,7 @@ use aws_lc_rs::digest::{SHA256, digest};
 use moka::Expiry;
 use moka::sync::Cache;
 
-use crate::verify::VerifiedToken;
+use crate::token::VerifiedToken;
 
 /// The longest an entry is kept, whatever its `exp` says.
 const MAX_ENTRY_LIFE: Duration = Duration::from_secs(24 * 3600);
@@ -174,7 +174,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::claims::{Claims, TokenUse};
-    use crate::verify::TokenHeader;
+    use crate::token::TokenHeader;
 
     const LIFE: Duration = Duration::from_secs(600);
 

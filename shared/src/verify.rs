@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::IgnoredAny;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::checks::{check_client, check_times};
-use crate::claims::{Claims, TokenUse};
+use crate::claims::Claims;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Issuer, TokenUsePolicy, VerifierConfig};
 use crate::error::{FetchError, VerifyError};
@@ -26,48 +26,8 @@ use crate::fetch::{FetchLimits, Fetcher, HttpFetcher};
 use crate::jwk::VerifyingKey;
 use crate::jwks::JwksCache;
 use crate::snapshot::Snapshot;
+use crate::token::{MAX_TOKEN_BYTES, Report, TokenHeader, VerifiedToken};
 use crate::token_cache::TokenCache;
-
-/// Longest token accepted, in bytes. Cognito tokens are 1–4 KiB; API Gateway caps headers near 10 KiB.
-pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
-
-/// The verified header fields worth showing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TokenHeader {
-    /// Always `RS256`.
-    pub alg: &'static str,
-    /// The key id the token was signed with.
-    pub kid: String,
-}
-
-/// A token that passed every check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VerifiedToken {
-    /// The header.
-    pub header: TokenHeader,
-    /// `id` or `access`.
-    pub token_use: TokenUse,
-    /// Every claim, as in the token.
-    pub claims: Claims,
-}
-
-impl VerifiedToken {
-    /// `exp` (always present on a verified token).
-    pub fn exp(&self) -> u64 {
-        self.claims.exp().unwrap_or(0)
-    }
-}
-
-/// What one verification cost and used, for the decision's log line and metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Report {
-    /// The verified-token cache answered (no RSA check was needed).
-    pub cache_hit: bool,
-    /// Age of the issuer's key set that was consulted, if one was.
-    pub jwks_age: Option<Duration>,
-    /// Time spent verifying.
-    pub elapsed: Duration,
-}
 
 /// Verifies Cognito JWTs against the configured issuers.
 #[derive(Debug)]
