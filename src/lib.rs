@@ -3,283 +3,36 @@
 //! One process with a Cognito stand-in and an API Gateway stand-in, both
 //! driving the real handlers of the three functions (`pre-token-gen`,
 //! `authorizer`, `me-claims`). Nothing here re-implements their logic.
+//!
+//! The rooms, from the bottom up (each uses only those listed before it):
+//!
+//! - [`support`]: small helpers (secret files, random ids, locking).
+//! - [`cognito`]: the Cognito stand-in: users, keys, token issuance through the
+//!   trigger, the hosted login and OAuth endpoints, the admin actions.
+//! - [`apigw`]: the API Gateway stand-in: routes, authorizer events, IAM policy
+//!   evaluation, the per-token result cache, gateway responses and mocks.
+//! - [`app`]: the browser page, a web client of the pool that calls the API.
+//! - [`stack`]: how the three are started together, and the settings
+//!   ([`StackSettings`]) they read from flags and `CLAIMSGATE_*` variables.
+//!
+//! The CLI (`src/cli/`, in the binary) sits on top of them all.
 
 pub mod apigw;
 pub mod app;
 pub mod cognito;
-pub mod files;
-pub mod gateway_response;
-pub mod issuer;
-pub mod keys;
-pub mod policy;
-pub mod random;
-pub mod settings;
-pub mod trigger;
-pub mod users;
-
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
-
-use authorizer::Authorizer;
-use claimsgate_core::rules::routes::{ROUTE_RULES_VAR, RouteTable};
-use claimsgate_core::{Clock, HttpFetcher, Verifier, VerifierConfig};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+pub mod stack;
+pub mod support;
 
 pub use apigw::AuthorizerKind;
-use cognito::Cognito;
-use issuer::{Grant, Source, TokenIssuer, Tokens};
+pub use stack::settings::StackSettings;
+pub use stack::{
+    Stack, cognito_base_url, lambda_trigger, start, start_with_trigger, token_issuer, tokens_for,
+    users_of,
+};
+
+// Where these modules were before the stand-ins got rooms of their own; kept so callers' paths still resolve.
+pub use apigw::{gateway_response, policy};
+pub use cognito::{issuer, keys, trigger, users};
 pub use keys::load_or_create_key;
-pub use settings::StackSettings;
-use trigger::{LambdaTrigger, Trigger};
-
-/// Locks a mutex; a poisoned one only means a panic elsewhere, and the maps it guards stay consistent.
-pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The users of the pool: the users file, or the seeded two.
-///
-/// # Errors
-/// When the users file cannot be used.
-pub fn users_of(settings: &StackSettings) -> Result<Vec<users::User>, String> {
-    match &settings.users_file {
-        Some(path) => users::load(path),
-        None => Ok(users::seeded()),
-    }
-}
-
-/// The real trigger, configured by the variables the Lambda reads (`PET_RULES`, `DEFAULT_PET`, ...).
-///
-/// # Errors
-/// The first variable that cannot be used, as the Lambda would report it at init.
-pub fn lambda_trigger(settings: &StackSettings) -> Result<Arc<dyn Trigger>, String> {
-    let config = pre_token_gen::Config::from_lookup(|name| settings.function_var(name))
-        .map_err(|e| e.to_string())?;
-    Ok(Arc::new(LambdaTrigger(config)))
-}
-
-/// The token issuer for `settings`, with the issuer URL served at `base_url`.
-///
-/// # Errors
-/// When the pool id or the key cannot be used.
-pub fn token_issuer(
-    settings: &StackSettings,
-    base_url: &str,
-    trigger: Arc<dyn Trigger>,
-    clock: Arc<dyn Clock>,
-) -> Result<TokenIssuer, String> {
-    let pool_ok = !settings.pool_id.is_empty()
-        && settings.pool_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !pool_ok {
-        return Err(format!(
-            "--pool-id: `{}` is not a user pool id; use letters, digits, _ and -, e.g. local_claimsgate",
-            settings.pool_id
-        ));
-    }
-    let key = load_or_create_key(&settings.key_file)?;
-    Ok(TokenIssuer {
-        keys: Arc::new(keys::KeySet::new(key)),
-        issuer: format!("{base_url}/{}", settings.pool_id),
-        pool_id: settings.pool_id.clone(),
-        client_id: settings.client_id.clone(),
-        token_ttl: settings.token_ttl,
-        trigger,
-        version: settings.trigger_version,
-        clock,
-    })
-}
-
-/// The base URL of the Cognito stand-in for `settings` (before binding: the configured port).
-#[must_use]
-pub fn cognito_base_url(settings: &StackSettings) -> String {
-    format!("http://{}", SocketAddr::new(settings.host, settings.cognito_port))
-}
-
-/// A running local stack. Dropping it stops both servers.
-#[derive(Debug)]
-pub struct Stack {
-    /// Base URL of the Cognito stand-in.
-    pub cognito_url: String,
-    /// Base URL of the API Gateway stand-in.
-    pub api_url: String,
-    /// The pool.
-    pub cognito: Arc<Cognito>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
-}
-
-impl Stack {
-    /// The local app's page: sign in, see the claim, call the routes.
-    #[must_use]
-    pub fn app_url(&self) -> String {
-        format!("{}{}", self.cognito_url, app::HOME)
-    }
-
-    /// Issues tokens for a user without a browser, through the same path as the token endpoint.
-    ///
-    /// # Errors
-    /// When there is no such user or issuance fails.
-    pub async fn tokens_for(&self, email: &str) -> Result<Tokens, String> {
-        tokens_for(&self.cognito, email, None).await
-    }
-}
-
-/// Issues tokens (with a refresh token) for `email`, checking `password` when given.
-///
-/// # Errors
-/// When the user is unknown, the password is wrong or issuance fails.
-pub async fn tokens_for(
-    pool: &Cognito,
-    email: &str,
-    password: Option<&str>,
-) -> Result<Tokens, String> {
-    let user = pool.user(email).ok_or_else(|| format!("no user {email} in the pool"))?;
-    if password.is_some_and(|p| pool.authenticate(email, p).is_none()) {
-        return Err("Incorrect username or password.".into());
-    }
-    let now = pool.issuer.clock.now_secs();
-    let scopes = vec!["openid".to_owned(), "email".to_owned()];
-    let grant = Grant {
-        user,
-        scopes: scopes.clone(),
-        nonce: None,
-        auth_time: now,
-        origin_jti: random::uuid(),
-        source: Source::Authentication,
-    };
-    let mut tokens = pool.issuer.issue(&grant).await.map_err(|e| e.to_string())?;
-    tokens.refresh_token =
-        Some(pool.refresh_token(&user.email, scopes, now, grant.origin_jti.clone(), now));
-    Ok(tokens)
-}
-
-/// Starts both stand-ins. Every part tells time by `clock` (the system clock
-/// when run; tests move a manual one).
-///
-/// # Errors
-/// When a port cannot be bound or a part cannot be configured.
-pub async fn start(
-    settings: &StackSettings,
-    kind: AuthorizerKind,
-    clock: Arc<dyn Clock>,
-) -> Result<Stack, String> {
-    start_with_trigger(settings, kind, clock, lambda_trigger(settings)?).await
-}
-
-/// [`start`] with another Pre Token Generation trigger than the real one (a
-/// test's stand-in for a user's own Lambda).
-///
-/// # Errors
-/// As [`start`].
-pub async fn start_with_trigger(
-    settings: &StackSettings,
-    kind: AuthorizerKind,
-    clock: Arc<dyn Clock>,
-    trigger: Arc<dyn Trigger>,
-) -> Result<Stack, String> {
-    let cognito_addr = SocketAddr::new(settings.host, settings.cognito_port);
-    let cognito_listener = TcpListener::bind(cognito_addr)
-        .await
-        .map_err(|e| format!("cannot listen on {cognito_addr} (Cognito stand-in): {e}; pick another with --cognito-port"))?;
-    let cognito_url =
-        format!("http://{}", cognito_listener.local_addr().map_err(|e| e.to_string())?);
-    // Bound before the pool is served: the app page on it calls the API.
-    let api_addr = SocketAddr::new(settings.host, settings.api_port);
-    let api_listener = TcpListener::bind(api_addr).await.map_err(|e| {
-        format!(
-            "cannot listen on {api_addr} (API Gateway stand-in): {e}; pick another with --api-port"
-        )
-    })?;
-    let api_url = format!("http://{}", api_listener.local_addr().map_err(|e| e.to_string())?);
-    let users = users_of(settings)?;
-    let issuer = token_issuer(settings, &cognito_url, trigger, Arc::clone(&clock))?;
-    let cognito = Arc::new(Cognito::new(cognito_url.clone(), settings, users, issuer)?);
-    let rules = pre_token_gen::Config::from_lookup(|name| settings.function_var(name)).ok();
-    let app = Arc::new(app::App::new(Arc::clone(&cognito), api_url.clone(), rules)?);
-    let mut tasks = vec![tokio::spawn(serve(
-        cognito_listener,
-        logged("cognito", Arc::clone(&cognito).router().merge(app.router())),
-    ))];
-
-    let verifier = || -> Result<Verifier, String> {
-        let config = verifier_config(settings, cognito.issuer_url())?;
-        let fetcher = HttpFetcher::new(settings.jwks_fetch);
-        Ok(Verifier::new(&config, Arc::new(fetcher), Arc::clone(&clock)))
-    };
-    let routes = RouteTable::from_env_value(settings.function_var(ROUTE_RULES_VAR).as_deref())
-        .map_err(|e| e.to_string())?;
-    let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
-    let me_claims = Arc::new(me_claims::App::new(verifier()?, settings.cors_allow_origins.clone()));
-    authorizer.verifier().hydrate().await;
-    me_claims.verifier().hydrate().await;
-    let api = Arc::new(
-        apigw::ApiGateway::new(
-            authorizer,
-            me_claims,
-            kind,
-            Duration::from_secs(settings.authorizer_cache_ttl),
-            Arc::clone(&clock),
-        )?
-        .with_cors(&settings.cors_allow_origins)?,
-    );
-
-    tasks.push(tokio::spawn(serve(api_listener, logged("api", api.router()))));
-    Ok(Stack { cognito_url, api_url, cognito, tasks })
-}
-
-/// The functions' verifier configuration, read as the Lambdas read it: the
-/// stack's issuer and app clients, any token use, and where the keys are and
-/// how long they live (`JWKS_URI`, `JWKS_TTL_SECS`, `JWKS_MIN_REFRESH_SECS`,
-/// `JWKS_MAX_STALE_SECS`) when set.
-fn verifier_config(settings: &StackSettings, issuer: &str) -> Result<VerifierConfig, String> {
-    let lookup = |name: &str| match name {
-        "TOKEN_ISSUERS" => Some(issuer.to_owned()),
-        "COGNITO_CLIENT_IDS" => {
-            Some(format!("{},{}", settings.client_id, settings.machine_client_id))
-        }
-        "JWKS_URI" | "JWKS_TTL_SECS" | "JWKS_MIN_REFRESH_SECS" | "JWKS_MAX_STALE_SECS" => {
-            settings.function_var(name)
-        }
-        _ => None,
-    };
-    VerifierConfig::from_lookup(lookup).map_err(|e| e.to_string())
-}
-
-/// Logs one line per request: which stand-in, method, path (never the query,
-/// which may carry a code), status and time taken.
-fn logged(part: &'static str, router: axum::Router) -> axum::Router {
-    router.layer(axum::middleware::from_fn(
-        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
-            let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-            let started = std::time::Instant::now();
-            let response = next.run(request).await;
-            tracing::info!(
-                target: "claimsgate::http",
-                part,
-                %method,
-                path,
-                status = response.status().as_u16(),
-                ms = started.elapsed().as_secs_f64() * 1000.0,
-                "request"
-            );
-            response
-        },
-    ))
-}
-
-async fn serve(listener: TcpListener, router: axum::Router) {
-    // The peer address is what the admin actions' loopback check reads.
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, service).await {
-        tracing::error!(error = %e, "server stopped");
-    }
-}
+pub use stack::settings;
+pub use support::{files, random};

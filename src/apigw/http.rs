@@ -7,8 +7,7 @@
 //! `$context.routeKey`: a cached simple answer is not tied to a route, so
 //! without the route key one route's "yes" would be replayed on another.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use authorizer::event::AuthorizerEvent;
@@ -20,23 +19,12 @@ use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers, is_served};
-use crate::random;
+use super::cache::HttpCached;
+use super::gateway::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers, is_served};
+use crate::support::{lock, random};
 
 /// The stage of an HTTP API's default route.
 pub const STAGE: &str = "$default";
-
-/// What the authorizer answered for one set of identity sources.
-#[derive(Debug, Clone)]
-struct Cached {
-    at: Duration,
-    is_authorized: bool,
-    context: Map<String, Value>,
-}
-
-/// The result cache, keyed by the identity sources' values.
-#[derive(Debug, Default)]
-pub(super) struct Cache(Mutex<HashMap<String, Cached>>);
 
 /// The router of the HTTP API.
 pub(super) fn router(api: Arc<ApiGateway>) -> Router {
@@ -145,12 +133,12 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
 }
 
 impl ApiGateway {
-    fn http_cached(&self, identity: &[&str]) -> Option<Cached> {
+    fn http_cached(&self, identity: &[&str]) -> Option<HttpCached> {
         if self.cache_ttl.is_zero() {
             return None;
         }
         let now = self.clock.now();
-        crate::lock(&self.http_cache.0)
+        lock(&self.http_cache.0)
             .get(&identity.join("\n"))
             .filter(|c| now.saturating_sub(c.at) < self.cache_ttl)
             .cloned()
@@ -162,7 +150,7 @@ impl ApiGateway {
         method: &Method,
         path: &str,
         headers: &axum::http::HeaderMap,
-    ) -> Result<Cached, Response> {
+    ) -> Result<HttpCached, Response> {
         let now = self.clock.now();
         let event = json!({
             "version": "2.0",
@@ -199,9 +187,9 @@ impl ApiGateway {
                 return Err(message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"));
             }
         };
-        let result = Cached { at: now, is_authorized, context };
+        let result = HttpCached { at: now, is_authorized, context };
         if !self.cache_ttl.is_zero() {
-            let mut cache = crate::lock(&self.http_cache.0);
+            let mut cache = lock(&self.http_cache.0);
             cache.retain(|_, c| now.saturating_sub(c.at) < self.cache_ttl);
             cache.insert(identity.join("\n"), result.clone());
         }

@@ -14,9 +14,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use super::session::{SIGN_IN_LIFE_SECS, Session, TokenSet};
-use super::{App, CALLBACK, COOKIE, HOME, problem, see_other};
-use crate::cognito::{cookie, set_cookie};
-use crate::{lock, random};
+use super::site::{App, CALLBACK, COOKIE, HOME, problem, see_other};
+use crate::cognito::cookie::{cookie, set_cookie};
+use crate::support::{lock, random};
 
 impl App {
     /// A form POST to the pool's endpoint `path` as the app client (HTTP Basic with the secret).

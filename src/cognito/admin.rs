@@ -19,9 +19,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Cognito;
 use super::jwks_fault::{JwksFault, JwksState};
-use crate::keys::{self, Rotation};
+use super::keys::{self, Rotation};
+use super::pool::Cognito;
 
 /// The admin routes, behind the loopback check.
 pub fn router() -> Router<Arc<Cognito>> {

@@ -18,7 +18,7 @@ use http_body::Frame;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::lock;
+use crate::support::lock;
 
 /// How the JWKS endpoint answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

@@ -8,10 +8,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::cookie::{cookie, set_cookie};
+use super::pool::{CLIENT_SCOPES, Cognito, SESSION_COOKIE};
 use super::state::{CODE_LIFE_SECS, CodeGrant, SESSION_LIFE_SECS};
-use super::{CLIENT_SCOPES, Cognito, SESSION_COOKIE, cookie, csrf, page, set_cookie};
-use crate::lock;
-use crate::random;
+use super::{csrf, page};
+use crate::support::lock;
+use crate::support::random;
 
 /// An authorization request, as the query of `/oauth2/authorize` or the hidden fields of the form.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -187,7 +189,8 @@ fn login_page(
     };
     let now = pool.issuer.clock.now_secs();
     let token = pool.csrf.token(&nonce, &p.canonical(), now);
-    let mut response = page::login((&pool.client_id, &pool.pool_id), p, &token, username, error);
+    let mut response =
+        page::login((&pool.client_id, &pool.pool_id), &p.fields(), &token, username, error);
     if fresh {
         response
             .headers_mut()

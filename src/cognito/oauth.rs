@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use super::Cognito;
+use super::pool::Cognito;
 
 /// An OAuth 2.0 error body with the no-store headers of RFC 6749.
 #[must_use]

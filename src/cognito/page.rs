@@ -1,9 +1,8 @@
 //! The hosted UI's HTML: a plain login form and an error page. Everything echoed is escaped.
+//! It uses nothing of the crate; the login, logout and app pages use it.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-
-use super::login::AuthorizeParams;
 
 /// Escapes text for HTML element content and quoted attribute values.
 #[must_use]
@@ -66,18 +65,18 @@ pub fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// The sign-in form for app client `client_id` of pool `pool_id`, carrying the
-/// authorization request and the CSRF token in hidden fields.
+/// authorization request (its `fields`) and the CSRF token in hidden fields.
 #[must_use]
 pub fn login(
     (client_id, pool_id): (&str, &str),
-    params: &AuthorizeParams,
+    fields: &[(&str, &str)],
     csrf: &str,
     username: &str,
     error: Option<&str>,
 ) -> Response {
-    let hidden: String = params
-        .fields()
-        .into_iter()
+    let hidden: String = fields
+        .iter()
+        .copied()
         .chain(std::iter::once(("_csrf", csrf)))
         .map(|(name, value)| {
             format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value))

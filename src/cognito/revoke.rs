@@ -12,9 +12,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::Cognito;
 use super::oauth::{self, Client, invalid_request};
-use crate::lock;
+use super::pool::Cognito;
+use crate::support::lock;
 
 /// `POST /oauth2/revoke` with `token=<refresh token>` and client authentication.
 pub async fn revoke(

@@ -14,10 +14,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::Cognito;
+use super::issuer::{Grant, MachineGrant, Source};
 use super::oauth::{self, Client, Params, invalid_request};
-use crate::issuer::{Grant, MachineGrant, Source};
-use crate::{lock, random};
+use super::pool::Cognito;
+use crate::support::{lock, random};
 
 /// The user session a grant continues: what the authorization-code and
 /// refresh-token grants both hand to issuance.

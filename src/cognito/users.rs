@@ -75,7 +75,7 @@ impl User {
                 &aws_lc_rs::digest::SHA256,
                 self.email.to_ascii_lowercase().as_bytes(),
             );
-            crate::random::uuid_from(d.as_ref())
+            crate::support::random::uuid_from(d.as_ref())
         })
     }
 
@@ -242,7 +242,7 @@ pub fn save(path: &Path, users: &[User]) -> Result<(), String> {
     let origin = format!("--users-file {}", path.display());
     let mut text = serde_json::to_string_pretty(users).map_err(|e| format!("{origin}: {e}"))?;
     text.push('\n');
-    crate::files::replace_private(path, &text)
+    crate::support::files::replace_private(path, &text)
         .map_err(|e| format!("{origin}: cannot write it: {e}"))
 }
 

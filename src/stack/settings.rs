@@ -8,7 +8,7 @@ use std::time::Duration;
 use claimsgate_core::FetchLimits;
 use clap::{Args, FromArgMatches as _};
 
-use crate::trigger::TriggerVersion;
+use crate::cognito::trigger::TriggerVersion;
 
 /// Everything the local stack can be told; every field has a working default.
 #[derive(Debug, Clone, Args)]

@@ -1,142 +1,27 @@
-//! The API Gateway stand-in: `/dogs`, `/cats` and `/me/claims` behind the real
-//! authorizer, with API Gateway's answers, policy evaluation and result cache.
-//! As a REST API here; as an HTTP API in [`http`].
+//! The stand-in as a REST API (what serverless.yml deploys): `TOKEN` or
+//! `REQUEST` authorizer events with a `methodArn`, the returned IAM policy
+//! evaluated for the called route and cached per token for the TTL, then the
+//! integration: me-claims with a REST proxy event, or a mock body.
+//! It uses the API's state ([`super::gateway`]), the policy evaluation and the
+//! gateway responses beside it.
 
-mod http;
+use std::sync::Arc;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use authorizer::Authorizer;
 use authorizer::event::AuthorizerEvent;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
 use axum::response::Response;
-use claimsgate_core::Clock;
-use me_claims::cors::Cors;
 use serde_json::{Map, Value, json};
 
-use crate::gateway_response::{ErrorCors, GatewayResponse};
-use crate::policy::{Evaluation, evaluate};
-
-/// The mock integration bodies, shared with serverless.yml.
-pub const MOCKS: &str = include_str!("../openapi/mocks.json");
-
-const REGION: &str = "us-east-1";
-const ACCOUNT: &str = "123456789012";
-const API_ID: &str = "local";
-const STAGE: &str = "prod";
-
-/// The API's paths: each answers `GET` behind the authorizer and `OPTIONS`
-/// (the CORS preflight) without it, as serverless.yml deploys them.
-pub const ROUTES: [&str; 3] = ["/dogs", "/cats", "/me/claims"];
-
-/// How the stand-in calls the authorizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthorizerKind {
-    /// REST `TOKEN` events (what serverless.yml deploys).
-    Token,
-    /// REST `REQUEST` events.
-    Request,
-    /// An HTTP API (`serve --api http`): payload 2.0 events on the `$default`
-    /// stage, simple responses, the HTTP API's answers.
-    Http,
-}
-
-#[derive(Debug, Clone)]
-struct CachedPolicy {
-    /// When it was cached, by the stack's clock.
-    at: Duration,
-    principal_id: String,
-    policy: Value,
-    context: Map<String, Value>,
-}
-
-/// The API's state.
-pub struct ApiGateway {
-    authorizer: Arc<Authorizer>,
-    me_claims: Arc<me_claims::App>,
-    kind: AuthorizerKind,
-    cache_ttl: Duration,
-    cache: Mutex<HashMap<String, CachedPolicy>>,
-    clock: Arc<dyn Clock>,
-    mocks: HashMap<String, String>,
-    http_cache: http::Cache,
-    cors: Cors,
-    error_cors: ErrorCors,
-}
-
-impl std::fmt::Debug for ApiGateway {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiGateway").field("kind", &self.kind).finish_non_exhaustive()
-    }
-}
-
-impl ApiGateway {
-    /// An API over these handlers.
-    ///
-    /// # Errors
-    /// When the mock bodies file is not a JSON object of strings.
-    pub fn new(
-        authorizer: Arc<Authorizer>,
-        me_claims: Arc<me_claims::App>,
-        kind: AuthorizerKind,
-        cache_ttl: Duration,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, String> {
-        let mocks: HashMap<String, String> =
-            serde_json::from_str(MOCKS).map_err(|e| format!("openapi/mocks.json: {e}"))?;
-        Ok(Self {
-            authorizer,
-            me_claims,
-            kind,
-            cache_ttl,
-            cache: Mutex::new(HashMap::new()),
-            clock,
-            mocks,
-            http_cache: http::Cache::default(),
-            cors: Cors::default(),
-            error_cors: ErrorCors::Off,
-        })
-    }
-
-    /// Answers CORS for `origins` (`*` for any; empty: off), as the deployed
-    /// API does with `corsAllowOrigins` (me-claims gets the same list).
-    ///
-    /// # Errors
-    /// An entry that is neither `*` nor an origin.
-    pub fn with_cors(mut self, origins: &[String]) -> Result<Self, String> {
-        self.cors = Cors::parse(Some(&origins.join(",")))
-            .map_err(|e| format!("--cors-allow-origins: {}", e.problem))?;
-        self.error_cors = ErrorCors::for_origins(origins);
-        Ok(self)
-    }
-
-    /// The router: every path goes through the REST API's `handle`, or the HTTP API's.
-    pub fn router(self: Arc<Self>) -> Router {
-        match self.kind {
-            AuthorizerKind::Http => http::router(self),
-            AuthorizerKind::Token | AuthorizerKind::Request => {
-                Router::new().fallback(handle).with_state(self)
-            }
-        }
-    }
-}
-
-/// The stand-in's response to a response of a Lambda handler.
-fn from_lambda(response: lambda_http::Response<lambda_http::Body>) -> Response {
-    let (parts, body) = response.into_parts();
-    let bytes: Vec<u8> = match body {
-        lambda_http::Body::Empty => Vec::new(),
-        lambda_http::Body::Text(t) => t.into_bytes(),
-        lambda_http::Body::Binary(b) => b,
-        _ => Vec::new(),
-    };
-    Response::from_parts(parts, Body::from(bytes))
-}
+use super::cache::CachedPolicy;
+use super::gateway::{
+    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, REGION, ROUTES, STAGE, from_lambda,
+    gateway_headers,
+};
+use super::gateway_response::GatewayResponse;
+use super::policy::{Evaluation, evaluate};
+use crate::support::{lock, random};
 
 /// The method ARN API Gateway passes to the authorizer.
 #[must_use]
@@ -147,28 +32,7 @@ pub fn method_arn(method: &str, path: &str) -> String {
     )
 }
 
-/// The request's headers as API Gateway passes them on: `Host` and
-/// `X-Forwarded-*` are its own, never the client's (a client's bad value would
-/// otherwise break the event).
-fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
-    const OWN: [&str; 3] = ["host", "x-forwarded-proto", "x-forwarded-port"];
-    let mut flat: Map<String, Value> = headers
-        .iter()
-        .filter(|(k, _)| !OWN.contains(&k.as_str()))
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
-        .collect();
-    flat.insert("host".into(), json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")));
-    flat.insert("x-forwarded-proto".into(), json!("https"));
-    flat.insert("x-forwarded-port".into(), json!("443"));
-    flat
-}
-
-/// True for the API's routes: `GET` on `/dogs`, `/cats` and `/me/claims`.
-fn is_served(method: &Method, path: &str) -> bool {
-    *method == Method::GET && ROUTES.contains(&path)
-}
-
-async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
+pub(super) async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> Response {
     let headers = request.headers().clone();
     let mut response = route(&api, request).await;
     api.error_cors.apply(&headers, &mut response);
@@ -238,10 +102,7 @@ impl ApiGateway {
             return None;
         }
         let now = self.clock.now();
-        crate::lock(&self.cache)
-            .get(token)
-            .filter(|c| now.saturating_sub(c.at) < self.cache_ttl)
-            .cloned()
+        lock(&self.cache).get(token).filter(|c| now.saturating_sub(c.at) < self.cache_ttl).cloned()
     }
 
     async fn authorize(
@@ -297,7 +158,7 @@ impl ApiGateway {
             context,
         };
         if !self.cache_ttl.is_zero() {
-            let mut cache = crate::lock(&self.cache);
+            let mut cache = lock(&self.cache);
             cache.retain(|_, c| now.saturating_sub(c.at) < self.cache_ttl);
             cache.insert(token.to_owned(), result.clone());
         }
@@ -326,7 +187,7 @@ impl ApiGateway {
                 "resourcePath": "/me/claims",
                 "httpMethod": "GET",
                 "path": format!("/{STAGE}/me/claims"),
-                "requestId": crate::random::uuid(),
+                "requestId": random::uuid(),
                 "protocol": "HTTP/1.1",
                 "identity": {"sourceIp": "127.0.0.1"},
                 "authorizer": authorizer,
@@ -335,20 +196,5 @@ impl ApiGateway {
             "isBase64Encoded": false,
         });
         self.call_me_claims(&event).await
-    }
-
-    /// Calls the me-claims handler with a proxy event (REST or HTTP API) and returns its response.
-    async fn call_me_claims(&self, event: &Value) -> Response {
-        let request = match lambda_http::request::from_str(&event.to_string()) {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "could not build the proxy event");
-                return GatewayResponse::InternalError.response();
-            }
-        };
-        match self.me_claims.handle(request).await {
-            Ok(r) => from_lambda(r),
-            Err(never) => match never {},
-        }
     }
 }

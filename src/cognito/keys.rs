@@ -13,7 +13,7 @@ use claimsgate_core::signing::SigningKey;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::lock;
+use crate::support::lock;
 
 /// The key's `kid`: derived from its modulus, so every process using one key file names it alike.
 #[must_use]
@@ -51,7 +51,7 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey, String> {
 /// # Errors
 /// When the directory or the file cannot be written (the message names `--key-file`).
 pub fn save_key(path: &Path, key: &SigningKey) -> Result<(), String> {
-    crate::files::replace_private(path, &key.to_pkcs8_pem())
+    crate::support::files::replace_private(path, &key.to_pkcs8_pem())
         .map_err(|e| format!("--key-file {}: cannot write it: {e}", path.display()))
 }
 
@@ -182,7 +182,8 @@ mod tests {
 
     #[test]
     fn saved_keys_load_back_under_the_same_kid() {
-        let dir = std::env::temp_dir().join(format!("claimsgate-keys-{}", crate::random::uuid()));
+        let dir = std::env::temp_dir()
+            .join(format!("claimsgate-keys-{}", crate::support::random::uuid()));
         let path = dir.join("nested/key.pem");
         let key = test_key(3, "");
         save_key(&path, &key).unwrap();

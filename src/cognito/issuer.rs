@@ -9,10 +9,10 @@ use claimsgate_core::Clock;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::keys::KeySet;
-use crate::random;
-use crate::trigger::{Changes, EventInput, Subject, Trigger, TriggerVersion, event, read_answer};
-use crate::users::User;
+use super::keys::KeySet;
+use super::trigger::{Changes, EventInput, Subject, Trigger, TriggerVersion, event, read_answer};
+use super::users::User;
+use crate::support::random;
 
 /// Why tokens could not be issued.
 #[derive(Debug, thiserror::Error)]
