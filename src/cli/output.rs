@@ -1,0 +1,15 @@
+//! What the commands print, on standard output.
+
+use std::io::Write as _;
+
+/// Writes `text` to standard output. A closed output (`claimsgate token … | head -1`)
+/// is not an error: whoever reads it has seen enough, as with any Unix tool.
+pub fn emit(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
