@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use authorizer::Authorizer;
 use authorizer::event::AuthorizerEvent;
+use authorizer::policies::Store;
 use authorizer::response::Answer;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
@@ -223,7 +223,7 @@ async fn odd_payloads_signed_by_the_stack_get_401() {
 #[tokio::test]
 async fn the_authorizer_and_me_claims_read_one_header_alike() {
     let key = test_key(0, "hostile-kid");
-    let authorizer = Authorizer::new(verifier(&key), RouteTable::default());
+    let authorizer = Authorizer::new(verifier(&key), Store::shipped().unwrap());
     let app = me_claims::App::new(verifier(&key), Vec::new());
     let claims = json!({"sub": "u", "iss": ISS, "aud": CLIENT, "token_use": "id", "pet_preference": "dogs", "iat": START, "exp": START + 3600});
     let t = key.sign(&claims).unwrap();
@@ -273,7 +273,7 @@ async fn the_authorizer_and_me_claims_read_one_header_alike() {
 #[tokio::test]
 async fn an_http_api_default_stage_authorizes_by_route() {
     let key = test_key(0, "hostile-kid");
-    let authorizer = Authorizer::new(verifier(&key), RouteTable::default());
+    let authorizer = Authorizer::new(verifier(&key), Store::shipped().unwrap());
     let claims = json!({"sub": "u", "iss": ISS, "aud": CLIENT, "token_use": "id", "pet_preference": "dogs", "iat": START, "exp": START + 3600});
     let bearer = format!("Bearer {}", key.sign(&claims).unwrap());
     for (route, want) in [("dogs", true), ("cats", false), ("me/claims", true)] {

@@ -199,20 +199,19 @@ async fn the_answer_is_applied_as_cognito_applies_it() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
-/// The scope-admitting route table of the README.
-const SCOPED_ROUTES: &str =
-    "GET /dogs=dogs,scope:claimsgate/pets.read;GET /cats=cats;GET /me/claims=*";
-
+/// The shipped store plus the README's scope policy for machine tokens.
 async fn scoped_stack(
     kind: AuthorizerKind,
     version: TriggerVersion,
     trigger: Arc<Scripted>,
 ) -> TestStack {
+    let scopes = common::readme_block("### Machine-to-machine tokens", "cedar", 0);
+    let store = common::PolicyDir::shipped_plus(&[("scopes.cedar", &scopes)]);
     stack_with_trigger(
         kind,
         |s| {
             s.trigger_version = version;
-            s.function_env.insert("ROUTE_RULES".into(), SCOPED_ROUTES.into());
+            s.policies = Some(store.0.clone());
         },
         trigger,
     )

@@ -2,7 +2,7 @@
 //!
 //! What the three claimsgate Lambdas share: a JWKS cache, a Cognito token
 //! verifier with a verified-token cache, typed claims, the bearer-header
-//! grammar, the pet and route rules, and configuration read from the environment.
+//! grammar, the pet rules, and configuration read from the environment.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authorizer::Authorizer;
+use authorizer::policies::Route;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
@@ -26,10 +27,6 @@ pub(super) const REGION: &str = "us-east-1";
 pub(super) const ACCOUNT: &str = "123456789012";
 pub(super) const API_ID: &str = "local";
 pub(super) const STAGE: &str = "prod";
-
-/// The API's paths: each answers `GET` behind the authorizer and `OPTIONS`
-/// (the CORS preflight) without it, as serverless.yml deploys them.
-pub const ROUTES: [&str; 3] = ["/dogs", "/cats", "/me/claims"];
 
 /// How the stand-in calls the authorizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +146,43 @@ pub(super) fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
     flat
 }
 
-/// True for the API's routes: `GET` on `/dogs`, `/cats` and `/me/claims`.
-pub(super) fn is_served(method: &Method, path: &str) -> bool {
-    *method == Method::GET && ROUTES.contains(&path)
+/// What the integration behind a route answers, as serverless.yml deploys it.
+pub(super) enum Integration {
+    /// `GET /me/claims`: the me-claims handler, with a proxy event.
+    MeClaims,
+    /// `GET /dogs`, `GET /cats`: a mock body of `openapi/mocks.json`.
+    Mock(String),
+    /// Any other route of the store: 200 with the route and its path parameters.
+    Echo(Value),
+}
+
+impl ApiGateway {
+    /// The store's route API Gateway sends `method` on `path` to; `None` when none matches.
+    pub(super) fn route(&self, method: &Method, path: &str) -> Option<&Route> {
+        let routes = &self.authorizer.store().routes;
+        routes.select(method.as_str(), path).map(|i| &routes.all()[i])
+    }
+
+    /// True when a route of the store has `path` (whatever its method): CORS preflights are answered there.
+    pub(super) fn has_path(&self, path: &str) -> bool {
+        self.authorizer.store().routes.all().iter().any(|r| r.parameters(path).is_some())
+    }
+
+    /// The integration of `route`, called on `path`.
+    pub(super) fn integration(&self, route: &Route, path: &str) -> Integration {
+        let get = route.method() == "get";
+        if get && route.path() == "/me/claims" {
+            return Integration::MeClaims;
+        }
+        if let Some(body) = self.mocks.get(route.path().trim_start_matches('/')).filter(|_| get) {
+            return Integration::Mock(body.clone());
+        }
+        let parameters: Map<String, Value> = route
+            .parameters(path)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), json!(value)))
+            .collect();
+        Integration::Echo(json!({"route": route.to_string(), "pathParameters": parameters}))
+    }
 }

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::cache::HttpCached;
-use super::gateway::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers, is_served};
+use super::gateway::{ACCOUNT, API_ID, ApiGateway, Integration, REGION, gateway_headers};
 use crate::support::{lock, random};
 
 /// The stage of an HTTP API's default route.
@@ -59,7 +59,7 @@ pub fn route_arn(method: &str, path: &str) -> String {
 }
 
 /// `requestContext` of the payload 2.0 events (authorizer and integration alike).
-fn request_context(method: &str, path: &str, now: Duration) -> Map<String, Value> {
+fn request_context(method: &str, path: &str, route_key: &str, now: Duration) -> Map<String, Value> {
     let context = json!({
         "accountId": ACCOUNT,
         "apiId": API_ID,
@@ -67,7 +67,7 @@ fn request_context(method: &str, path: &str, now: Duration) -> Map<String, Value
         "domainPrefix": API_ID,
         "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": ""},
         "requestId": random::uuid(),
-        "routeKey": format!("{method} {path}"),
+        "routeKey": route_key,
         "stage": STAGE,
         "timeEpoch": u64::try_from(now.as_millis()).unwrap_or(u64::MAX),
     });
@@ -81,10 +81,11 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
-    if !is_served(&method, &path) {
+    let Some(route) = api.route(&method, &path) else {
         return message(StatusCode::NOT_FOUND, "Not Found");
-    }
-    let route_key = format!("{method} {path}");
+    };
+    // The route key names the route as the API declares it: `GET /pets/{petId}`.
+    let route_key = route.to_string();
     let Some(authorization) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -105,10 +106,10 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
     if !result.is_authorized {
         return message(StatusCode::FORBIDDEN, "Forbidden");
     }
-    let mut response = match path.as_str() {
-        "/me/claims" => {
+    let mut response = match api.integration(route, &path) {
+        Integration::MeClaims => {
             let now = api.clock.now();
-            let mut context = request_context(method.as_str(), &path, now);
+            let mut context = request_context(method.as_str(), &path, &route_key, now);
             context.insert("authorizer".into(), json!({ "lambda": result.context }));
             let event = json!({
                 "version": "2.0",
@@ -121,12 +122,12 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
             });
             api.call_me_claims(&event).await
         }
-        other => match api.mocks.get(other.trim_start_matches('/')) {
-            Some(body) => {
-                ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
-            }
-            None => message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
-        },
+        Integration::Mock(body) => {
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Integration::Echo(body) => {
+            ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+        }
     };
     with_request_id(&mut response);
     response
@@ -157,11 +158,11 @@ impl ApiGateway {
             "type": "REQUEST",
             "routeArn": route_arn(method.as_str(), path),
             "identitySource": identity,
-            "routeKey": format!("{method} {path}"),
+            "routeKey": identity[1],
             "rawPath": path,
             "rawQueryString": "",
             "headers": gateway_headers(headers),
-            "requestContext": request_context(method.as_str(), path, now),
+            "requestContext": request_context(method.as_str(), path, identity[1], now),
         });
         let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
             Ok(event) => self.authorizer.handle(event).await,

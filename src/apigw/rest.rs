@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use authorizer::event::AuthorizerEvent;
+use authorizer::policies::Route;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
@@ -16,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::cache::CachedPolicy;
 use super::gateway::{
-    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, REGION, ROUTES, STAGE, from_lambda,
+    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, Integration, REGION, STAGE, from_lambda,
     gateway_headers,
 };
 use super::gateway_response::GatewayResponse;
@@ -43,15 +44,14 @@ async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let headers = request.headers().clone();
-    let known = ROUTES.contains(&path.as_str());
-    if known && method == Method::OPTIONS {
+    if method == Method::OPTIONS && api.has_path(&path) {
         // The deployed OPTIONS methods are mock integrations without the
         // authorizer, answering what me-claims answers to a preflight.
         return from_lambda(api.cors.preflight(&headers));
     }
-    if !known || method != Method::GET {
+    let Some(route) = api.route(&method, &path) else {
         return GatewayResponse::MissingAuthenticationToken.response();
-    }
+    };
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -65,7 +65,7 @@ async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
     let cached = api.cached(token);
     let result = match cached {
         Some(hit) => hit,
-        None => match api.authorize(token, &arn, &method, &path, &headers).await {
+        None => match api.authorize(token, &arn, &method, (route, &path), &headers).await {
             Ok(fresh) => fresh,
             Err(response) => return response,
         },
@@ -76,23 +76,19 @@ async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
             return GatewayResponse::AccessDenied.response();
         }
     }
-    match path.as_str() {
-        "/me/claims" => api.me_claims(&headers, &result).await,
-        other => {
-            let name = other.trim_start_matches('/');
-            match api.mocks.get(name) {
-                Some(body) => {
-                    let mut mock =
-                        lambda_http::Response::new(lambda_http::Body::from(body.clone()));
-                    mock.headers_mut()
-                        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                    // The deployed mock's response template adds the CORS headers me-claims adds.
-                    api.cors.decorate(&headers, &mut mock);
-                    from_lambda(mock)
-                }
-                None => GatewayResponse::InternalError.response(),
-            }
-        }
+    let json_answer = |body: String| {
+        let mut answer = lambda_http::Response::new(lambda_http::Body::from(body));
+        answer
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // The deployed mock's response template adds the CORS headers me-claims adds.
+        api.cors.decorate(&headers, &mut answer);
+        from_lambda(answer)
+    };
+    match api.integration(route, &path) {
+        Integration::MeClaims => api.me_claims(&headers, &result).await,
+        Integration::Mock(body) => json_answer(body),
+        Integration::Echo(body) => json_answer(body.to_string()),
     }
 }
 
@@ -110,7 +106,7 @@ impl ApiGateway {
         token: &str,
         arn: &str,
         method: &Method,
-        path: &str,
+        (route, path): (&Route, &str),
         headers: &HeaderMap,
     ) -> Result<CachedPolicy, Response> {
         let event = match self.kind {
@@ -119,10 +115,17 @@ impl ApiGateway {
             }
             // An HTTP API never gets here: `http::handle` serves it.
             AuthorizerKind::Request | AuthorizerKind::Http => {
+                let parameters: Map<String, Value> = route
+                    .parameters(path)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), json!(value)))
+                    .collect();
                 json!({
-                    "type": "REQUEST", "methodArn": arn, "resource": path, "path": path,
+                    "type": "REQUEST", "methodArn": arn, "resource": route.path(), "path": path,
                     "httpMethod": method.as_str(), "headers": gateway_headers(headers),
-                    "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE, "httpMethod": method.as_str(), "resourcePath": path},
+                    "pathParameters": parameters,
+                    "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE, "httpMethod": method.as_str(), "resourcePath": route.path()},
                 })
             }
         };

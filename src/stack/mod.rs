@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authorizer::Authorizer;
-use claimsgate_core::rules::routes::{ROUTE_RULES_VAR, RouteTable};
+use authorizer::policies::Store;
 use claimsgate_core::{Clock, HttpFetcher, Verifier, VerifierConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -205,9 +205,7 @@ pub async fn start_with_trigger(
         let fetcher = HttpFetcher::new(settings.jwks_fetch);
         Ok(Verifier::new(&config, Arc::new(fetcher), Arc::clone(&clock)))
     };
-    let routes = RouteTable::from_env_value(settings.function_var(ROUTE_RULES_VAR).as_deref())
-        .map_err(|e| e.to_string())?;
-    let authorizer = Arc::new(Authorizer::new(verifier()?, routes));
+    let authorizer = Arc::new(Authorizer::new(verifier()?, policy_store(settings)?));
     let me_claims = Arc::new(me_claims::App::new(verifier()?, settings.cors_allow_origins.clone()));
     authorizer.verifier().hydrate().await;
     me_claims.verifier().hydrate().await;
@@ -224,6 +222,22 @@ pub async fn start_with_trigger(
 
     tasks.push(tokio::spawn(serve(api_listener, logged("api", api.router()))));
     Ok(Stack { cognito_url, api_url, cognito, tasks })
+}
+
+/// The authorizer's policy store: `--policies`, else `POLICY_STORE` as the Lambda
+/// reads it, else the shipped one. Read at start, so a policy edit shows on restart.
+///
+/// # Errors
+/// A store that does not load or validate, as the Lambda would report it at init.
+pub fn policy_store(settings: &StackSettings) -> Result<Store, String> {
+    authorizer::store_from_lookup(|name| match (name, &settings.policies) {
+        (authorizer::POLICY_STORE_VAR, Some(folder)) => Some(folder.display().to_string()),
+        _ => settings.function_var(name),
+    })
+    .map_err(|e| match e.var {
+        authorizer::POLICY_STORE_VAR => format!("--policies: {}", e.problem),
+        var => format!("{var}: {}", e.problem),
+    })
 }
 
 /// The functions' verifier configuration, read as the Lambdas read it: the

@@ -104,7 +104,11 @@ pub struct StackSettings {
         default_value = "claimsgate/pets.read,claimsgate/pets.write"
     )]
     pub resource_scopes: Vec<String>,
-    /// Variables the functions read (`ROUTE_RULES`, `PET_RULES`, ...), over the process
+    /// The authorizer's Cedar policy store: a folder with `schema.cedarschema` and `*.cedar`
+    /// files (`POLICY_STORE` in Lambda). Default: the shipped `policies/`. Read at start.
+    #[arg(long, global = true, env = "CLAIMSGATE_POLICIES", value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// Variables the functions read (`POLICY_STORE`, `PET_RULES`, ...), over the process
     /// environment: lets a test or an embedding program configure them without `setenv`.
     #[arg(skip)]
     pub function_env: BTreeMap<String, String>,

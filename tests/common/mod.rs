@@ -127,3 +127,51 @@ impl Drop for KeyDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A policy store folder, removed on drop.
+pub struct PolicyDir(pub std::path::PathBuf);
+
+impl PolicyDir {
+    /// A folder holding `files` (name, text).
+    pub fn of(files: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir()
+            .join(format!("claimsgate-policies-{}", claimsgate::random::uuid()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        Self(dir)
+    }
+
+    /// The shipped store (`policies/`) with `extra` files beside its own.
+    pub fn shipped_plus(extra: &[(&str, &str)]) -> Self {
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let dir = Self::of(extra);
+        for entry in std::fs::read_dir(shipped).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.0.join(path.file_name().unwrap())).unwrap();
+        }
+        dir
+    }
+}
+
+impl Drop for PolicyDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The `n`th fenced block of language `lang` under the README heading `heading`
+/// (the README's examples are run as tests, so they cannot drift from the code).
+pub fn readme_block(heading: &str, lang: &str, n: usize) -> String {
+    let readme = include_str!("../../README.md");
+    let section = readme.split_once(&format!("\n{heading}\n")).map_or("", |(_, rest)| rest);
+    let section = section.split("\n## ").next().unwrap_or_default();
+    let fence = format!("```{lang}\n");
+    section
+        .split(&fence)
+        .skip(1)
+        .nth(n)
+        .and_then(|block| block.split_once("\n```").map(|(code, _)| code.to_owned()))
+        .unwrap_or_else(|| panic!("README: no {lang} block #{n} under {heading}"))
+}

@@ -1,7 +1,6 @@
 //! `execute-api` ARNs: reading the called route from a `methodArn` / `routeArn`,
-//! and writing the ARN of any route of the same API and stage.
-
-use claimsgate_core::rules::routes::Route;
+//! and the prefix every route of the same API and stage shares. Plain parsing;
+//! nothing of the crate is used here.
 
 /// A parsed `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`.
 ///
@@ -74,23 +73,9 @@ impl<'a> MethodArn<'a> {
         self.prefix
     }
 
-    /// The ARN of `route` on the same API and stage.
-    #[must_use]
-    pub fn for_route(&self, route: &Route) -> String {
-        self.resource(route.method(), route.path())
-    }
-
     /// The ARN of the called route itself.
     pub fn called(&self) -> String {
-        self.resource(self.method, self.path)
-    }
-
-    fn resource(&self, method: &str, path: &str) -> String {
-        let mut arn = String::with_capacity(self.prefix.len() + method.len() + path.len());
-        arn.push_str(self.prefix);
-        arn.push_str(method);
-        arn.push_str(path);
-        arn
+        format!("{}{}{}", self.prefix, self.method, self.path)
     }
 }
 
@@ -105,13 +90,7 @@ mod tests {
         let arn = MethodArn::parse(ARN)?;
         assert_eq!((arn.method(), arn.path()), ("GET", "/dogs"));
         assert_eq!(arn.called(), ARN);
-        let cats = Route::new("GET", "/cats")?;
-        assert_eq!(
-            arn.for_route(&cats),
-            "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/cats"
-        );
-        let me = Route::new("GET", "/me/claims")?;
-        assert!(arn.for_route(&me).ends_with("abc123/prod/GET/me/claims"));
+        assert_eq!(arn.prefix(), "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/");
         Ok(())
     }
 
@@ -133,11 +112,7 @@ mod tests {
             "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/$default/GET/dogs",
         )?;
         assert_eq!((arn.method(), arn.path()), ("GET", "/dogs"));
-        let cats = Route::new("GET", "/cats")?;
-        assert_eq!(
-            arn.for_route(&cats),
-            "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/$default/GET/cats"
-        );
+        assert_eq!(arn.prefix(), "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/$default/");
         for bad in [
             "arn:aws:execute-api:us-east-1:1:api/$prod/GET/dogs",
             "arn:aws:execute-api:us-east-1:1:api/$default*/GET/dogs",

@@ -1,31 +1,72 @@
 //! # authorizer
 //!
 //! The API Gateway Lambda authorizer of claimsgate: it verifies the bearer
-//! token and allows the routes of the route table (`ROUTE_RULES`) that the
-//! token's `pet_preference` (or `scope`) earns.
+//! token, then asks Cedar, on the policy store (`POLICY_STORE`, by default
+//! the shipped `policies/`), which of the API's routes the token's principal
+//! may call: the same policy files Amazon Verified Permissions evaluates,
+//! in-process.
 //!
-//! - REST `TOKEN` and `REQUEST` events get an IAM policy whose Allow lists
-//!   every route this principal may call (and whose Deny lists the others),
-//!   so the policy API Gateway caches per token is right for every route.
+//! - REST `TOKEN` and `REQUEST` events get an IAM policy that allows every
+//!   route Cedar allows this principal and denies the others (see
+//!   [`policies::iam`]), so the policy API Gateway caches per token is right
+//!   for every route.
 //! - HTTP API payload 2.0 events get the simple response `{isAuthorized, context}`.
 //! - A missing, malformed or invalid token is the error `Unauthorized` (401).
 //!
 //! [`Authorizer::handle`] is the whole handler; `main.rs` only wires it to the
-//! Lambda runtime, and the local stack calls it directly.
+//! Lambda runtime, and the local stack calls it directly. It uses
+//! `claimsgate-core` and [`policies`]; `event`, `arn` and `response` read the
+//! event and write the answer.
 
 pub mod arn;
 pub mod event;
+pub mod policies;
 pub mod response;
 
 use std::time::Duration;
 
+use std::path::Path;
+
 use claimsgate_core::metrics;
-use claimsgate_core::rules::routes::{ROUTE_RULES_VAR, RouteTable, allowed_routes, is_allowed};
-use claimsgate_core::{Claims, ConfigError, Report, Verifier, VerifierConfig};
+use claimsgate_core::{ConfigError, Report, Verifier, VerifierConfig};
 
 use crate::arn::MethodArn;
 use crate::event::{AuthorizerEvent, EventKind};
+use crate::policies::{Decisions, Source, Store};
 use crate::response::{Answer, Context, PolicyDocument, PolicyResponse, SimpleResponse};
+
+/// The variable naming the policy store's folder.
+pub const POLICY_STORE_VAR: &str = "POLICY_STORE";
+
+/// The route table's variable before policy stores; set, it stops the authorizer with what to write instead.
+pub const RETIRED_ROUTE_RULES_VAR: &str = "ROUTE_RULES";
+
+/// The policy store `lookup` names: the folder in `POLICY_STORE`, else the shipped one.
+///
+/// # Errors
+/// A store that does not load, parse or validate (naming the file and line),
+/// or `ROUTE_RULES` set (it is retired).
+pub fn store_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Store, ConfigError> {
+    if lookup(RETIRED_ROUTE_RULES_VAR).is_some_and(|v| !v.trim().is_empty()) {
+        return Err(ConfigError::new(
+            RETIRED_ROUTE_RULES_VAR,
+            "is retired: the routes and who may call them are a Cedar policy store now \
+             (POLICY_STORE, by default the shipped policies/). Write `GET /dogs=dogs` as \
+             `permit (principal, action == Claimsgate::Action::\"get /dogs\", resource) when { principal has pet_preference && principal.pet_preference == \"dogs\" };` \
+             (README, \"Authorization policies\"), then unset ROUTE_RULES",
+        ));
+    }
+    let folder = lookup(POLICY_STORE_VAR).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let source = match &folder {
+        Some(folder) => Source::read(Path::new(folder)),
+        None => Ok(Source::shipped()),
+    };
+    let store = source
+        .and_then(Store::load)
+        .map_err(|e| ConfigError::new(POLICY_STORE_VAR, e.to_string()))?;
+    store.log_warnings();
+    Ok(store)
+}
 
 /// Why the authorizer gives no policy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,18 +99,18 @@ impl From<AuthError> for lambda_runtime::Diagnostic {
     }
 }
 
-/// The authorizer: a verifier and a route table, both fixed at cold start.
+/// The authorizer: a verifier and a policy store, both fixed at cold start.
 #[derive(Debug)]
 pub struct Authorizer {
     verifier: Verifier,
-    routes: RouteTable,
+    store: Store,
 }
 
 impl Authorizer {
-    /// An authorizer over a verifier and a route table.
+    /// An authorizer over a verifier and a policy store.
     #[must_use]
-    pub fn new(verifier: Verifier, routes: RouteTable) -> Self {
-        Self { verifier, routes }
+    pub fn new(verifier: Verifier, store: Store) -> Self {
+        Self { verifier, store }
     }
 
     /// Reads the configuration from the process environment.
@@ -86,8 +127,8 @@ impl Authorizer {
     /// As [`Authorizer::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let config = VerifierConfig::from_lookup(&lookup)?;
-        let routes = RouteTable::from_env_value(lookup(ROUTE_RULES_VAR).as_deref())?;
-        Ok(Self::new(Verifier::from_config(&config), routes))
+        let store = store_from_lookup(&lookup)?;
+        Ok(Self::new(Verifier::from_config(&config), store))
     }
 
     /// The verifier (to `hydrate()` at cold start).
@@ -95,9 +136,9 @@ impl Authorizer {
         &self.verifier
     }
 
-    /// The route table.
-    pub fn routes(&self) -> &RouteTable {
-        &self.routes
+    /// The policy store.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Answers one authorizer event.
@@ -126,43 +167,55 @@ impl Authorizer {
             tracing::error!(reason = why, sub, "unreadable route ARN; denying all");
         }
 
-        let called =
-            outcome.arn.is_some_and(|a| is_allowed(claims, &self.routes, a.method(), a.path()));
-        let context = Context::of(&verified);
+        let decisions = self.store.decide(&verified);
+        let route = outcome.arn.and_then(|a| self.store.routes.select(a.method(), a.path()));
+        let called = route.is_some_and(|r| decisions.allowed(r));
+        let context = Context::of(&verified, &decisions.groups);
         let answer = match call.kind {
             EventKind::HttpV2 => Answer::Simple(SimpleResponse { is_authorized: called, context }),
             EventKind::RestToken | EventKind::RestRequest => Answer::Policy(PolicyResponse {
                 principal_id: sub.to_owned(),
-                policy_document: self.policy(outcome.arn, claims),
+                policy_document: self.policy(outcome.arn, &decisions, route.is_some()),
                 context,
             }),
         };
         outcome.token = Some((sub, &verified.header.kid, claims.pet_preference()));
-        if called {
-            outcome.record("allow", None, "", false);
-        } else {
-            outcome.record("deny", Some("route_not_allowed"), "", false);
+        outcome.route = route.map(|r| self.store.routes.all()[r].id());
+        let deciding: Vec<String> = route
+            .map(|r| decisions.deciding(r).iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        outcome.policies = deciding.join(",");
+        match (called, route) {
+            (true, _) => outcome.record("allow", None, "", false),
+            (false, None) => outcome.record("deny", Some("route_not_in_store"), "", false),
+            (false, Some(_)) => outcome.record("deny", Some("route_not_allowed"), "", false),
         }
         Ok(answer)
     }
 
-    /// Allow the routes `claims` may call; Deny the table's others, and the
-    /// called route when the table lacks it; all on the ARN's API and stage.
-    /// Without a readable ARN the policy denies everything.
-    fn policy(&self, arn: Option<&MethodArn<'_>>, claims: &Claims) -> PolicyDocument {
+    /// Allow the routes Cedar allows; Deny the others where that is safe (see
+    /// [`policies::iam`]), and the called route when the store lacks it; all
+    /// on the ARN's API and stage. Without a readable ARN the policy denies everything.
+    fn policy(
+        &self,
+        arn: Option<&MethodArn<'_>>,
+        decisions: &Decisions<'_>,
+        known: bool,
+    ) -> PolicyDocument {
         let Some(arn) = arn else {
             return PolicyDocument::new(Vec::new(), vec!["*".to_owned()]);
         };
-        let allowed = allowed_routes(claims, &self.routes);
-        let allow = allowed.iter().map(|r| arn.for_route(r)).collect();
-        let mut deny: Vec<String> = self
-            .routes
-            .rules()
-            .iter()
-            .filter(|rule| !allowed.contains(&&rule.route))
-            .map(|rule| arn.for_route(&rule.route))
-            .collect();
-        if self.routes.rule_for(arn.method(), arn.path()).is_none() {
+        let patterns = self.store.patterns(&decisions.all());
+        for &route in &patterns.conflicts {
+            tracing::warn!(
+                route = self.store.routes.all()[route].id(),
+                "this route's pattern also matches requests of a route the principal may call; denied both ways until the cached policy expires"
+            );
+        }
+        let on_arn = |glob: &String| format!("{}{glob}", arn.prefix());
+        let allow = patterns.allow.iter().map(on_arn).collect();
+        let mut deny: Vec<String> = patterns.deny.iter().map(on_arn).collect();
+        if !known {
             deny.push(arn.called());
         }
         PolicyDocument::new(allow, deny)
@@ -178,6 +231,10 @@ struct Outcome<'a> {
     report: Option<Report>,
     /// `sub`, `kid` and pet of a verified token.
     token: Option<(&'a str, &'a str, Option<&'a str>)>,
+    /// The store's route the call is for.
+    route: Option<&'a str>,
+    /// The ids of the policies that decided it, comma-separated.
+    policies: String,
 }
 
 impl Outcome<'_> {
@@ -203,6 +260,8 @@ impl Outcome<'_> {
                     pet,
                     method = self.arn.map(MethodArn::method),
                     path = self.arn.map(MethodArn::path),
+                    route = self.route,
+                    policies = (!self.policies.is_empty()).then_some(self.policies.as_str()),
                     decision,
                     code,
                     reason,

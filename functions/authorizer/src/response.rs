@@ -72,7 +72,7 @@ pub struct SimpleResponse {
     pub context: Context,
 }
 
-/// The flat `context` handed to the integration: always the same six string
+/// The flat `context` handed to the integration: always the same seven string
 /// keys (empty when the token lacks the claim), so mapping templates never
 /// meet a missing key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,12 +83,14 @@ pub struct Context {
     token_use: &'static str,
     client_id: String,
     scope: String,
+    /// The principal's groups (`cognito:groups`), comma-separated.
+    groups: String,
 }
 
 impl Context {
-    /// The context of a verified token.
+    /// The context of a verified token whose principal is in `groups`.
     #[must_use]
-    pub fn of(token: &VerifiedToken) -> Self {
+    pub fn of(token: &VerifiedToken, groups: &[String]) -> Self {
         let c = &token.claims;
         let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
         Self {
@@ -98,6 +100,7 @@ impl Context {
             token_use: token.token_use.as_str(),
             client_id: text(c.app_client_id()),
             scope: text(c.scope()),
+            groups: groups.join(","),
         }
     }
 }

@@ -6,7 +6,6 @@
 mod common;
 
 use claimsgate::policy::{Evaluation, evaluate};
-use claimsgate_core::rules::routes::RouteTable;
 use common::{Harness, arn, token_event};
 use serde_json::{Value, json};
 
@@ -67,17 +66,47 @@ async fn cached_policy_is_right_for_every_route_default_table() {
 }
 
 #[tokio::test]
-async fn cached_policy_is_right_for_every_route_custom_table() {
-    let table =
-        RouteTable::from_rules("GET /pets=dogs,cats;POST /dogs=dogs;DELETE /cats=cats;GET /=*")
-            .unwrap();
-    let h = Harness::with_routes(table);
-    let tokens = [
-        ("dogs", h.dogs_id_token(), vec!["GET /pets", "POST /dogs", "GET /"]),
-        ("cats", h.cats_id_token(), vec!["GET /pets", "DELETE /cats", "GET /"]),
+async fn cached_policy_is_right_for_every_route_of_a_store_with_parameters() {
+    let schema = r#"namespace Shop {
+        entity UserGroup; entity Application;
+        entity User in [UserGroup] { "pet_preference"?: String };
+        action "get /pets", "post /dogs", "delete /cats", "get /", "get /pets/{petId}", "get /pets/{petId}/photos"
+            appliesTo { principal: [User], resource: [Application] };
+    }"#;
+    let pet =
+        |p: &str| format!(r#"principal has pet_preference && principal.pet_preference == "{p}""#);
+    let policies = [
+        r#"permit (principal, action in [Shop::Action::"get /pets", Shop::Action::"get /"], resource);"#.to_owned(),
+        format!(r#"permit (principal, action == Shop::Action::"post /dogs", resource) when {{ {} }};"#, pet("dogs")),
+        format!(r#"permit (principal, action == Shop::Action::"delete /cats", resource) when {{ {} }};"#, pet("cats")),
+        // Dogs people see a pet, cats people its photos: `GET/pets/*` also matches the photos' requests.
+        format!(r#"permit (principal, action == Shop::Action::"get /pets/{{petId}}", resource) when {{ {} }};"#, pet("dogs")),
+        format!(r#"permit (principal, action == Shop::Action::"get /pets/{{petId}}/photos", resource) when {{ {} }};"#, pet("cats")),
     ];
-    let routes =
-        [("GET", "/pets"), ("POST", "/dogs"), ("DELETE", "/cats"), ("GET", "/"), ("GET", "/dogs")];
+    let policies: Vec<&str> = policies.iter().map(String::as_str).collect();
+    let h = Harness::with_store(common::store(schema, &policies));
+    let tokens = [
+        (
+            "dogs",
+            h.dogs_id_token(),
+            vec!["GET /pets", "POST /dogs", "GET /", "GET /pets/7", "GET /pets/mine"],
+        ),
+        (
+            "cats",
+            h.cats_id_token(),
+            vec!["GET /pets", "DELETE /cats", "GET /", "GET /pets/7/photos"],
+        ),
+    ];
+    let routes = [
+        ("GET", "/pets"),
+        ("POST", "/dogs"),
+        ("DELETE", "/cats"),
+        ("GET", "/"),
+        ("GET", "/dogs"),
+        ("GET", "/pets/7"),
+        ("GET", "/pets/7/photos"),
+        ("GET", "/pets/mine"),
+    ];
     replay_all(&h, &tokens, &routes).await;
 }
 

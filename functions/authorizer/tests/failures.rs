@@ -126,13 +126,25 @@ fn configuration_errors_name_the_variable() {
         }
     };
     let ok = Authorizer::from_lookup(base(&[])).unwrap();
-    assert_eq!(ok.routes(), &claimsgate_core::rules::routes::RouteTable::default());
-    let custom = Authorizer::from_lookup(base(&[("ROUTE_RULES", "GET /pets=dogs,cats")])).unwrap();
-    assert_eq!(custom.routes().rules().len(), 1);
+    let ids: Vec<&str> = ok.store().routes.all().iter().map(|r| r.id()).collect();
+    assert_eq!(ids, ["get /cats", "get /dogs", "get /me/claims"], "the shipped store");
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let folder = Box::leak(shipped.display().to_string().into_boxed_str());
+    let read =
+        Authorizer::from_lookup(base(Box::leak(Box::new([("POLICY_STORE", &*folder)])))).unwrap();
+    assert_eq!(read.store().routes, ok.store().routes);
 
     let err = |extra| Authorizer::from_lookup(base(extra)).unwrap_err().to_string();
-    assert!(err(&[("ROUTE_RULES", "GET /dogs=birds")]).starts_with("ROUTE_RULES: rule 1"));
-    assert!(err(&[("ROUTE_RULES", "GET /dogs/*=dogs")]).starts_with("ROUTE_RULES:"));
+    // The retired route table says what to write instead.
+    let retired = err(&[("ROUTE_RULES", "GET /pets=dogs,cats")]);
+    assert!(
+        retired.starts_with("ROUTE_RULES: is retired") && retired.contains("permit (principal"),
+        "{retired}"
+    );
+    assert!(
+        err(&[("POLICY_STORE", "/no/such/folder")])
+            .starts_with("POLICY_STORE: policy store /no/such/folder: cannot read it")
+    );
     assert!(err(&[("COGNITO_CLIENT_IDS", " ")]).starts_with("COGNITO_CLIENT_IDS:"));
     assert!(err(&[("TOKEN_USE", "both")]).starts_with("TOKEN_USE:"));
 }

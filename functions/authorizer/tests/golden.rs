@@ -41,7 +41,7 @@ fn assert_typed(file: &Path, response: &Value) {
     };
     let flat = response["context"]
         .as_object()
-        .is_some_and(|c| c.len() == 6 && c.values().all(Value::is_string));
+        .is_some_and(|c| c.len() == 7 && c.values().all(Value::is_string));
     assert!(ok && flat, "{}: {response}", file.display());
 }
 

@@ -1,7 +1,8 @@
-//! Decisions as pure functions: which pet a user gets, which routes a token may call.
+//! Decisions as pure functions: which pet a user gets. (Which routes a token
+//! may call is the authorizer's Cedar policy store.) It uses [`crate::config`]
+//! and [`crate::error`]; the trigger and the local app page use it.
 
 pub mod pet;
-pub mod routes;
 
 pub use pet::{
     Assignment, Basis, DEFAULT_PET, DEFAULT_PET_VAR, DomainRule, EmailCheck, PET_ATTRIBUTE,

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use authorizer::event::AuthorizerEvent;
+use authorizer::policies::Store;
+use authorizer::policies::source::{File, Source};
 use authorizer::{AuthError, Authorizer};
-use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
@@ -28,16 +29,16 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Self {
-        Self::with_routes(RouteTable::default())
+        Self::with_store(Store::shipped().unwrap())
     }
 
-    pub fn with_routes(routes: RouteTable) -> Self {
+    pub fn with_store(store: Store) -> Self {
         let key = test_key(0, "test-kid-1");
         let fetcher = Arc::new(StaticFetcher::new(key.jwks().to_string().into_bytes()));
         let clock = Arc::new(ManualClock::at_secs(NOW));
         let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
         let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());
-        Self { key, fetcher, clock, authorizer: Authorizer::new(verifier, routes) }
+        Self { key, fetcher, clock, authorizer: Authorizer::new(verifier, store) }
     }
 
     pub fn sign(&self, claims: &Value) -> String {
@@ -120,6 +121,24 @@ pub fn access_claims(sub: &str, username: &str, pet: Option<&str>) -> Value {
         c["pet_preference"] = json!(pet);
     }
     c
+}
+
+/// A store of this schema and these policy files (named `p0.cedar`, `p1.cedar`, …).
+pub fn source(schema: &str, policies: &[&str]) -> Source {
+    Source {
+        folder: None,
+        schema: (File { name: "schema.cedarschema".into(), text: schema.into() }, false),
+        policies: policies
+            .iter()
+            .enumerate()
+            .map(|(i, text)| File { name: format!("p{i}.cedar"), text: (*text).into() })
+            .collect(),
+    }
+}
+
+/// [`source`], loaded; panics with the store's error.
+pub fn store(schema: &str, policies: &[&str]) -> Store {
+    Store::load(source(schema, policies)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub fn arn(method: &str, path: &str) -> String {
