@@ -30,6 +30,8 @@ fn main() -> ExitCode {
             Some(Command::Token(args)) => cli::token::run(stack, args).await,
             Some(Command::JwksSnapshot(args)) => cli::jwks_snapshot::run(args).await,
             Some(Command::Verify(args)) => cli::verify::run(stack, args).await,
+            Some(Command::Policies(args)) => cli::policies::run(args),
+            Some(Command::Authorize(args)) => cli::authorize::run(stack, args).await,
         }
     });
     match result {

@@ -7,58 +7,12 @@
 mod common;
 
 use common::TestStack;
-use common::flow::{CLIENT_ID, DOGS, browser, location, query_param, submit_login_for};
+use common::flow::{
+    CLIENT_ID, DOGS, app_page as page, app_sign_in as sign_in, browser, header, location,
+    query_param, set_cookie,
+};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde_json::Value;
-
-/// The value of `name` in a `Set-Cookie` header of `r` (with its attributes).
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|v| v.starts_with(&format!("{name}=")))
-}
-
-fn header(headers: &HeaderMap, name: &str) -> String {
-    headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
-}
-
-/// Signs in through the app in browser `c`: `/app/login`, the hosted login
-/// page, the callback. Returns the callback URL the login page sent the browser to.
-async fn sign_in(c: &reqwest::Client, s: &TestStack, user: (&str, &str)) -> String {
-    let r = c.get(format!("{}/login", s.app_url())).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(header(r.headers(), "cache-control"), "no-store");
-    let pending = set_cookie(&r, "app-session").unwrap();
-    assert!(pending.contains("HttpOnly") && pending.contains("SameSite="), "{pending}");
-    let authorize = location(&r).unwrap();
-    assert!(authorize.starts_with(&format!("{}/oauth2/authorize?", s.cognito_url)));
-    let callback = format!("{}/callback", s.app_url());
-    assert_eq!(query_param(&authorize, "redirect_uri"), Some(callback.clone()));
-    assert_eq!(query_param(&authorize, "code_challenge_method").as_deref(), Some("S256"));
-
-    let r = c.get(&authorize).send().await.unwrap();
-    let login = format!("{}{}", s.cognito_url, location(&r).unwrap());
-    let html = c.get(&login).send().await.unwrap().text().await.unwrap();
-    // The login page says which client of which pool the user signs in to.
-    assert!(html.contains(&format!("app client <code id=\"client-id\">{CLIENT_ID}</code>")));
-    assert!(html.contains("user pool <code id=\"pool-id\">local_claimsgate</code>"));
-    let back = submit_login_for(c, s, &login, user, &format!("{callback}?")).await;
-
-    let r = c.get(&back).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(header(r.headers(), "cache-control"), "no-store");
-    assert_eq!(location(&r).as_deref(), Some("/app"));
-    let session = set_cookie(&r, "app-session").unwrap();
-    assert_ne!(
-        session.split(';').next(),
-        pending.split(';').next(),
-        "the session id changes at sign-in"
-    );
-    back
-}
 
 /// True when `text` holds something shaped like a JWT: `eyJ…` (base64url of `{"`), a dot, `eyJ`.
 fn has_jwt(text: &str) -> bool {
@@ -71,18 +25,6 @@ fn has_jwt(text: &str) -> bool {
     })
 }
 
-/// The page: its headers, its HTML and the anti-CSRF token in it.
-async fn page(c: &reqwest::Client, s: &TestStack) -> (HeaderMap, String, String) {
-    let r = c.get(s.app_url()).send().await.unwrap();
-    let headers = r.headers().clone();
-    let html = r.text().await.unwrap();
-    let csrf = html
-        .split("<meta name=\"csrf-token\" content=\"")
-        .nth(1)
-        .map(|rest| rest.split('"').next().unwrap().to_owned())
-        .unwrap_or_default();
-    (headers, html, csrf)
-}
 
 async fn call(c: &reqwest::Client, s: &TestStack, route: &str, csrf: &str) -> (StatusCode, Value) {
     call_with(c, s, route, "id", csrf).await

@@ -38,6 +38,7 @@ pub(super) async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Res
         rule: &explanation,
         now: app.now(),
         csrf: &csrf,
+        routes: &app.routes,
     });
     html_with(StatusCode::OK, APP_CSP, page)
 }
@@ -71,15 +72,18 @@ pub(super) async fn call(
             return json_error(StatusCode::UNAUTHORIZED, "signed out: reload the page");
         }
     };
-    // Only the routes the page offers: this is not an open proxy.
-    let Some((route, _)) = view::ROUTES.iter().find(|(r, _)| *r == form.route) else {
+    // Only the routes the page offers: this is not an open proxy. A bare path is a GET.
+    let wanted = if form.route.starts_with('/') { format!("GET {}", form.route) } else { form.route.clone() };
+    let Some(route) = app.routes.iter().find(|r| r.request == wanted) else {
         return json_error(StatusCode::BAD_REQUEST, "not a route of the page");
     };
     let token = match form.token_use.as_str() {
         "access" => &tokens.access_token,
         _ => &tokens.id_token,
     };
-    let answer = app.http.get(format!("{}{route}", app.api_url)).bearer_auth(token).send().await;
+    let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let url = format!("{}{}", app.api_url, route.path);
+    let answer = app.http.request(method, url).bearer_auth(token).send().await;
     let response = match answer {
         Ok(r) => r,
         Err(e) => {
@@ -98,7 +102,7 @@ pub(super) async fn call(
     (
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({
-            "route": route,
+            "route": route.request,
             "status": status.as_u16(),
             "reason": status.canonical_reason().unwrap_or_default(),
             "body": body,

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::session::{Session, Sessions, TokenSet};
-use super::view::{self, Client};
+use super::view::{self, Client, PageRoute};
 use crate::cognito::Cognito;
 use crate::cognito::cookie::cookie;
 use crate::cognito::page::{APP_CSP, html_with};
@@ -39,16 +39,18 @@ pub struct App {
     pub(super) rules: Option<pre_token_gen::Config>,
     pub(super) http: reqwest::Client,
     pub(super) sessions: std::sync::Mutex<Sessions>,
+    /// A button for each route of the authorizer's policy store.
+    pub(super) routes: Vec<PageRoute>,
 }
 
 impl App {
-    /// The app of `pool`'s web client, calling the API at `api_url`.
+    /// The app of `pool`'s web client, calling the `routes` of the API at `api_url`.
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
     pub fn new(
         pool: Arc<Cognito>,
-        api_url: String,
+        (api_url, routes): (String, &authorizer::policies::Routes),
         rules: Option<pre_token_gen::Config>,
     ) -> Result<Self, String> {
         // Loopback calls to the stack itself: never through a proxy, never following redirects.
@@ -64,6 +66,7 @@ impl App {
             rules,
             http,
             sessions: std::sync::Mutex::new(Sessions::default()),
+            routes: view::page_routes(routes),
         })
     }
 

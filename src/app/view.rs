@@ -9,8 +9,62 @@ use serde_json::{Map, Value};
 use super::rule::Explanation;
 use crate::cognito::page::escape;
 
-/// The routes the page calls, with the id of their button and output.
-pub const ROUTES: &[(&str, &str)] = &[("/dogs", "dogs"), ("/cats", "cats"), ("/me/claims", "me")];
+/// One route of the policy store, as the page offers it: the request it sends
+/// (a template's parameters filled with samples) and the id of its button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRoute {
+    /// What the button says and the form sends: `GET /dogs`, `POST /pets`, `GET /pets/1`.
+    pub request: String,
+    /// The method, upper case (`GET` for `any`).
+    pub method: String,
+    /// The path, parameters filled.
+    pub path: String,
+    /// The store's route, e.g. `GET /pets/{petId}`.
+    pub route: String,
+    /// The id of its button and output: `dogs`, `cats`, `me` for the article's, else from the request.
+    pub name: String,
+}
+
+/// The page's button for each route of the store.
+#[must_use]
+pub fn page_routes(routes: &authorizer::policies::Routes) -> Vec<PageRoute> {
+    use authorizer::policies::route::Segment;
+    routes
+        .all()
+        .iter()
+        .map(|route| {
+            let method = match route.method() {
+                "any" => "GET".to_owned(),
+                m => m.to_ascii_uppercase(),
+            };
+            let mut path: String = route
+                .segments()
+                .iter()
+                .map(|s| match s {
+                    Segment::Literal(text) => format!("/{text}"),
+                    Segment::Param(_) => "/1".to_owned(),
+                    Segment::Greedy(_) => "/a/b".to_owned(),
+                })
+                .collect();
+            if path.is_empty() {
+                path.push('/');
+            }
+            let request = format!("{method} {path}");
+            let name = match request.as_str() {
+                "GET /dogs" => "dogs".to_owned(),
+                "GET /cats" => "cats".to_owned(),
+                "GET /me/claims" => "me".to_owned(),
+                _ => request
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("-"),
+            };
+            PageRoute { request, method, path, route: route.to_string(), name }
+        })
+        .collect()
+}
 
 /// Claims that are times (seconds since the epoch): the script adds the date.
 const TIMES: &[&str] = &["exp", "iat", "nbf", "auth_time"];
@@ -94,6 +148,8 @@ pub struct SignedIn<'a> {
     pub now: u64,
     /// The anti-CSRF token of the session.
     pub csrf: &'a str,
+    /// A button for each route of the store.
+    pub routes: &'a [PageRoute],
 }
 
 fn document(title: &str, head: &str, body: &str) -> String {
@@ -134,20 +190,27 @@ pub fn signed_out(client: &Client<'_>) -> String {
 pub fn signed_in(view: &SignedIn<'_>) -> String {
     let pet = view.id.str(PET_CLAIM);
     let who = view.id.str("email").or_else(|| view.id.str("sub")).unwrap_or("?");
-    let buttons: String = ROUTES
+    let buttons: String = view
+        .routes
         .iter()
-        .map(|(route, name)| {
+        .map(|r| {
             format!(
-                "<button type=\"button\" id=\"call-{name}\" data-route=\"{route}\" data-out=\"{name}\">GET {route}</button>"
+                "<button type=\"button\" id=\"call-{name}\" data-route=\"{request}\" data-out=\"{name}\" title=\"{route}\">{request}</button>",
+                name = escape(&r.name),
+                request = escape(&r.request),
+                route = escape(&r.route),
             )
         })
         .collect();
-    let results: String = ROUTES
+    let results: String = view
+        .routes
         .iter()
-        .map(|(route, name)| {
+        .map(|r| {
             format!(
-                "<div class=\"result\">GET {route} \u{2192} <span class=\"status\" id=\"status-{name}\"></span>\
-                 <pre id=\"body-{name}\" hidden></pre></div>"
+                "<div class=\"result\">{request} \u{2192} <span class=\"status\" id=\"status-{name}\"></span>\
+                 <pre id=\"body-{name}\" hidden></pre></div>",
+                name = escape(&r.name),
+                request = escape(&r.request),
             )
         })
         .collect();
@@ -283,6 +346,7 @@ mod tests {
             rule: &rule,
             now: 0,
             csrf: hostile,
+            routes: &[],
         });
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("onerror=alert(1)>\""));

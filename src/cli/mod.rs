@@ -2,18 +2,21 @@
 //!
 //! `claimsgate` with no command (or `serve`) runs the local stack; the other
 //! commands mint tokens, verify any token, drive a running stack's admin
-//! actions, edit the users file and snapshot key sets. One file per command,
+//! actions, edit the users file, snapshot key sets, and check and try
+//! policy stores. One file per command,
 //! its arguments beside it; `main.rs` parses and dispatches.
 //!
 //! It uses the library (the stack, the stand-ins, their settings) and
 //! `claimsgate-core`; nothing uses it but `main.rs`.
 
 pub mod admin;
+pub mod authorize;
 pub mod banner;
 pub mod jwks_fault;
 pub mod jwks_snapshot;
 pub mod logs;
 pub mod output;
+pub mod policies;
 pub mod rotate_key;
 pub mod serve;
 pub mod token;
@@ -59,6 +62,11 @@ pub enum Command {
     /// Verify a token (also a real Cognito one) and print its header and claims, or the error code.
     /// The allowed app client is `--client-id` (the local client by default).
     Verify(verify::Args),
+    /// Check a Cedar policy store as the authorizer does at init.
+    Policies(policies::Args),
+    /// Verify a token and print Cedar's decision for one request (`--route "GET /pets/7"`)
+    /// on the policy store of `--policies` (the shipped one by default), with the policies that decided.
+    Authorize(authorize::Args),
 }
 
 impl Command {

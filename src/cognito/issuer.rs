@@ -196,6 +196,12 @@ impl TokenIssuer {
         put(&mut id, "iat", json!(now));
         put(&mut id, "jti", json!(random::uuid()));
         put(&mut id, "email", json!(user.email));
+        // The user's other attributes (`custom:role`, `name`, …), as Cognito puts the readable ones in the ID token.
+        for (name, value) in &attributes {
+            if !name.starts_with("cognito:") && !id.contains_key(name) {
+                id.insert(name.clone(), value.clone());
+            }
+        }
         changes.id.apply(&mut id);
         let id_token = self.sign(&id)?;
 

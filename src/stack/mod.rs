@@ -193,8 +193,9 @@ pub async fn start_with_trigger(
         Cognito::new(cognito_url.clone(), settings, users, issuer)?
             .with_client_urls(app::registered_urls(&cognito_url)),
     );
+    let store = policy_store(settings)?;
     let rules = pre_token_gen::Config::from_lookup(|name| settings.function_var(name)).ok();
-    let app = Arc::new(app::App::new(Arc::clone(&cognito), api_url.clone(), rules)?);
+    let app = Arc::new(app::App::new(Arc::clone(&cognito), (api_url.clone(), &store.routes), rules)?);
     let mut tasks = vec![tokio::spawn(serve(
         cognito_listener,
         logged("cognito", Arc::clone(&cognito).router().merge(app.router())),
@@ -205,7 +206,7 @@ pub async fn start_with_trigger(
         let fetcher = HttpFetcher::new(settings.jwks_fetch);
         Ok(Verifier::new(&config, Arc::new(fetcher), Arc::clone(&clock)))
     };
-    let authorizer = Arc::new(Authorizer::new(verifier()?, policy_store(settings)?));
+    let authorizer = Arc::new(Authorizer::new(verifier()?, store));
     let me_claims = Arc::new(me_claims::App::new(verifier()?, settings.cors_allow_origins.clone()));
     authorizer.verifier().hydrate().await;
     me_claims.verifier().hydrate().await;

@@ -1,0 +1,230 @@
+//! Policy stores: what a bad one says at init, and how a token becomes Cedar's
+//! principal and context (Verified Permissions' mapping), through the handler.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use authorizer::policies::{Source, Store, StoreError};
+use common::{Harness, access_claims, id_claims, source, token_event};
+use serde_json::{Value, json};
+
+const SCHEMA: &str = r#"namespace Shop {
+  entity UserGroup;
+  entity Application;
+  entity User in [UserGroup] {
+    "pet_preference"?: String,
+    "email"?: String,
+    "age"?: Long,
+    "custom:role"?: String,
+  };
+  type Token = { "scope"?: Set<String>, "client_id"?: String };
+  action "get /pets", "get /pets/{petId}", "post /pets", "get /me/claims"
+    appliesTo { principal: [User], resource: [Application], context: { "token"?: Token } };
+}"#;
+
+fn error(schema: &str, policies: &[&str]) -> String {
+    match Store::load(source(schema, policies)) {
+        Ok(_) => panic!("the store loaded"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_typo_in_an_attribute_is_refused_at_init_with_file_line_and_hint() {
+    let policies = "// the article's rule\n\
+                    permit (principal, action == Shop::Action::\"get /pets\", resource)\n\
+                    when { principal.pet_preferance == \"dogs\" };";
+    let e = error(SCHEMA, &[policies]);
+    assert!(e.starts_with("p0.cedar:3: policy p0.cedar:2: "), "{e}");
+    assert!(e.contains("pet_preferance") && e.contains("did you mean `pet_preference`?"), "{e}");
+}
+
+#[test]
+fn parse_errors_name_the_file_and_the_line() {
+    let e = error(SCHEMA, &["permit (principal, action, resource);", "\n\npermit (principal, action, resource) when { principal. };"]);
+    assert!(e.starts_with("p1.cedar:3: "), "{e}");
+    let schema = "namespace Shop {\n  entity User\n  entity Application;\n}";
+    let e = error(schema, &["permit (principal, action, resource);"]);
+    assert!(e.starts_with("schema.cedarschema:3: "), "{e}");
+}
+
+#[test]
+fn every_bad_store_says_what_is_wrong() {
+    let permit = "permit (principal, action, resource);";
+    let with_actions = |actions: &str| {
+        format!("namespace Shop {{ entity User; entity Application; action {actions} appliesTo {{ principal: [User], resource: [Application] }}; }}")
+    };
+    for (schema, policies, says) in [
+        (with_actions(r#""GetPets""#), vec![permit], r#"action "GetPets" is not a route"#),
+        (with_actions(r#""get /pets/{id}", "get /pets/{petId}""#), vec![permit], "are one route for API Gateway"),
+        (with_actions(r#""get /pets/*""#), vec![permit], "literal segment"),
+        (
+            "namespace Shop { entity Person; entity Application; action \"get /x\" appliesTo { principal: [Person], resource: [Application] }; }".into(),
+            vec![permit],
+            "no entity type `Shop::User`",
+        ),
+        (
+            "namespace Shop { entity User; entity App; action \"get /x\" appliesTo { principal: [User], resource: [App] }; }".into(),
+            vec![permit],
+            "no entity type `Shop::Application`",
+        ),
+        (
+            "entity User; entity Application; action \"get /x\" appliesTo { principal: [User], resource: [Application] };".into(),
+            vec![permit],
+            "in a namespace",
+        ),
+        (with_actions(r#""get /x""#), vec!["permit (principal == ?principal, action, resource);"], "template"),
+        (
+            with_actions(r#""get /x""#),
+            vec!["@id(\"a\") permit (principal, action, resource);", "@id(\"a\") forbid (principal, action, resource);"],
+            "a second policy with the id `a`",
+        ),
+        (with_actions(r#""get /x""#), vec!["permit (principal, action == Shop::Action::\"get /y\", resource);"], "get /y"),
+    ] {
+        let e = error(&schema, &policies);
+        assert!(e.contains(says), "{says}: {e}");
+    }
+}
+
+#[test]
+fn a_folder_must_hold_one_schema_and_some_policies() {
+    let dir = std::env::temp_dir().join(format!("claimsgate-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let read = |dir: &std::path::Path| Source::read(dir).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(read(&dir).contains("cannot read it"), "missing folder");
+    std::fs::create_dir_all(&dir).unwrap();
+    assert!(read(&dir).contains("no schema.cedarschema"));
+    std::fs::write(dir.join("schema.cedarschema"), SCHEMA).unwrap();
+    assert!(read(&dir).contains("no *.cedar policy file"));
+    std::fs::write(dir.join("schema.cedarschema.json"), "{}").unwrap();
+    std::fs::write(dir.join("p.cedar"), "permit (principal, action, resource);").unwrap();
+    assert!(read(&dir).contains("both schema.cedarschema and schema.cedarschema.json"));
+    std::fs::remove_file(dir.join("schema.cedarschema.json")).unwrap();
+    let store = Store::load(Source::read(&dir).unwrap()).unwrap();
+    assert_eq!(store.routes.all().len(), 4);
+    // The same schema in the JSON format.
+    let (json, _) = cedar_policy::schema_str_to_json_with_resolved_types(SCHEMA).unwrap();
+    std::fs::remove_file(dir.join("schema.cedarschema")).unwrap();
+    std::fs::write(dir.join("schema.cedarschema.json"), json.to_string()).unwrap();
+    let from_json = Store::load(Source::read(&dir).unwrap()).unwrap();
+    assert_eq!(from_json.routes, store.routes);
+    assert_eq!(from_json.shape, store.shape);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn store_errors_have_stable_codes() {
+    let e = Store::load(source("namespace {", &["permit (principal, action, resource);"])).unwrap_err();
+    assert!(matches!(e, StoreError::Schema { .. }));
+    assert_eq!(e.code(), "schema_invalid");
+}
+
+/// The patterns a token is allowed (the handler's answer to a REST event on `called`), sorted.
+fn allowed(h: &Harness, claims: &Value, called: &str) -> Vec<String> {
+    let token = h.sign(claims);
+    let answer = common::runtime().block_on(h.call(token_event(&token, "GET", called))).unwrap();
+    let allow = answer["policyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .flat_map(|s| s["Resource"].as_array().unwrap().clone())
+        .map(|r| r.as_str().unwrap().rsplit_once("/prod/").unwrap().1.to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    allow
+}
+
+fn harness(policies: &[&str]) -> Harness {
+    Harness::with_store(common::store(SCHEMA, policies))
+}
+
+#[test]
+fn groups_become_parents_named_with_the_pool_id() {
+    let h = harness(&["permit (principal in Shop::UserGroup::\"us-east-1_TestPool|vets\", action == Shop::Action::\"post /pets\", resource);"]);
+    let mut vet = id_claims("v-1", "vet", None);
+    vet["cognito:groups"] = json!(["vets"]);
+    assert_eq!(allowed(&h, &vet, "/pets"), ["POST/pets"]);
+    // A group of that name in another pool is another group.
+    let h = harness(&["permit (principal in Shop::UserGroup::\"us-east-1_Other|vets\", action, resource);"]);
+    assert!(allowed(&h, &vet, "/pets").is_empty());
+    // The principal is `<pool>|<sub>`.
+    let h = harness(&["permit (principal == Shop::User::\"us-east-1_TestPool|v-1\", action == Shop::Action::\"get /pets\", resource);"]);
+    assert_eq!(allowed(&h, &vet, "/pets"), ["GET/pets"]);
+}
+
+#[test]
+fn id_token_claims_are_attributes_and_misfits_are_left_out() {
+    let h = harness(&[
+        "@id(\"adults\") permit (principal, action == Shop::Action::\"get /pets\", resource) when { principal has age && principal.age >= 18 };",
+        "@id(\"owners\") permit (principal, action == Shop::Action::\"post /pets\", resource) when { principal has \"custom:role\" && principal[\"custom:role\"] == \"owner\" };",
+        "@id(\"anyone\") permit (principal, action == Shop::Action::\"get /me/claims\", resource);",
+    ]);
+    let mut adult = id_claims("a-1", "adult", None);
+    adult["age"] = json!(30);
+    adult["custom:role"] = json!("owner");
+    adult["undeclared"] = json!({"nested": [1, 2]});
+    assert_eq!(allowed(&h, &adult, "/pets"), ["GET/me/claims", "GET/pets", "POST/pets"]);
+    // `age` as a string does not fit the schema's Long: left out, so `has age` is false;
+    // the other policies still decide on what remains.
+    let mut odd = adult.clone();
+    odd["age"] = json!("30");
+    assert_eq!(allowed(&h, &odd, "/pets"), ["GET/me/claims", "POST/pets"]);
+    // A float is no Long either.
+    odd["age"] = json!(30.5);
+    assert_eq!(allowed(&h, &odd, "/pets"), ["GET/me/claims", "POST/pets"]);
+}
+
+#[test]
+fn access_token_claims_are_the_context_and_scope_is_a_set() {
+    let h = harness(&[
+        "permit (principal, action == Shop::Action::\"post /pets\", resource) when { context has token && context.token has scope && context.token.scope.contains(\"shop/pets.write\") };",
+        "permit (principal, action == Shop::Action::\"get /pets\", resource) when { principal has pet_preference };",
+    ]);
+    let mut access = access_claims("u-1", "someone", Some("dogs"));
+    access["scope"] = json!("openid shop/pets.write");
+    // An access token gives the principal no attributes: `pet_preference` is `context.token`'s.
+    assert_eq!(allowed(&h, &access, "/pets"), ["POST/pets"]);
+    access["scope"] = json!("openid shop/pets.writer");
+    assert!(allowed(&h, &access, "/pets").is_empty());
+    // A machine token: the client is the principal, with no groups.
+    let machine = json!({
+        "sub": "machine-client", "iss": common::ISS, "client_id": common::CLIENT, "token_use": "access",
+        "scope": "shop/pets.write", "iat": common::NOW - 5, "exp": common::NOW + 3600, "jti": "m-1",
+    });
+    assert_eq!(allowed(&h, &machine, "/pets"), ["POST/pets"]);
+    let h = harness(&["permit (principal == Shop::User::\"us-east-1_TestPool|machine-client\", action == Shop::Action::\"get /pets\", resource);"]);
+    assert_eq!(allowed(&h, &machine, "/pets"), ["GET/pets"]);
+}
+
+#[test]
+fn a_forbid_that_fails_to_evaluate_denies_and_a_missing_required_attribute_denies_all() {
+    let h = harness(&[
+        "permit (principal, action, resource);",
+        "forbid (principal, action == Shop::Action::\"post /pets\", resource) when { principal has age && principal.age + 9223372036854775807 > 0 };",
+    ]);
+    let mut claims = id_claims("a-1", "adult", None);
+    claims["age"] = json!(1);
+    // The addition overflows: Cedar would skip the forbid; here it denies its route.
+    assert_eq!(allowed(&h, &claims, "/pets"), ["GET/me/claims", "GET/pets", "GET/pets/*"]);
+
+    let schema = SCHEMA.replace("\"email\"?: String", "\"email\": String");
+    let h = Harness::with_store(common::store(&schema, &["permit (principal, action, resource);"]));
+    let mut claims = id_claims("a-1", "adult", None);
+    assert_eq!(allowed(&h, &claims, "/pets").len(), 4);
+    claims.as_object_mut().unwrap().remove("email");
+    assert!(allowed(&h, &claims, "/pets").is_empty(), "a required attribute is missing");
+}
+
+#[test]
+fn a_policy_that_reads_the_action_is_decided_route_by_route() {
+    let h = harness(&[
+        "permit (principal, action, resource);",
+        "forbid (principal in Shop::UserGroup::\"us-east-1_TestPool|suspended\", action, resource) unless { action == Shop::Action::\"get /me/claims\" };",
+    ]);
+    let mut suspended = id_claims("s-1", "suspended", None);
+    suspended["cognito:groups"] = json!(["suspended"]);
+    assert_eq!(allowed(&h, &suspended, "/me/claims"), ["GET/me/claims"]);
+    assert_eq!(allowed(&h, &id_claims("s-2", "fine", None), "/me/claims").len(), 4);
+}
