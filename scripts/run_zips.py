@@ -57,12 +57,20 @@ def main() -> int:
             verdict(size < MAX_ZIP_BYTES, f"{function}: bootstrap.zip is {size / 1e6:.2f} MB (limit 5 MB)")
             task_root = Path(tmp) / function
             with zipfile.ZipFile(archive) as z:
-                z.extract("bootstrap", task_root)
+                z.extractall(task_root)
             bootstrap = task_root / "bootstrap"
             os.chmod(bootstrap, 0o755)  # zipfile drops the mode bits
             calls = invocations(function, issuer)
+            env = environment(function, jwks_uri)
+            if function == "authorizer":
+                store = sorted(p.name for p in (task_root / "policies").glob("*"))
+                verdict("schema.cedarschema" in store and any(n.endswith(".cedar") for n in store),
+                        f"authorizer: bootstrap.zip carries the policy store beside bootstrap ({', '.join(store)})")
+            if (task_root / "policies").is_dir():
+                # As serverless.yml's POLICY_STORE names /var/task/policies.
+                env["POLICY_STORE"] = str(task_root / "policies")
             run = run_function([*QEMU, str(bootstrap)], [c.event for c in calls],
-                               {**environment(function, jwks_uri), **TRACE}, name=function,
+                               {**env, **TRACE}, name=function,
                                timeout=120, cwd=str(task_root))
             if len(run.answers) != len(calls):
                 verdict(False, f"{function}: {len(run.answers)} of {len(calls)} invocations answered"

@@ -25,7 +25,6 @@ fn has_jwt(text: &str) -> bool {
     })
 }
 
-
 async fn call(c: &reqwest::Client, s: &TestStack, route: &str, csrf: &str) -> (StatusCode, Value) {
     call_with(c, s, route, "id", csrf).await
 }

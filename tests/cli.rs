@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{KeyDir, read_until};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_claimsgate");
 
@@ -539,4 +539,96 @@ fn jwks_snapshot_writes_the_running_issuers_key_set() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(stopped.status.code(), Some(1));
+}
+
+#[test]
+fn policies_validate_checks_a_store_as_the_authorizer_does_at_init() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+    let out = run(&["policies", "validate", shipped]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(&format!("{shipped}: valid (4 policies, 3 routes)")), "{text}");
+    for route in ["GET /dogs", "GET /cats", "GET /me/claims"] {
+        assert!(text.contains(&format!("  route {route}\n")), "{route}: {text}");
+    }
+    let broken = common::PolicyDir::shipped_plus(&[(
+        "typo.cedar",
+        "// a typo\npermit (principal, action, resource)\nwhen { principal.pet_preferance == \"dogs\" };",
+    )]);
+    let out = run(&["policies", "validate", broken.0.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("typo.cedar:3: policy typo.cedar:2: ") && err.contains("pet_preferance"),
+        "{err}"
+    );
+    let out = run(&["policies", "validate", "/no/such/store"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_of(&out).contains("policy store /no/such/store: cannot read it"));
+}
+
+#[tokio::test]
+async fn authorize_prints_cedars_decision_and_the_policies_that_decided() {
+    let dir = KeyDir::new();
+    let key = dir.path();
+    let (_server, banner) = serve(&key);
+    let issuer = banner_value(&banner, "issuer:");
+    let port = issuer.rsplit(':').next().unwrap().split('/').next().unwrap().to_owned();
+    let token = |email: &str| {
+        let out = Command::new(BIN)
+            .args(["token", "--email", email, "--cognito-port", &port, "--key-file"])
+            .arg(&key)
+            .output()
+            .unwrap();
+        let tokens: Value = serde_json::from_slice(&out.stdout).unwrap();
+        tokens["id_token"].as_str().unwrap().to_owned()
+    };
+    let dogs = token("test-user@amazon.com");
+    let pets_api = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/policies/pets-api");
+    let authorize = |token: &str, route: &str, store: Option<&str>| {
+        let mut command = Command::new(BIN);
+        command.args(["authorize", "--token", token, "--route", route, "--issuer", &issuer]);
+        if let Some(store) = store {
+            command.args(["--policies", store]);
+        }
+        let out = command.output().unwrap();
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.code(), answer, stderr_of(&out))
+    };
+    let (code, answer, _) = authorize(&dogs, "GET /pets/7", Some(pets_api));
+    assert_eq!(code, Some(0), "{answer}");
+    assert_eq!(answer["decision"], "allow");
+    assert_eq!(answer["route"], "get /pets/{petId}");
+    assert_eq!(answer["pathParameters"], json!({"petId": "7"}));
+    assert_eq!(answer["policies"], json!(["anyone-browses"]));
+    assert!(
+        answer["principal"].as_str().unwrap().starts_with("PetStore::User::\"local_claimsgate|")
+    );
+
+    let (code, answer, _) = authorize(&dogs, "post /pets", Some(pets_api));
+    assert_eq!((code, answer["decision"].as_str()), (Some(1), Some("deny")));
+    assert_eq!(answer["policies"], json!([]));
+    let (_, answer, _) = authorize(&dogs, "GET /nowhere", Some(pets_api));
+    assert_eq!((answer["decision"].as_str(), answer["route"].as_str()), (Some("deny"), None));
+    // The shipped store by default.
+    let (code, answer, _) = authorize(&dogs, "GET /dogs", None);
+    assert_eq!((code, answer["policies"].clone()), (Some(0), json!(["dogs-see-dogs"])));
+    let (_, answer, _) = authorize(&dogs, "GET /cats", None);
+    assert_eq!(answer["decision"], "deny");
+    // A refused token is a deny with the verifier's code; a broken store an error as at init.
+    let (code, answer, _) = authorize("not.a.jwt", "GET /dogs", None);
+    assert_eq!((code, answer["token"]["code"].as_str()), (Some(1), Some("malformed_token")));
+    let broken = common::PolicyDir::of(&[
+        ("schema.cedarschema", "namespace X {"),
+        ("p.cedar", "permit (principal, action, resource);"),
+    ]);
+    let (code, _, err) = authorize(&dogs, "GET /dogs", broken.0.to_str());
+    assert_eq!(code, Some(1));
+    assert!(
+        err.starts_with("error: --policies: ") && err.contains("schema.cedarschema:1"),
+        "{err}"
+    );
+    let (code, _, err) = authorize(&dogs, "dogs", None);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--route `dogs`: write a method and a path"), "{err}");
 }

@@ -95,7 +95,10 @@ async fn other_routes_answer_their_route_and_path_parameters() {
     let vet = id_token(&s, "vet@example.com").await;
     let (status, body) = call(&s, "GET", "/files/reports/2026/q4.pdf", &vet).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"route": "GET /files/{path+}", "pathParameters": {"path": "reports/2026/q4.pdf"}}));
+    assert_eq!(
+        body,
+        json!({"route": "GET /files/{path+}", "pathParameters": {"path": "reports/2026/q4.pdf"}})
+    );
     let (_, body) = call(&s, "GET", "/pets/7", &vet).await;
     assert_eq!(body, json!({"route": "GET /pets/{petId}", "pathParameters": {"petId": "7"}}));
     // The article's routes keep their mocks and me-claims.
@@ -109,7 +112,10 @@ async fn other_routes_answer_their_route_and_path_parameters() {
     let (status, body) = call(&s, "GET", "/pets", &dogs).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = call(&s, "PATCH", "/pets/7", &dogs).await;
-    assert_eq!((status, body["message"].as_str()), (StatusCode::FORBIDDEN, Some("Missing Authentication Token")));
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (StatusCode::FORBIDDEN, Some("Missing Authentication Token"))
+    );
 }
 
 #[tokio::test]
@@ -118,7 +124,16 @@ async fn the_app_page_offers_a_button_for_each_route_of_the_store() {
     let c = browser();
     common::flow::app_sign_in(&c, &s, ("vet@example.com", "Vet-pass-1")).await;
     let (_, page, csrf) = common::flow::app_page(&c, &s).await;
-    for request in ["GET /dogs", "GET /cats", "GET /me/claims", "GET /pets", "GET /pets/1", "POST /pets", "DELETE /pets/1", "GET /files/a/b"] {
+    for request in [
+        "GET /dogs",
+        "GET /cats",
+        "GET /me/claims",
+        "GET /pets",
+        "GET /pets/1",
+        "POST /pets",
+        "DELETE /pets/1",
+        "GET /files/a/b",
+    ] {
         assert!(page.contains(&format!("data-route=\"{request}\"")), "{request}");
     }
     let answer: Value = c
@@ -130,7 +145,10 @@ async fn the_app_page_offers_a_button_for_each_route_of_the_store() {
         .json()
         .await
         .unwrap();
-    assert_eq!((answer["route"].as_str(), answer["status"].as_u64()), (Some("POST /pets"), Some(200)));
+    assert_eq!(
+        (answer["route"].as_str(), answer["status"].as_u64()),
+        (Some("POST /pets"), Some(200))
+    );
     let refused = c
         .post(format!("{}/app/call", s.cognito_url))
         .form(&[("route", "PUT /pets"), ("use", "id"), ("_csrf", &csrf)])
@@ -151,6 +169,9 @@ async fn a_broken_store_stops_the_stack_naming_the_file_and_line() {
     settings.policies = Some(store.0.clone());
     let clock = std::sync::Arc::new(claimsgate_core::testing::ManualClock::at_secs(common::START));
     let err = claimsgate::start(&settings, AuthorizerKind::Token, clock).await.unwrap_err();
-    assert!(err.starts_with("--policies: ") && err.contains("typo.cedar:2: policy typo.cedar:1:"), "{err}");
+    assert!(
+        err.starts_with("--policies: ") && err.contains("typo.cedar:2: policy typo.cedar:1:"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `pet_preference`?"), "{err}");
 }

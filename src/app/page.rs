@@ -73,7 +73,11 @@ pub(super) async fn call(
         }
     };
     // Only the routes the page offers: this is not an open proxy. A bare path is a GET.
-    let wanted = if form.route.starts_with('/') { format!("GET {}", form.route) } else { form.route.clone() };
+    let wanted = if form.route.starts_with('/') {
+        format!("GET {}", form.route)
+    } else {
+        form.route.clone()
+    };
     let Some(route) = app.routes.iter().find(|r| r.request == wanted) else {
         return json_error(StatusCode::BAD_REQUEST, "not a route of the page");
     };
@@ -81,7 +85,8 @@ pub(super) async fn call(
         "access" => &tokens.access_token,
         _ => &tokens.id_token,
     };
-    let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method =
+        reqwest::Method::from_bytes(route.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     let url = format!("{}{}", app.api_url, route.path);
     let answer = app.http.request(method, url).bearer_auth(token).send().await;
     let response = match answer {

@@ -34,7 +34,9 @@ pub async fn run(settings: &StackSettings, args: Args) -> Result<ExitCode, Strin
         .split_once(' ')
         .map(|(m, p)| (m.to_ascii_uppercase(), p.trim().to_owned()))
         .filter(|(_, p)| p.starts_with('/'))
-        .ok_or_else(|| format!("--route `{}`: write a method and a path, e.g. \"GET /pets/7\"", args.route))?;
+        .ok_or_else(|| {
+            format!("--route `{}`: write a method and a path, e.g. \"GET /pets/7\"", args.route)
+        })?;
     let token = match verified(settings, &args.token, &args.against).await? {
         Ok(token) => token,
         Err(refused) => {
@@ -52,7 +54,7 @@ pub async fn run(settings: &StackSettings, args: Args) -> Result<ExitCode, Strin
         "pathParameters": route.and_then(|r| store.routes.all()[r].parameters(&path)).map(|p| {
             p.into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect::<serde_json::Map<_, _>>()
         }),
-        "principal": decisions.principal,
+        "principal": decisions.principal(),
         "groups": decisions.groups,
         "policies": route.map(|r| decisions.deciding(r).iter().map(ToString::to_string).collect::<Vec<_>>()).unwrap_or_default(),
         "reason": match (route, decisions.refused()) {

@@ -195,7 +195,8 @@ pub async fn start_with_trigger(
     );
     let store = policy_store(settings)?;
     let rules = pre_token_gen::Config::from_lookup(|name| settings.function_var(name)).ok();
-    let app = Arc::new(app::App::new(Arc::clone(&cognito), (api_url.clone(), &store.routes), rules)?);
+    let app =
+        Arc::new(app::App::new(Arc::clone(&cognito), (api_url.clone(), &store.routes), rules)?);
     let mut tasks = vec![tokio::spawn(serve(
         cognito_listener,
         logged("cognito", Arc::clone(&cognito).router().merge(app.router())),

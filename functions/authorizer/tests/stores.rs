@@ -41,7 +41,13 @@ fn a_typo_in_an_attribute_is_refused_at_init_with_file_line_and_hint() {
 
 #[test]
 fn parse_errors_name_the_file_and_the_line() {
-    let e = error(SCHEMA, &["permit (principal, action, resource);", "\n\npermit (principal, action, resource) when { principal. };"]);
+    let e = error(
+        SCHEMA,
+        &[
+            "permit (principal, action, resource);",
+            "\n\npermit (principal, action, resource) when { principal. };",
+        ],
+    );
     assert!(e.starts_with("p1.cedar:3: "), "{e}");
     let schema = "namespace Shop {\n  entity User\n  entity Application;\n}";
     let e = error(schema, &["permit (principal, action, resource);"]);
@@ -52,7 +58,9 @@ fn parse_errors_name_the_file_and_the_line() {
 fn every_bad_store_says_what_is_wrong() {
     let permit = "permit (principal, action, resource);";
     let with_actions = |actions: &str| {
-        format!("namespace Shop {{ entity User; entity Application; action {actions} appliesTo {{ principal: [User], resource: [Application] }}; }}")
+        format!(
+            "namespace Shop {{ entity User; entity Application; action {actions} appliesTo {{ principal: [User], resource: [Application] }}; }}"
+        )
     };
     for (schema, policies, says) in [
         (with_actions(r#""GetPets""#), vec![permit], r#"action "GetPets" is not a route"#),
@@ -90,7 +98,8 @@ fn every_bad_store_says_what_is_wrong() {
 fn a_folder_must_hold_one_schema_and_some_policies() {
     let dir = std::env::temp_dir().join(format!("claimsgate-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let read = |dir: &std::path::Path| Source::read(dir).err().map(|e| e.to_string()).unwrap_or_default();
+    let read =
+        |dir: &std::path::Path| Source::read(dir).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(read(&dir).contains("cannot read it"), "missing folder");
     std::fs::create_dir_all(&dir).unwrap();
     assert!(read(&dir).contains("no schema.cedarschema"));
@@ -114,7 +123,8 @@ fn a_folder_must_hold_one_schema_and_some_policies() {
 
 #[test]
 fn store_errors_have_stable_codes() {
-    let e = Store::load(source("namespace {", &["permit (principal, action, resource);"])).unwrap_err();
+    let e =
+        Store::load(source("namespace {", &["permit (principal, action, resource);"])).unwrap_err();
     assert!(matches!(e, StoreError::Schema { .. }));
     assert_eq!(e.code(), "schema_invalid");
 }
@@ -123,7 +133,7 @@ fn store_errors_have_stable_codes() {
 fn allowed(h: &Harness, claims: &Value, called: &str) -> Vec<String> {
     let token = h.sign(claims);
     let answer = common::runtime().block_on(h.call(token_event(&token, "GET", called))).unwrap();
-    let allow = answer["policyDocument"]["Statement"]
+    answer["policyDocument"]["Statement"]
         .as_array()
         .unwrap()
         .iter()
@@ -132,8 +142,7 @@ fn allowed(h: &Harness, claims: &Value, called: &str) -> Vec<String> {
         .map(|r| r.as_str().unwrap().rsplit_once("/prod/").unwrap().1.to_owned())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .collect();
-    allow
+        .collect()
 }
 
 fn harness(policies: &[&str]) -> Harness {
@@ -142,15 +151,21 @@ fn harness(policies: &[&str]) -> Harness {
 
 #[test]
 fn groups_become_parents_named_with_the_pool_id() {
-    let h = harness(&["permit (principal in Shop::UserGroup::\"us-east-1_TestPool|vets\", action == Shop::Action::\"post /pets\", resource);"]);
+    let h = harness(&[
+        "permit (principal in Shop::UserGroup::\"us-east-1_TestPool|vets\", action == Shop::Action::\"post /pets\", resource);",
+    ]);
     let mut vet = id_claims("v-1", "vet", None);
     vet["cognito:groups"] = json!(["vets"]);
     assert_eq!(allowed(&h, &vet, "/pets"), ["POST/pets"]);
     // A group of that name in another pool is another group.
-    let h = harness(&["permit (principal in Shop::UserGroup::\"us-east-1_Other|vets\", action, resource);"]);
+    let h = harness(&[
+        "permit (principal in Shop::UserGroup::\"us-east-1_Other|vets\", action, resource);",
+    ]);
     assert!(allowed(&h, &vet, "/pets").is_empty());
     // The principal is `<pool>|<sub>`.
-    let h = harness(&["permit (principal == Shop::User::\"us-east-1_TestPool|v-1\", action == Shop::Action::\"get /pets\", resource);"]);
+    let h = harness(&[
+        "permit (principal == Shop::User::\"us-east-1_TestPool|v-1\", action == Shop::Action::\"get /pets\", resource);",
+    ]);
     assert_eq!(allowed(&h, &vet, "/pets"), ["GET/pets"]);
 }
 
@@ -194,7 +209,9 @@ fn access_token_claims_are_the_context_and_scope_is_a_set() {
         "scope": "shop/pets.write", "iat": common::NOW - 5, "exp": common::NOW + 3600, "jti": "m-1",
     });
     assert_eq!(allowed(&h, &machine, "/pets"), ["POST/pets"]);
-    let h = harness(&["permit (principal == Shop::User::\"us-east-1_TestPool|machine-client\", action == Shop::Action::\"get /pets\", resource);"]);
+    let h = harness(&[
+        "permit (principal == Shop::User::\"us-east-1_TestPool|machine-client\", action == Shop::Action::\"get /pets\", resource);",
+    ]);
     assert_eq!(allowed(&h, &machine, "/pets"), ["GET/pets"]);
 }
 

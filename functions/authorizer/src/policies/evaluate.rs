@@ -14,7 +14,9 @@
 //! request whose principal or context lacks a required attribute is denied
 //! whole. It uses the store and the token mapping ([`super::principal`]).
 
-use cedar_policy::{AuthorizationError, Authorizer, Entities, PolicyId, PolicySet, Request};
+use cedar_policy::{
+    AuthorizationError, Authorizer, Context, Entities, EntityUid, PolicyId, PolicySet, Request,
+};
 use claimsgate_core::VerifiedToken;
 
 use super::principal::{Inputs, inputs};
@@ -42,8 +44,8 @@ pub struct Decisions<'s> {
     refused: Option<String>,
     /// The principal's groups (`cognito:groups`).
     pub groups: Vec<String>,
-    /// `NS::User::"<pool>|<sub>"`.
-    pub principal: String,
+    /// `NS::User::"<pool>|<sub>"`, once the token is mapped.
+    principal: Option<EntityUid>,
 }
 
 impl Store {
@@ -55,9 +57,9 @@ impl Store {
             per_route: Vec::new(),
             refused: None,
             groups: Vec::new(),
-            principal: String::new(),
+            principal: None,
         };
-        let inputs = match inputs(&self.shape, &self.names, token) {
+        let inputs = match inputs(&self.shape, &self.names, &self.uses, token) {
             Ok(inputs) => inputs,
             Err(why) => {
                 tracing::error!(
@@ -68,9 +70,9 @@ impl Store {
                 return decisions;
             }
         };
-        decisions.principal = inputs.principal.to_string();
-        decisions.groups.clone_from(&inputs.groups);
-        if let Some(missing) = &inputs.incomplete {
+        let Inputs { principal, entity, context, groups, incomplete } = inputs;
+        decisions.groups = groups;
+        if let Some(missing) = &incomplete {
             tracing::warn!(
                 attribute = missing,
                 "a required attribute is missing from the token; denying every route"
@@ -79,17 +81,19 @@ impl Store {
                 Some(format!("the token does not fill the required attribute {missing}"));
             return decisions;
         }
-        let Ok(entities) = Entities::from_entities([inputs.entity.clone()], None) else {
+        // The entity is needed again only when some policy is evaluated per route.
+        let again = if self.per_route.is_empty() { None } else { Some(entity.clone()) };
+        let Ok(entities) = Entities::from_entities([entity], None) else {
             decisions.refused = Some("the principal is not a valid entity".into());
             return decisions;
         };
         let authorizer = Authorizer::new();
         if let Some(first) = self.actions.first() {
-            decisions.once = self.held(&authorizer, &inputs, first, &self.once, &entities);
+            decisions.once =
+                self.held(&authorizer, (&principal, &context), first, &self.once, &entities);
         }
         if !self.per_route.is_empty() {
-            let with_actions =
-                self.action_entities.clone().add_entities([inputs.entity.clone()], None);
+            let with_actions = self.action_entities.clone().add_entities(again, None);
             let Ok(with_actions) = with_actions else {
                 decisions.refused = Some("the principal is not a valid entity".into());
                 return decisions;
@@ -98,10 +102,17 @@ impl Store {
                 .actions
                 .iter()
                 .map(|action| {
-                    self.held(&authorizer, &inputs, action, &self.per_route, &with_actions)
+                    self.held(
+                        &authorizer,
+                        (&principal, &context),
+                        action,
+                        &self.per_route,
+                        &with_actions,
+                    )
                 })
                 .collect();
         }
+        decisions.principal = Some(principal);
         decisions
     }
 
@@ -109,17 +120,17 @@ impl Store {
     fn held(
         &self,
         authorizer: &Authorizer,
-        inputs: &Inputs,
-        action: &cedar_policy::EntityUid,
+        (principal, context): (&EntityUid, &Context),
+        action: &EntityUid,
         set: &PolicySet,
         entities: &Entities,
     ) -> Vec<Held> {
         let mut held = vec![Held::No; self.rules.len()];
         let request = Request::new(
-            inputs.principal.clone(),
+            principal.clone(),
             action.clone(),
             self.names.resource.clone(),
-            inputs.context.clone(),
+            context.clone(),
             None,
         );
         let Ok(request) = request else {
@@ -197,6 +208,11 @@ impl Decisions<'_> {
             })
             .map(|(_, rule)| &rule.id)
             .collect()
+    }
+
+    /// The principal, `NS::User::"<pool>|<sub>"`, written as in a policy.
+    pub fn principal(&self) -> String {
+        self.principal.as_ref().map(ToString::to_string).unwrap_or_default()
     }
 
     /// Why every route is denied, when the token could not be made into a request.

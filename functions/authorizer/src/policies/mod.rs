@@ -9,8 +9,9 @@
 //! It uses `cedar-policy` and `claimsgate-core`'s verified token; the
 //! authorizer's handler uses it. Its files, from the bottom up: `error`,
 //! `source` (the files), `route`, `shape` (what the schema declares),
-//! `overlap`, `principal` (a token as Cedar entities), `store` (loading and
-//! checking), `evaluate` (decisions) and `iam` (the policy's patterns).
+//! `overlap`, `uses` (the attributes policies read), `principal` (a token as
+//! Cedar entities), `store` (loading and checking), `evaluate` (decisions)
+//! and `iam` (the policy's patterns).
 
 pub mod error;
 pub mod evaluate;
@@ -21,6 +22,7 @@ pub mod route;
 pub mod shape;
 pub mod source;
 pub mod store;
+pub mod uses;
 
 pub use error::StoreError;
 pub use evaluate::Decisions;

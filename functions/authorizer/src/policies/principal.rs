@@ -22,6 +22,7 @@ use claimsgate_core::{TokenUse, VerifiedToken};
 use serde_json::Value;
 
 use super::shape::{Attribute, Shape, Type};
+use super::uses::Uses;
 
 /// The claim Verified Permissions turns into the principal's parents.
 const GROUPS: &str = "cognito:groups";
@@ -69,8 +70,14 @@ pub struct Inputs {
     pub incomplete: Option<String>,
 }
 
-/// The inputs of `token`'s requests against a store of `shape`, named by `names`.
-pub fn inputs(shape: &Shape, names: &Names, token: &VerifiedToken) -> Result<Inputs, String> {
+/// The inputs of `token`'s requests against a store of `shape`, named by
+/// `names`, with the attributes its policies read (`uses`).
+pub fn inputs(
+    shape: &Shape,
+    names: &Names,
+    uses: &Uses,
+    token: &VerifiedToken,
+) -> Result<Inputs, String> {
     let claims = token.claims.as_map();
     let sub = token.claims.sub().unwrap_or_default();
     let pool = token.claims.iss().and_then(|iss| iss.rsplit('/').next()).unwrap_or_default();
@@ -93,7 +100,10 @@ pub fn inputs(shape: &Shape, names: &Names, token: &VerifiedToken) -> Result<Inp
     };
     let mut incomplete = None;
     let (attributes, context) = match token.token_use {
-        TokenUse::Id => (fill(&shape.user, claims, "principal", &mut incomplete), Context::empty()),
+        TokenUse::Id => {
+            let reads = |name: &str| uses.principal_reads(name);
+            (fill(&shape.user, claims, ("principal", &reads), &mut incomplete), Context::empty())
+        }
         TokenUse::Access => {
             let required_user = shape.user.iter().find(|a| a.required);
             if let Some(attr) = required_user {
@@ -105,7 +115,9 @@ pub fn inputs(shape: &Shape, names: &Names, token: &VerifiedToken) -> Result<Inp
             let token_type = token_record(shape);
             let context = match token_type {
                 Some(attributes) => {
-                    let record = fill(attributes, claims, "context.token", &mut incomplete);
+                    let reads = |name: &str| uses.token_reads(name);
+                    let record =
+                        fill(attributes, claims, ("context.token", &reads), &mut incomplete);
                     let token =
                         RestrictedExpression::new_record(record).map_err(|e| e.to_string())?;
                     Context::from_pairs([("token".to_owned(), token)]).map_err(|e| e.to_string())?
@@ -129,15 +141,24 @@ fn token_record(shape: &Shape) -> Option<&[Attribute]> {
     })
 }
 
-/// The values of the declared `attributes` that `claims` can fill.
+/// Reads every attribute: the inside of a record a policy reads.
+fn all(_: &str) -> bool {
+    true
+}
+
+/// The values of the declared `attributes` that `claims` can fill, of those
+/// `reads` says a policy reads (a required one is checked either way).
 fn fill(
     attributes: &[Attribute],
     claims: &serde_json::Map<String, Value>,
-    place: &str,
+    (place, reads): (&str, &dyn Fn(&str) -> bool),
     incomplete: &mut Option<String>,
 ) -> HashMap<String, RestrictedExpression> {
     let mut out = HashMap::new();
     for attr in attributes {
+        if !attr.required && !reads(&attr.name) {
+            continue;
+        }
         let value = match claims.get(&attr.name) {
             Some(_) if attr.name == GROUPS => None,
             Some(value) => {
@@ -161,16 +182,17 @@ fn fill(
                         .filter(|(k, _)| k != "groups")
                         .collect();
                     (!nested.is_empty())
-                        .then(|| fill(inner, &nested, place, incomplete))
+                        .then(|| fill(inner, &nested, (place, &all), incomplete))
                         .and_then(|record| RestrictedExpression::new_record(record).ok())
                 }
                 _ => None,
             },
         };
         match value {
-            Some(value) => {
+            Some(value) if reads(&attr.name) => {
                 out.insert(attr.name.clone(), value);
             }
+            Some(_) => {}
             None if attr.required && incomplete.is_none() => {
                 *incomplete = Some(format!("{place}.{}", attr.name));
             }
@@ -198,7 +220,7 @@ fn value_of(ty: &Type, value: &Value) -> Option<RestrictedExpression> {
         }
         (Type::Record(attributes), Value::Object(map)) => {
             let mut missing = None;
-            let record = fill(attributes, map, "record", &mut missing);
+            let record = fill(attributes, map, ("record", &all), &mut missing);
             if missing.is_some() {
                 return None;
             }

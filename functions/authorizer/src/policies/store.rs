@@ -24,6 +24,7 @@ use super::principal::Names;
 use super::route::Routes;
 use super::shape::Shape;
 use super::source::{File, Source};
+use super::uses::Uses;
 
 /// One policy of the store, as the evaluator uses it.
 #[derive(Debug, Clone)]
@@ -57,6 +58,8 @@ pub struct Store {
     pub overlap: Overlap,
     /// The validator's warnings, as lines to log.
     pub warnings: Vec<String>,
+    /// The attributes the policies read: the only ones a token fills.
+    pub uses: Uses,
     /// The policies that do not read `action`, each as a `permit` for any action: one evaluation
     /// tells which of them hold for a principal.
     pub(super) once: PolicySet,
@@ -123,9 +126,11 @@ impl Store {
         let mut rules = Vec::new();
         let mut once = Vec::new();
         let mut per_route = Vec::new();
+        let mut ests = Vec::new();
         for policy in policies.policies() {
             let est =
                 policy.to_json().map_err(|e| model(format!("policy {}: {e}", policy.id())))?;
+            ests.push(est.clone());
             let reads_action = est.get("conditions").is_some_and(names_action);
             let rewrite = |action: Value| -> Result<Policy, StoreError> {
                 let mut est = est.clone();
@@ -151,7 +156,9 @@ impl Store {
         let set = |p: Vec<Policy>| PolicySet::from_policies(p).map_err(|e| model(e.to_string()));
         let index = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         let overlap = Overlap::new(&routes);
+        let uses = Uses::of(&ests);
         Ok(Self {
+            uses,
             once: set(once)?,
             per_route: set(per_route)?,
             source,
