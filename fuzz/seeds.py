@@ -153,6 +153,21 @@ def cognito_seeds() -> list:
     ]
 
 
+def policy_store_seeds() -> list:
+    """A request line, then a payload: the example store's users and routes."""
+    pool_iss = "https://cognito-idp.us-east-1.amazonaws.com/local_claimsgate"
+    users = [
+        claims(iss=pool_iss, **{"cognito:groups": ["vets"]}),
+        claims(iss=pool_iss, **{"custom:role": "owner", "cognito:groups": None}),
+        claims(iss=pool_iss, **{"cognito:groups": ["suspended"]}),
+        claims(iss=pool_iss, token_use="access", aud=None, client_id=CLIENT, scope="openid petstore/pets.write"),
+        claims(iss=pool_iss, email=7, email_verified="yes", pet_preference=["dogs"]),
+    ]
+    requests = ["GET /pets/7", "POST /pets", "DELETE /pets/mine", "GET /files/a/b/c", "GET /me/claims", "GET /dogs", "PUT /x"]
+    return [f"{r}\n{json.dumps(u)}" for r in requests for u in users[:3]] + \
+        [f"{r}\n{json.dumps(u)}" for r, u in zip(requests, users[3:] * 4)]
+
+
 def main() -> None:
     corpus = pathlib.Path(sys.argv[1])
     targets = {
@@ -162,6 +177,7 @@ def main() -> None:
         "trigger_event": fixture_events("pre-token-gen"),
         "me_claims_request": me_claims_seeds(),
         "cognito_forms": cognito_seeds(),
+        "policy_store": policy_store_seeds(),
     }
     for target, seeds in targets.items():
         folder = corpus / target

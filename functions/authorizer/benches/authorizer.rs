@@ -141,6 +141,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("raw_rs256_preparsed", |b| {
         b.iter(|| assert!(floor.verify_rs256(black_box(signed.as_bytes()), black_box(&signature))));
     });
+    // Cold start: parsing, validating and working out the shipped store, once per process.
+    group.bench_function("load_store_shipped", |b| b.iter(|| black_box(Store::shipped().unwrap())));
     for (name, store) in stores {
         let prototype = store();
         group.bench_function(format!("handler_fresh_token_{name}"), |b| {

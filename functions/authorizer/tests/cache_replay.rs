@@ -5,14 +5,12 @@
 
 mod common;
 
-use claimsgate::policy::{Evaluation, evaluate};
 use common::{Harness, arn, token_event};
 use serde_json::{Value, json};
 
-/// What API Gateway does with the policy of `response` for a call of `resource`
-/// (the local stack's IAM evaluation: explicit Deny wins, an Allow is needed).
+/// What API Gateway does with the policy of `response` for a call of `resource`.
 fn permits(response: &Value, resource: &str) -> bool {
-    evaluate(&response["policyDocument"], resource) == Evaluation::Allow
+    common::iam::permits(&response["policyDocument"], resource)
 }
 
 async fn replay_all(
@@ -154,4 +152,18 @@ async fn each_api_and_stage_gets_its_own_policy_document() {
             }
         }
     }
+}
+
+#[test]
+fn the_tests_iam_evaluator_lets_a_deny_win_and_needs_an_allow() {
+    use common::iam::{matches, permits};
+    let policy = serde_json::json!({"Statement": [
+        {"Effect": "Allow", "Resource": ["arn:x/GET/pets/*"]},
+        {"Effect": "Deny", "Resource": "arn:x/GET/pets/*/photos"},
+    ]});
+    assert!(permits(&policy, "arn:x/GET/pets/7"));
+    assert!(permits(&policy, "arn:x/GET/pets/7/toys"));
+    assert!(!permits(&policy, "arn:x/GET/pets/7/photos"));
+    assert!(!permits(&policy, "arn:x/GET/cats"));
+    assert!(matches(b"a?c", b"abc") && !matches(b"a?c", b"ac"));
 }

@@ -96,3 +96,76 @@ async fn every_fixture_gets_its_golden_response() {
     }
     assert!(failures.is_empty(), "{} fixtures differ:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// What DESIGN.md gives each fixture's caller, written from the design, not
+/// from the code: the routes it may call, or `Unauthorized`.
+fn spec(stem: &str) -> Result<&'static [&'static str], &'static str> {
+    match stem {
+        "expired_token"
+        | "garbage_token"
+        | "no_token"
+        | "raw_token_without_scheme"
+        | "wrong_client_token"
+        | "basic_auth" => Err("Unauthorized"),
+        // The called route cannot be read: nothing is allowed.
+        "malformed_arn" => Ok(&[]),
+        s if s.starts_with("dogs_") => Ok(&["GET /dogs", "GET /me/claims"]),
+        s if s.starts_with("cats_") || s == "lowercase_scheme_and_header" => {
+            Ok(&["GET /cats", "GET /me/claims"])
+        }
+        other => panic!("no spec for fixture {other}: write what DESIGN.md says it may do"),
+    }
+}
+
+/// The `{api}/{stage}/` prefix and the called `METHOD /path` of an event's ARN.
+fn called(event: &Value) -> (String, String) {
+    let arn = event["methodArn"].as_str().or(event["routeArn"].as_str()).unwrap_or_default();
+    let prefix = "arn:aws:execute-api:us-east-1:123456789012:abc123/";
+    let Some(rest) = arn.strip_prefix(prefix) else {
+        return (format!("{prefix}prod/"), String::new());
+    };
+    let (stage, route) = rest.split_once('/').unwrap_or((rest, ""));
+    let (method, path) = route.split_once('/').unwrap_or((route, ""));
+    (format!("{prefix}{stage}/"), format!("{method} /{path}"))
+}
+
+#[tokio::test]
+async fn golden_and_fresh_answers_give_the_decisions_of_the_design() {
+    let harness = common::Harness::new();
+    let placeholders = harness.placeholders();
+    let mut files = Vec::new();
+    fixtures(&fixture_dir(), &mut files);
+    let routes = ["GET /dogs", "GET /cats", "GET /me/claims", "DELETE /dogs", "POST /cats"];
+    for file in &files {
+        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let stem = file.file_stem().unwrap().to_str().unwrap();
+        let mut event_text = fixture["event"].to_string();
+        for (name, token) in &placeholders {
+            event_text = event_text.replace(name, token);
+        }
+        let fresh = match harness.call(serde_json::from_str(&event_text).unwrap()).await {
+            Ok(response) => json!({"response": response}),
+            Err(e) => json!({"error": e.to_string()}),
+        };
+        let (prefix, route) = called(&fixture["event"]);
+        for (which, answer) in [("golden", &fixture), ("fresh", &fresh)] {
+            let what = format!("{} ({which})", file.display());
+            match spec(stem) {
+                Err(error) => assert_eq!(answer["error"], json!(error), "{what}"),
+                Ok(allowed) if answer["response"].get("isAuthorized").is_some() => {
+                    let want = allowed.contains(&route.as_str());
+                    assert_eq!(answer["response"]["isAuthorized"], json!(want), "{what}");
+                }
+                Ok(allowed) => {
+                    let policy = &answer["response"]["policyDocument"];
+                    for r in routes {
+                        let (method, path) = r.split_once(' ').unwrap();
+                        let arn = format!("{prefix}{method}{path}");
+                        let want = allowed.contains(&r);
+                        assert_eq!(common::iam::permits(policy, &arn), want, "{what}: {r}");
+                    }
+                }
+            }
+        }
+    }
+}

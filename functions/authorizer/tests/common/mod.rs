@@ -1,6 +1,8 @@
 //! Test harness: a signing key, an in-memory JWKS, a fixed clock, and an authorizer over them.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod iam;
+
 use std::sync::Arc;
 
 use authorizer::event::AuthorizerEvent;
