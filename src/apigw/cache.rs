@@ -2,6 +2,8 @@
 //! caches the principal, policy and context per token; an HTTP API caches the
 //! simple answer per set of identity-source values. Plain data; the REST and
 //! HTTP API modes fill and read it.
+//!
+//! It uses nothing else of the crate; it is used by `apigw::gateway`, `apigw::http`, `apigw::rest`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,5 +1,7 @@
 //! API Gateway's own answers (its "gateway responses"), as serverless.yml
 //! configures them: the bodies, the bearer challenge and the CORS headers.
+//!
+//! It uses nothing else of the crate; it is used by `apigw::gateway`, `apigw::rest`.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

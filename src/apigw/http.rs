@@ -6,6 +6,8 @@
 //! The identity sources are `$request.header.Authorization` and
 //! `$context.routeKey`: a cached simple answer is not tied to a route, so
 //! without the route key one route's "yes" would be replayed on another.
+//!
+//! It uses `apigw::cache`, `apigw::gateway`, `support`; it is used by `apigw`.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,7 @@
 //! IAM policy evaluation as API Gateway applies an authorizer's policy:
 //! an explicit Deny wins, an Allow is needed, `*` and `?` are wildcards.
+//!
+//! It uses nothing else of the crate; it is used by `apigw::rest`.
 
 use serde_json::Value;
 

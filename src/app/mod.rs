@@ -5,7 +5,6 @@
 //! tokens in a server-side session named by an HttpOnly cookie, and calls the
 //! API Gateway stand-in from its server (a backend-for-frontend), so no token
 //! ever reaches the browser and the API needs no CORS.
-
 //!
 //! It uses the Cognito stand-in (its pool, cookies and page helpers) and
 //! [`crate::support`], and reaches the API Gateway stand-in over HTTP only;

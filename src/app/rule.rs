@@ -1,5 +1,7 @@
 //! Which rule gave the user their `pet_preference`: the trigger's own pure
 //! function ([`assign_pet`]) run again over the user's attributes, never a copy of it.
+//!
+//! It uses nothing else of the crate; it is used by `app::page`, `app::view`.
 
 use claimsgate_core::rules::{Basis, EmailCheck, PET_ATTRIBUTE, assign_pet};
 use serde_json::{Map, Value};

@@ -2,6 +2,8 @@
 //! a sign-in in progress (its `state` and PKCE verifier), or a signed-in user
 //! (the tokens, which never leave the server). The store purges expired
 //! sessions whenever it is touched and holds at most [`MAX_SESSIONS`].
+//!
+//! It uses nothing else of the crate; it is used by `app::page`, `app::signin`, `app::site`.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,7 @@
 //! Sign-in, refresh and sign-out: the app as a confidential OAuth client of
 //! the pool, every call to the token endpoint made on its server.
+//!
+//! It uses `app::session`, `app::site`, `cognito::cookie`, `support`; it is used by `app`.
 
 use std::sync::Arc;
 

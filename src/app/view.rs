@@ -1,5 +1,7 @@
 //! The app's HTML, rendered on the server. Every value shown is escaped; the
 //! script (`app.js`) only counts down, formats times and writes API answers as text.
+//!
+//! It uses `app::rule`, `cognito::page`; it is used by `app::page`, `app::site`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,5 +1,7 @@
 //! The client of a running stack's admin actions (`POST /admin/{action}` on
 //! loopback, at `--cognito-port`), which `rotate-key` and `jwks-fault` call.
+//!
+//! It uses `cli::output`; it is used by `cli::jwks_fault`, `cli::rotate_key`.
 
 use std::process::ExitCode;
 

@@ -4,6 +4,8 @@
 //! to, and prints Cedar's decision with the ids of the policies that decided.
 //! The store is `--policies DIR` (the shipped one by default); errors in it are
 //! reported as the authorizer reports them at init.
+//!
+//! It uses `cli::output`, `cli::verify`; it is used by `cli`.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,7 @@
 //! What `serve` prints once the stack is up: the URLs, the clients, the users
 //! and their passwords, and ready-to-paste `curl` lines with fresh tokens.
+//!
+//! It uses `cli::users`; it is used by `cli::serve`.
 
 use claimsgate::{AuthorizerKind, Stack, StackSettings};
 

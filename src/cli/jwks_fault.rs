@@ -1,5 +1,7 @@
 //! `claimsgate jwks-fault`: makes the running stack's JWKS endpoint fail (or
 //! recover), and prints the mode in force and the JWKS requests so far.
+//!
+//! It uses `cli::admin`; it is used by `cli`.
 
 use std::process::ExitCode;
 

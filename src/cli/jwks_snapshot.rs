@@ -1,5 +1,7 @@
 //! `claimsgate jwks-snapshot`: fetches the issuers' key sets now and writes
 //! them, with the time taken, to a file the functions load at cold start.
+//!
+//! It uses `cli::output`; it is used by `cli`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

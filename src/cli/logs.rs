@@ -1,5 +1,7 @@
 //! Where the log lines go: standard error, as text (coloured on a terminal) or
 //! JSON, filtered by `RUST_LOG`, with the functions' metric lines off unless asked for.
+//!
+//! It uses nothing else of the crate; it is used by `cli`.
 
 use std::io::IsTerminal;
 

@@ -1,4 +1,7 @@
 //! What the commands print, on standard output.
+//!
+//! It uses nothing else of the crate; it is used by `cli::admin`, `cli::authorize`,
+//! `cli::jwks_snapshot`, `cli::policies`, `cli::serve`, `cli::token`, `cli::users`, `cli::verify`.
 
 use std::io::Write as _;
 

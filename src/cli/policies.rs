@@ -1,6 +1,8 @@
 //! `claimsgate policies validate DIR`: the check the authorizer runs at init
 //! (parse, strict validation against the schema, actions as routes), on a
 //! folder, before it is deployed.
+//!
+//! It uses `cli::output`; it is used by `cli`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

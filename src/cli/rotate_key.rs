@@ -1,5 +1,7 @@
 //! `claimsgate rotate-key`: asks the running stack to sign with a new key and
 //! keep the old one published for a grace period.
+//!
+//! It uses `cli::admin`; it is used by `cli`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

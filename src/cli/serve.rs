@@ -1,4 +1,6 @@
 //! `claimsgate [serve]`: runs both stand-ins until Ctrl-C, after printing the banner.
+//!
+//! It uses `cli::banner`, `cli::output`; it is used by `cli`.
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! `claimsgate token`: ID, access and refresh tokens for a user of the local
 //! pool, through the same issuance path (and trigger) as the token endpoint,
 //! without a running stack.
+//!
+//! It uses `cli::output`; it is used by `cli`.
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! `claimsgate users`: adds a user to the users file, sets a user's
 //! attributes, or lists the users (without passwords).
+//!
+//! It uses `cli::output`; it is used by `cli::banner`, `cli`.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,7 @@
 //! `claimsgate verify`: verifies a token (a local one, or a real Cognito one)
 //! and prints its header and claims, or the error code.
+//!
+//! It uses `cli::output`; it is used by `cli::authorize`, `cli`.
 
 use std::process::ExitCode;
 use std::sync::Arc;

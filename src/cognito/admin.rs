@@ -6,6 +6,8 @@
 //! a loopback address, name a loopback `Host` (no DNS rebinding) and be
 //! `application/json` (a cross-site form cannot send that without a preflight,
 //! which is never granted).
+//!
+//! It uses `cognito::jwks_fault`, `cognito::keys`, `cognito::pool`; it is used by `cognito`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -5,6 +5,8 @@
 //! request the form carries, so it is bound to this browser (another site can
 //! neither read nor set the cookie) and to this request (the hidden fields
 //! cannot be edited to another client or redirect URI).
+//!
+//! It uses nothing else of the crate; it is used by `cognito::pool`.
 
 use aws_lc_rs::hmac;
 use base64::Engine as _;

@@ -1,5 +1,7 @@
 //! `/{pool}/.well-known/`: the OpenID discovery document and the JWKS (as the
 //! fault switch of [`super::jwks_fault`] lets it answer).
+//!
+//! It uses `cognito::pool`; it is used by `cognito`.
 
 use std::sync::Arc;
 

@@ -1,4 +1,7 @@
 //! Token issuance: Cognito's claim set, passed through the Pre Token Generation trigger.
+//!
+//! It uses `cognito::keys`, `cognito::trigger`, `cognito::users`, `support::random`; it is used by
+//! `cognito::pool`, `cognito::token`, `stack`.
 
 use std::sync::Arc;
 

@@ -2,6 +2,8 @@
 //! source can have (set with `POST /admin/jwks-fault`), and how many times it
 //! was asked. Load and fault tests read the count to see that the functions
 //! fetch no more often than `JWKS_MIN_REFRESH_SECS` allows.
+//!
+//! It uses `support`; it is used by `cognito::admin`, `cognito::pool`.
 
 use std::io;
 use std::pin::Pin;

@@ -3,6 +3,9 @@
 //! A rotation publishes the new key beside the old one and signs with the new
 //! one at once; the old key stays in the JWKS until its grace period ends, so
 //! tokens it signed keep verifying until then.
+//!
+//! It uses `support::files`, `support::random`, `support`; it is used by `cognito::admin`,
+//! `cognito::issuer`, `cognito::pool`, `stack`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

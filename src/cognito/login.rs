@@ -1,4 +1,7 @@
 //! `/oauth2/authorize` and the `/login` form: checks the request, signs the user in, redirects with a code.
+//!
+//! It uses `cognito::cookie`, `cognito::pool`, `cognito::state`, `support::random`, `support`; it
+//! is used by `cognito`.
 
 use std::sync::Arc;
 

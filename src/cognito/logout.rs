@@ -1,4 +1,6 @@
 //! `GET /logout`: ends the hosted-login session and redirects to a registered sign-out URL.
+//!
+//! It uses `cognito::cookie`, `cognito::page`, `cognito::pool`; it is used by `cognito`.
 
 use std::sync::Arc;
 

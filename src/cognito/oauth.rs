@@ -1,5 +1,7 @@
 //! What `/oauth2/token` and `/oauth2/revoke` share: the request's parameters,
 //! client authentication, and OAuth 2.0 error responses.
+//!
+//! It uses `cognito::pool`; it is used by `cognito::revoke`, `cognito::token`.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,6 @@
 //! Refresh tokens: the grant they stand for, sealed so only the pool can mint them.
+//!
+//! It uses nothing else of the crate; it is used by `cognito::pool`.
 
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::hmac;

@@ -4,6 +4,8 @@
 //! token stops working, and `/oauth2/userInfo` refuses the access tokens issued
 //! with it. A JWT verifier elsewhere (the authorizer) cannot know and keeps
 //! accepting those access tokens until they expire, as with Cognito.
+//!
+//! It uses `cognito::oauth`, `cognito::pool`, `support`; it is used by `cognito`.
 
 use std::sync::Arc;
 

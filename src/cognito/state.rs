@@ -1,6 +1,8 @@
 //! What the pool remembers between requests: unredeemed codes, hosted-login
 //! sessions and revoked sessions. Each store purges what has expired whenever
 //! it is touched, so none grows with time.
+//!
+//! It uses nothing else of the crate; it is used by `cognito::login`, `cognito::pool`.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,7 @@
 //! `POST /oauth2/token`: the authorization-code, refresh-token and client-credentials grants.
+//!
+//! It uses `cognito::issuer`, `cognito::oauth`, `cognito::pool`, `support`; it is used by
+//! `cognito`.
 
 use std::sync::Arc;
 

@@ -9,6 +9,8 @@
 //!   overridden or suppressed: an answer that tries fails the issuance.
 //! - A claim both added and suppressed is suppressed.
 //! - A group override replaces the groups in both tokens; an empty one removes them.
+//!
+//! It uses nothing else of the crate; it is used by `cognito::issuer`, `stack::settings`, `stack`.
 
 use std::fmt::Debug;
 

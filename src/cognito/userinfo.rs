@@ -1,5 +1,7 @@
 //! `GET /oauth2/userInfo`: the attributes of the user an access token names,
 //! unless the token's family was revoked.
+//!
+//! It uses `cognito::pool`, `support`; it is used by `cognito`.
 
 use std::sync::Arc;
 

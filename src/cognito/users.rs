@@ -5,6 +5,9 @@
 //! a missing `email_verified`, duplicate emails and attributes Cognito would
 //! refuse are errors that name the line or the entry, never silent defaults:
 //! a misspelled `emailVerified` must not yield a verified user.
+//!
+//! It uses `support::files`, `support::random`; it is used by `app::page`, `cognito::issuer`,
+//! `cognito::pool`, `stack`.
 
 use std::path::Path;
 

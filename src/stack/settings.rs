@@ -1,4 +1,6 @@
 //! Settings of the local stack, from flags or `CLAIMSGATE_*` variables.
+//!
+//! It uses `cognito::trigger`; it is used by `cognito::pool`, `stack`.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

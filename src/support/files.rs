@@ -1,5 +1,7 @@
 //! Files that hold secrets (the signing key, the users' passwords): written
 //! owner-only, and replaced in one rename so a reader never sees half a file.
+//!
+//! It uses nothing else of the crate; it is used by `cognito::keys`, `cognito::users`.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,7 @@
 //! Unguessable identifiers: codes, refresh tokens, token ids.
+//!
+//! It uses nothing else of the crate; it is used by `cognito::issuer`, `cognito::keys`,
+//! `cognito::login`, `cognito::users`, `stack`.
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine as _;

@@ -1,6 +1,8 @@
 //! `execute-api` ARNs: reading the called route from a `methodArn` / `routeArn`,
 //! and the prefix every route of the same API and stage shares. Plain parsing;
 //! nothing of the crate is used here.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 /// A parsed `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`.
 ///

@@ -3,6 +3,8 @@
 //! [`AuthorizerEvent`] keeps only the fields the authorizer reads and skips the
 //! rest. Any of them may be absent or of an odd JSON type: it then reads as
 //! absent, so odd input becomes `Unauthorized`, never a parse failure.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 use claimsgate_core::bearer::{BearerError, bearer_token};
 use serde::Deserialize;

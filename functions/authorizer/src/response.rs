@@ -1,6 +1,8 @@
 //! The authorizer's answer, in the shapes of `aws_lambda_events`'
 //! `ApiGatewayCustomAuthorizerResponse` (REST: an IAM policy) and
 //! `ApiGatewayV2CustomAuthorizerSimpleResponse` (HTTP API); a test reads them back as such.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 use claimsgate_core::VerifiedToken;
 use serde::Serialize;

@@ -4,6 +4,8 @@
 //! response never sets `Access-Control-Allow-Credentials`, and `*` is safe to
 //! configure. An origin that is not listed gets no CORS headers: the browser
 //! then withholds the response from the calling page.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 use claimsgate_core::ConfigError;
 use claimsgate_core::config::list;

@@ -1,4 +1,6 @@
 //! Error responses: RFC 9457 problem details with RFC 6750 bearer challenges.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 use claimsgate_core::VerifyError;
 use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};

@@ -7,6 +7,8 @@
 //! base path mapping prefixes the path further, but the REST `resourcePath` and
 //! the HTTP API `routeKey` still name the matched route. Any of these naming
 //! `/me/claims` (after removing the stage prefix) selects this resource.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};

@@ -1,4 +1,6 @@
 //! The trigger's configuration, read once at cold start.
+//!
+//! It uses nothing else of the crate; it is used by the crate root (lib.rs).
 
 use claimsgate_core::ConfigError;
 use claimsgate_core::config::list;

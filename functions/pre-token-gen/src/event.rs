@@ -1,6 +1,8 @@
 //! Reading a Pre Token Generation event: its version, trigger source and user.
 //!
 //! Nothing here fails: a field that is missing or of another type reads as absent.
+//!
+//! It uses nothing else of the crate; it is used by `response`, the crate root (lib.rs).
 
 use serde_json::{Map, Value};
 

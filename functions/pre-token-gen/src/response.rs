@@ -2,6 +2,8 @@
 //!
 //! Everything the event's `response` already carried stays, except a group
 //! override without groups: Cognito reads that as "remove every group".
+//!
+//! It uses `event`; it is used by the crate root (lib.rs).
 
 use claimsgate_core::rules::{PET_CLAIM, Pet};
 use serde_json::{Map, Value};

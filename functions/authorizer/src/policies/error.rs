@@ -2,6 +2,9 @@
 //! there is one, the line, then says what is wrong in the words of Cedar's
 //! parser or validator, so `principal.pet_preferance` is caught before any
 //! request. Plain data; nothing of the crate is used here.
+//!
+//! It uses nothing else of the crate; it is used by `policies::source`, `policies::store`,
+//! `policies`.
 
 use thiserror::Error;
 

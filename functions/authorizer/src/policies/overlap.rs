@@ -15,6 +15,8 @@
 //! else", and a search over the states of Y's template, X's pattern and every
 //! route preferred over Y finds such a request or proves there is none. It
 //! uses the routes of [`super::route`].
+//!
+//! It uses `policies::route`; it is used by `policies::store`.
 
 use std::cmp::Ordering;
 use std::collections::{HashSet, VecDeque};

@@ -9,6 +9,9 @@
 //! `any`. [`Route::glob`] is the route's pattern in a `methodArn`, where each
 //! parameter is `*` (which IAM lets match across `/`). Plain functions over
 //! data; nothing of the crate is used here.
+//!
+//! It uses nothing else of the crate; it is used by `policies::overlap`, `policies::store`,
+//! `policies`.
 
 use std::cmp::Ordering;
 use std::fmt;

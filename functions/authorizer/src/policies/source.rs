@@ -4,6 +4,8 @@
 //! format) or `schema.cedarschema.json` (its JSON format), and `*.cedar`
 //! policy files, as a Verified Permissions policy store holds them. Plain
 //! file reading; nothing of the crate is used here.
+//!
+//! It uses `policies::error`; it is used by `policies::store`, `policies`.
 
 use std::path::{Path, PathBuf};
 

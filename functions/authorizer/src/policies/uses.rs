@@ -4,6 +4,8 @@
 //! attributes read here (a third of a fresh token's Cedar time on the shipped
 //! store, measured in the authorizer bench). Works on the policies' JSON
 //! form; nothing of the crate is used here.
+//!
+//! It uses nothing else of the crate; it is used by `policies::principal`, `policies::store`.
 
 use std::collections::HashSet;
 
