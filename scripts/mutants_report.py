@@ -66,8 +66,10 @@ def main() -> None:
     missed = []
     for outcome in outcomes["outcomes"]:
         scenario = outcome.get("scenario")
+        if scenario == "Baseline" and outcome.get("summary") != "Success":
+            sys.exit(f"mutants: the tests fail without any mutant ({outcome.get('summary')}); see {out_dir}/mutants.out/log/baseline.log")
         if not isinstance(scenario, dict) or "Mutant" not in scenario:
-            continue  # the baseline
+            continue
         mutant = scenario["Mutant"]
         kind = outcome_kind(outcome.get("summary", ""))
         if kind is None:

@@ -1,4 +1,7 @@
-//! The Rust cases of `bench/run`: verifications of one Cognito ID token, timed on demand.
+//! The Rust cases of `bench/run`: verifications of one Cognito ID token, timed
+//! on demand; and the authorizer's whole decision on it (verification, then
+//! Cedar on the shipped policy store), beside which bench/run sets a call to
+//! Amazon Verified Permissions.
 //!
 //! `bench-verify FIXTURE` reads the fixture the harness made (issuer, client id,
 //! JWKS, the token, and tokens every verifier must refuse), checks that each
@@ -16,6 +19,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
+use authorizer::policies::Store;
 use claimsgate_core::testing::StaticFetcher;
 use claimsgate_core::{SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -23,7 +29,16 @@ use serde_json::{Map, Value, json};
 
 type Error = Box<dyn std::error::Error>;
 
-const CASES: [&str; 4] = ["floor", "claimsgate", "claimsgate_repeated", "jsonwebtoken"];
+const CASES: [&str; 5] = ["floor", "claimsgate", "claimsgate_repeated", "jsonwebtoken", "authorizer"];
+
+/// A `TOKEN` event for `GET /dogs`, which the fixture's dogs token may call.
+fn token_event(token: &str) -> Result<AuthorizerEvent, Error> {
+    Ok(serde_json::from_value(json!({
+        "type": "TOKEN",
+        "authorizationToken": format!("Bearer {token}"),
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/dogs",
+    }))?)
+}
 
 /// The fixture's token and every case's verifier, ready before timing starts.
 /// The verifiers answer key lookups from the fixture's JWKS in memory, as after a warm start.
@@ -42,6 +57,8 @@ struct Bench {
     /// jsonwebtoken with its aws-lc-rs backend and the same claim checks.
     jwt_key: DecodingKey,
     jwt_validation: Validation,
+    /// The authorizer on the shipped policy store, its verified-token cache off.
+    authorizer: Authorizer,
 }
 
 impl Bench {
@@ -73,6 +90,7 @@ impl Bench {
             )
         };
         let (fresh, cached) = (verifier(0), verifier(10_000));
+        let authorizer = Authorizer::new(verifier(0), Store::shipped()?);
 
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = 0;
@@ -85,6 +103,7 @@ impl Bench {
         rt.block_on(async {
             fresh.hydrate().await;
             cached.hydrate().await;
+            authorizer.verifier().hydrate().await;
         });
         let token = text("token")?;
         let (signed, signature) =
@@ -99,6 +118,7 @@ impl Bench {
             cached,
             jwt_key: DecodingKey::from_rsa_components(n, e)?,
             jwt_validation: validation,
+            authorizer,
         })
     }
 
@@ -113,6 +133,7 @@ impl Bench {
             "claimsgate" => self.rt.block_on(self.fresh.verify(token)).is_ok(),
             "claimsgate_repeated" => self.rt.block_on(self.cached.verify(token)).is_ok(),
             "jsonwebtoken" => self.jsonwebtoken(token),
+            "authorizer" => self.decide(token).is_some_and(|answer| answer.contains("\"Allow\"")),
             _ => false,
         }
     }
@@ -127,6 +148,13 @@ impl Bench {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         data.claims.get("token_use").and_then(Value::as_str) == Some("id")
             && data.claims.get("iat").and_then(Value::as_u64).is_some_and(|iat| iat <= now)
+    }
+
+    /// The authorizer's answer to a `TOKEN` event carrying `token`, as the Lambda writes it.
+    fn decide(&self, token: &str) -> Option<String> {
+        let event = token_event(token).ok()?;
+        let answer = self.rt.block_on(self.authorizer.handle(event)).ok()?;
+        serde_json::to_string(&answer).ok()
     }
 
     /// Verifies the token for about `seconds`, in batches; returns (verifications, seconds).
@@ -151,6 +179,11 @@ impl Bench {
                             black_box(verifier.verify(black_box(token)).await).ok();
                         }
                     });
+                }
+                "authorizer" => {
+                    for _ in 0..BATCH {
+                        black_box(self.decide(black_box(token)));
+                    }
                 }
                 _ => {
                     for _ in 0..BATCH {
