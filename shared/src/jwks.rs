@@ -260,7 +260,7 @@ impl JwksCache {
 mod tests {
     use super::*;
     use crate::fetch::BoxFuture;
-    use crate::testing::{ManualClock, test_key};
+    use crate::testing::{ManualClock, StaticFetcher, test_key};
 
     /// A key source that takes `delay` of the manual clock to answer.
     #[derive(Debug)]
@@ -303,5 +303,33 @@ mod tests {
             (Some(VerifyError::UnknownKid), Some(VerifyError::UnknownKid))
         );
         assert_eq!(slow.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_key_cache_holds_one_set_per_configured_uri_whatever_is_asked() {
+        let clock = Arc::new(ManualClock::at_secs(1_000));
+        let fetcher =
+            Arc::new(StaticFetcher::new(test_key(0, "k").jwks().to_string().into_bytes()));
+        let uris = ["https://a.example/jwks.json", "https://b.example/jwks.json"];
+        let cache = JwksCache::new(
+            uris.map(str::to_owned),
+            fetcher.clone(),
+            clock,
+            JwksSettings::default(),
+        );
+        for i in 0..1_000 {
+            let elsewhere = format!("https://issuer-{i}.example/jwks.json");
+            assert_eq!(cache.key(&elsewhere, "k").await.err(), Some(VerifyError::JwksUnavailable));
+            let kid = format!("random-{i}");
+            assert_eq!(cache.key(uris[i % 2], &kid).await.err(), Some(VerifyError::UnknownKid));
+        }
+        assert_eq!(cache.slots.len(), 2, "one slot per configured URI, none for what was asked");
+        for slot in &cache.slots {
+            let kids: Vec<String> = slot
+                .current()
+                .map_or_else(Vec::new, |loaded| loaded.keys.kids().map(str::to_owned).collect());
+            assert_eq!(kids, ["k"], "{}: only the published key is held", slot.uri);
+        }
+        assert_eq!(fetcher.calls(), 2, "one fetch per configured URI; none for the others");
     }
 }
