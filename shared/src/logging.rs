@@ -74,23 +74,116 @@ impl<S: Subscriber> Layer<S> for EmfLines {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
     use super::*;
 
-    fn directives(vars: &[(&str, &str)]) -> String {
-        filter(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
-            .to_string()
+    /// Records the target and level of every event that reaches it.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<(String, Level)>>>);
+
+    impl<S: Subscriber> Layer<S> for Seen {
+        fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+            let meta = event.metadata();
+            let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            seen.push((meta.target().to_owned(), *meta.level()));
+        }
     }
+
+    /// One event at each level for each target, all with literal targets (a
+    /// callsite's target is static); the targets, in order.
+    macro_rules! events_for {
+        ($($target:literal),*) => {{
+            $(
+                tracing::trace!(target: $target, "t");
+                tracing::debug!(target: $target, "d");
+                tracing::info!(target: $target, "i");
+                tracing::warn!(target: $target, "w");
+                tracing::error!(target: $target, "e");
+            )*
+            [$($target),*]
+        }};
+    }
+
+    /// The crates whose events must be capped at INFO (a module of one is capped with it).
+    /// Directives match targets by prefix, so `hyper` and `lambda_runtime` alone would
+    /// also cap `hyper_util` and `lambda_runtime_api_client`; the list names each anyway.
+    const MUST_BE_CAPPED: [&str; 8] = [
+        "lambda_runtime",
+        "lambda_runtime_api_client",
+        "lambda_http",
+        "hyper",
+        "hyper_util",
+        "reqwest",
+        "rustls",
+        "hyper::proto::h1::conn",
+    ];
+
+    /// The events that pass the filter [`init`] would build from `vars`, as (target, level).
+    fn passing(vars: &[(&str, &str)]) -> Vec<(String, Level)> {
+        let seen = Seen::default();
+        let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());
+        let subscriber = tracing_subscriber::registry().with(seen.clone().with_filter(filter(var)));
+        let targets = tracing::subscriber::with_default(subscriber, || {
+            events_for!(
+                "lambda_runtime",
+                "lambda_runtime_api_client",
+                "lambda_http",
+                "hyper",
+                "hyper_util",
+                "reqwest",
+                "rustls",
+                "hyper::proto::h1::conn",
+                "authorizer",
+                "claimsgate::metrics"
+            )
+        });
+        assert_eq!(targets[..MUST_BE_CAPPED.len()], MUST_BE_CAPPED, "each capped crate emits");
+        seen.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The levels of `target` that passed.
+    fn levels(seen: &[(String, Level)], target: &str) -> Vec<Level> {
+        seen.iter().filter(|(t, _)| t == target).map(|(_, l)| *l).collect()
+    }
+
+    const INFO_UP: [Level; 3] = [Level::INFO, Level::WARN, Level::ERROR];
+    const ALL: [Level; 5] = [Level::TRACE, Level::DEBUG, Level::INFO, Level::WARN, Level::ERROR];
 
     #[test]
     fn trace_never_reaches_the_runtime_crates() {
-        let f = directives(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]);
-        assert!(f.contains("lambda_runtime=info"), "{f}");
-        assert!(f.contains("trace"), "{f}");
-        let f = directives(&[("RUST_LOG", "lambda_runtime=trace")]);
-        assert!(!f.contains("lambda_runtime=trace"), "{f}");
-        let f = directives(&[("RUST_LOG", "warn")]);
-        assert!(f.contains("lambda_runtime=warn"), "{f}");
-        assert!(f.contains("claimsgate::metrics=off"), "{f}");
-        assert!(directives(&[]).contains("info"));
+        // A crate added to the cap is checked here too.
+        assert!(CAPPED.iter().all(|c| MUST_BE_CAPPED.contains(c)), "{CAPPED:?}");
+        let seen = passing(&[("AWS_LAMBDA_LOG_LEVEL", "TRACE")]);
+        for target in MUST_BE_CAPPED {
+            assert_eq!(levels(&seen, target), INFO_UP, "{target} at TRACE");
+        }
+        assert_eq!(levels(&seen, "authorizer"), ALL, "the functions' own events at TRACE");
+        assert!(levels(&seen, "claimsgate::metrics").is_empty(), "metric events are not log lines");
+    }
+
+    #[test]
+    fn a_lower_level_lowers_the_cap_and_rust_log_directives_cannot_lift_it() {
+        // A directive is not a level: RUST_LOG=lambda_runtime=trace gives INFO everywhere.
+        let seen = passing(&[("RUST_LOG", "lambda_runtime=trace")]);
+        for target in MUST_BE_CAPPED.iter().chain(&["authorizer"]) {
+            assert_eq!(levels(&seen, target), INFO_UP, "{target}");
+        }
+        let seen = passing(&[("RUST_LOG", "warn")]);
+        for target in MUST_BE_CAPPED.iter().chain(&["authorizer"]) {
+            assert_eq!(levels(&seen, target), [Level::WARN, Level::ERROR], "{target} at WARN");
+        }
+        // AWS_LAMBDA_LOG_LEVEL wins over RUST_LOG; without either, INFO.
+        let seen = passing(&[("AWS_LAMBDA_LOG_LEVEL", "debug"), ("RUST_LOG", "error")]);
+        assert_eq!(levels(&seen, "authorizer"), ALL[1..], "DEBUG");
+        for target in MUST_BE_CAPPED {
+            assert_eq!(levels(&seen, target), INFO_UP, "{target} at DEBUG");
+        }
+        let seen = passing(&[]);
+        assert_eq!(levels(&seen, "authorizer"), INFO_UP);
+        assert!(levels(&seen, "claimsgate::metrics").is_empty());
     }
 }
