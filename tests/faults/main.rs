@@ -1,7 +1,8 @@
 //! The stack while its key source fails and its signing key rotates, told by a
 //! manual clock: known keys keep their answers, unknown kids are refused, no
-//! answer is a 5xx, and each function fetches the JWKS at most once per
-//! `JWKS_MIN_REFRESH_SECS`. And what its operators read meanwhile: metric lines
+//! answer is a 5xx, and each function fetches the JWKS once per refresh and at
+//! most once more per `JWKS_MIN_REFRESH_SECS` for a kid it lacks (a new key is
+//! fetched on its first request). And what its operators read meanwhile: metric lines
 //! in the shape CloudWatch's Embedded Metric Format asks for, and no token,
 //! password, email or client secret in any line.
 //!
@@ -71,6 +72,7 @@ async fn fault_stack() -> TestStack {
 async fn known_keys_keep_their_answers_while_the_key_source_fails_and_rotates() {
     let (logs, _guard) = capture();
     let s = fault_stack().await;
+    assert_eq!(jwks_requests(&s).await, 2, "one hydrate per function");
     fault_sequence(&s).await;
     // Operators see each failed fetch, with its cause: one per function and fault.
     let logs = logs.text();
