@@ -30,7 +30,7 @@ async fn logs_never_contain_the_token() {
     let bad = stranger.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
     assert_eq!(code(v.verify(&good).await), "ok");
     assert_eq!(code(v.verify(&bad).await), "unknown_kid");
-    server.set(&pool.jwks_path, Mode::Status(500));
+    server.set(&pool.jwks_path, Mode::Status(500, b"{}".to_vec()));
     clock.advance(Duration::from_secs(3601));
     let late = key.sign(&id_claims(&pool.iss, clock.now_secs())).unwrap();
     assert_eq!(code(v.verify(&late).await), "ok");

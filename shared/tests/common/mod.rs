@@ -22,12 +22,12 @@ pub enum Mode {
     Serve(Vec<u8>),
     /// Waits, then serves the body.
     Slow(Duration, Vec<u8>),
-    /// Answers with this status and an empty JSON body.
-    Status(u16),
+    /// Answers with this status and this JSON body.
+    Status(u16, Vec<u8>),
     /// 200 with an HTML page.
     Html,
-    /// 200 with a body of this many bytes.
-    Huge(usize),
+    /// 302 to this location.
+    Redirect(String),
 }
 
 #[derive(Debug)]
@@ -94,13 +94,65 @@ async fn answer(state: &State, path: &str) -> Response {
             tokio::time::sleep(delay).await;
             json(body)
         }
-        Some(Mode::Status(code)) => (StatusCode::from_u16(code).unwrap(), "{}").into_response(),
+        Some(Mode::Status(code, body)) => {
+            let mut response = json(body);
+            *response.status_mut() = StatusCode::from_u16(code).unwrap();
+            response
+        }
         Some(Mode::Html) => {
             ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service Unavailable</body></html>")
                 .into_response()
         }
-        Some(Mode::Huge(n)) => json(vec![b' '; n]),
+        Some(Mode::Redirect(to)) => (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
     }
+}
+
+/// `body` (a JSON document) padded with trailing blanks to `len` bytes: still the same document.
+pub fn padded(body: &[u8], len: usize) -> Vec<u8> {
+    let mut padded = body.to_vec();
+    padded.resize(len.max(body.len()), b' ');
+    padded
+}
+
+/// A server on 127.0.0.1 that answers every request with the bytes of `script`
+/// as written, each part after its pause: for answers axum would not give (a
+/// chunked body that never says its length, a body sent a drop at a time).
+/// Its URL.
+pub async fn scripted(script: Vec<(Duration, Vec<u8>)>) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let script = script.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1
+                {
+                    head.push(byte[0]);
+                }
+                for (pause, bytes) in script {
+                    tokio::time::sleep(pause).await;
+                    if stream.write_all(&bytes).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// The head of a 200 JSON answer in chunked encoding, and `body` as chunks of `size` bytes.
+pub fn chunked(body: &[u8], size: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".to_vec();
+    let mut chunks: Vec<Vec<u8>> = body
+        .chunks(size)
+        .map(|c| [format!("{:x}\r\n", c.len()).as_bytes(), c, b"\r\n"].concat())
+        .collect();
+    chunks.push(b"0\r\n\r\n".to_vec());
+    (head, chunks)
 }
 
 pub const CLIENT: &str = "client-1";
