@@ -14,7 +14,7 @@ use aws_lambda_events::event::cognito::{
 use claimsgate::AuthorizerKind;
 use claimsgate::trigger::TriggerVersion;
 use claimsgate_core::Clock;
-use claimsgate_core::testing::{eventually, test_key};
+use claimsgate_core::testing::{cognito_id_claims, eventually, test_key, with_claims};
 use common::flow::{
     CATS, CLIENT_ID, DOGS, MACHINE_ID, MACHINE_SECRET, api, claims_of, client, exchange,
     exchange_basic, machine_token, published_kids, redeem, sign_in, token_request,
@@ -424,10 +424,10 @@ async fn the_http_api_caches_per_identity_source_and_route() {
         .issuer
         .keys
         .current()
-        .sign(&json!({
-            "sub": "s", "iss": s.cognito.issuer_url(), "aud": CLIENT_ID, "token_use": "id",
-            "pet_preference": "dogs", "iat": now, "exp": now + 2, "jti": "j1",
-        }))
+        .sign(&with_claims(
+            cognito_id_claims(s.cognito.issuer_url(), CLIENT_ID, now, "j1"),
+            json!({"exp": now + 2}),
+        ))
         .unwrap();
     assert_eq!(api(&s, "/dogs", Some(&short_lived)).await.0, StatusCode::OK);
     assert_eq!(

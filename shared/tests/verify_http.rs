@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{ManualClock, eventually, test_key};
 use claimsgate_core::{
-    FetchError, FetchLimits, Fetcher as _, HttpFetcher, TokenUse, TokenUsePolicy, VerifyError,
+    FetchError, FetchLimits, Fetcher as _, HttpFetcher, TokenUse, TokenUsePolicy,
 };
 use common::*;
 use serde_json::{Value, json};
@@ -48,13 +48,6 @@ impl Fixture {
     }
     fn hits(&self) -> usize {
         self.server.hits(&self.pool.jwks_path)
-    }
-}
-
-fn code(r: Result<Arc<claimsgate_core::VerifiedToken>, VerifyError>) -> &'static str {
-    match r {
-        Ok(_) => "ok",
-        Err(e) => e.code(),
     }
 }
 

@@ -11,8 +11,8 @@ use claimsgate::trigger::Trigger;
 use claimsgate::{AuthorizerKind, Stack, StackSettings};
 use claimsgate_core::testing::{ManualClock, test_key};
 
-/// 2026-01-01T00:00:00Z: where every test stack's clock starts.
-pub const START: u64 = 1_767_225_600;
+/// Where every test stack's clock starts.
+pub const START: u64 = claimsgate_core::testing::TEST_NOW;
 
 /// A running stack, the clock it tells time by, and its key file (a rotation writes there).
 pub struct TestStack {

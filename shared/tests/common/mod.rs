@@ -8,9 +8,10 @@ use axum::Router;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::ManualClock;
+use claimsgate_core::testing::{ManualClock, cognito_access_claims, cognito_id_claims};
 use claimsgate_core::{
-    Clock, FetchLimits, HttpFetcher, Issuer, JwksSettings, TokenUsePolicy, Verifier, VerifierConfig,
+    Clock, FetchLimits, HttpFetcher, Issuer, JwksSettings, TokenUsePolicy, Verifier,
+    VerifierConfig, VerifyError,
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -156,7 +157,8 @@ pub fn chunked(body: &[u8], size: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
 }
 
 pub const CLIENT: &str = "client-1";
-pub const START: u64 = 1_800_000_000;
+/// Where every test clock starts.
+pub const START: u64 = claimsgate_core::testing::TEST_NOW;
 
 /// A pool served by the test server: its issuer URL and JWKS path.
 pub struct Pool {
@@ -214,43 +216,28 @@ pub fn verifier(config: &VerifierConfig, clock: &Arc<ManualClock>) -> Verifier {
     Verifier::new(config, Arc::new(fetcher), clock)
 }
 
-/// Claims of a valid ID token issued now by `iss`.
+/// Claims of a valid ID token issued now by `iss` to [`CLIENT`], each with a jti of its own.
 pub fn id_claims(iss: &str, now: u64) -> Value {
-    json!({
-        "sub": "8f1c2a40-0000-4000-8000-000000000001",
-        "iss": iss,
-        "aud": CLIENT,
-        "token_use": "id",
-        "cognito:username": "test-user",
-        "email": "test-user@amazon.com",
-        "email_verified": true,
-        "pet_preference": "dogs",
-        "auth_time": now,
-        "iat": now,
-        "exp": now + 3600,
-        "jti": format!("jti-{now}-{}", rand_suffix()),
-    })
+    cognito_id_claims(iss, CLIENT, now, &format!("jti-{now}-{}", next()))
 }
 
-/// Claims of a valid access token issued now by `iss`.
+/// Claims of a valid access token issued now by `iss` to [`CLIENT`].
 pub fn access_claims(iss: &str, now: u64) -> Value {
-    json!({
-        "sub": "8f1c2a40-0000-4000-8000-000000000001",
-        "iss": iss,
-        "client_id": CLIENT,
-        "token_use": "access",
-        "scope": "openid email",
-        "username": "test-user",
-        "iat": now,
-        "exp": now + 3600,
-        "jti": format!("jti-{now}-{}", rand_suffix()),
-    })
+    cognito_access_claims(iss, CLIENT, now, &format!("jti-{now}-{}", next()))
 }
 
-fn rand_suffix() -> u64 {
+fn next() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::SeqCst)
+}
+
+/// A verification's outcome as its code (`ok` for a verified token).
+pub fn code(r: Result<Arc<claimsgate_core::VerifiedToken>, VerifyError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
 }
 
 pub fn header(kid: &str) -> Value {
