@@ -12,12 +12,13 @@ use authorizer::event::AuthorizerEvent;
 use authorizer::response::Answer;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use claimsgate::AuthorizerKind;
 use claimsgate_core::rules::routes::RouteTable;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{bearer_cases, cognito_id_claims, test_key, verifier_in_memory};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use common::flow::{api, published_kids};
-use common::{KeyDir, START, stack};
+use common::{KeyDir, START, stack, stack_with};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -265,6 +266,45 @@ async fn an_http_api_default_stage_authorizes_by_route() {
                 assert_eq!(answer.is_authorized, want, "GET /{route}");
             }
             other => panic!("GET /{route}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_one_too_many_through_the_stack() {
+    // One request header each: the bearer grammar's "a single Authorization header", in every mode.
+    for kind in [AuthorizerKind::Token, AuthorizerKind::Request, AuthorizerKind::Http] {
+        let s = stack_with(kind, |_| {}).await;
+        let dogs = s.tokens_for("test-user@amazon.com").await.unwrap().id_token;
+        let cats = s.tokens_for("test-user@example.com").await.unwrap().id_token;
+        let client = reqwest::Client::new();
+        let send = |path: &str, values: &[String]| {
+            let mut request = client.get(format!("{}{path}", s.api_url));
+            for value in values {
+                request = request.header("Authorization", value);
+            }
+            request.send()
+        };
+        let (dogs_header, cats_header) = (format!("Bearer {dogs}"), format!("Bearer {cats}"));
+        for path in ["/dogs", "/me/claims"] {
+            // The control: one header passes.
+            let one = send(path, std::slice::from_ref(&dogs_header)).await.unwrap();
+            assert_eq!(one.status(), StatusCode::OK, "{kind:?} {path}, one header");
+            for pair in [
+                [dogs_header.clone(), "Bearer not-a-token".to_owned()],
+                ["Bearer not-a-token".to_owned(), dogs_header.clone()],
+                [dogs_header.clone(), cats_header.clone()],
+                [cats_header.clone(), dogs_header.clone()],
+                [dogs_header.clone(), dogs_header.clone()],
+            ] {
+                let r = send(path, &pair).await.unwrap();
+                let status = r.status();
+                let body: Value = r.json().await.unwrap();
+                let what =
+                    format!("{kind:?} {path} with {} and {}", &pair[0][..12], &pair[1][..12]);
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+                assert_eq!(body, json!({"message": "Unauthorized"}), "{what}");
+            }
         }
     }
 }

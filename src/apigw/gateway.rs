@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use authorizer::Authorizer;
 use axum::body::Body;
+use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use claimsgate_core::Clock;
@@ -133,20 +134,67 @@ pub(super) fn from_lambda(response: lambda_http::Response<lambda_http::Body>) ->
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The request's headers as API Gateway passes them on: `Host` and
-/// `X-Forwarded-*` are its own, never the client's (a client's bad value would
-/// otherwise break the event).
-pub(super) fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
-    const OWN: [&str; 3] = ["host", "x-forwarded-proto", "x-forwarded-port"];
-    let mut flat: Map<String, Value> = headers
-        .iter()
-        .filter(|(k, _)| !OWN.contains(&k.as_str()))
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
-        .collect();
+/// Headers API Gateway sets itself, never the client's (a client's bad value
+/// would otherwise break the event).
+const OWN_HEADERS: [&str; 3] = ["host", "x-forwarded-proto", "x-forwarded-port"];
+
+/// How an event's `headers` holds a header the request repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Repeated {
+    /// REST events: the last value (all of them are in `multiValueHeaders`).
+    Last,
+    /// HTTP API payload 2.0: the values joined with commas.
+    Joined,
+}
+
+/// The request's headers as API Gateway passes them on, `Host` and
+/// `X-Forwarded-*` its own.
+pub(super) fn gateway_headers(headers: &HeaderMap, repeated: Repeated) -> Map<String, Value> {
+    let mut flat = Map::new();
+    for (name, value) in headers.iter().filter(|(k, _)| !OWN_HEADERS.contains(&k.as_str())) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        let value = match flat.get(name.as_str()).and_then(Value::as_str) {
+            Some(before) if repeated == Repeated::Joined => format!("{before},{value}"),
+            _ => value.to_owned(),
+        };
+        flat.insert(name.as_str().to_owned(), json!(value));
+    }
     flat.insert("host".into(), json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")));
     flat.insert("x-forwarded-proto".into(), json!("https"));
     flat.insert("x-forwarded-port".into(), json!("443"));
     flat
+}
+
+/// Every value of each header, as a REST event's `multiValueHeaders` holds them.
+pub(super) fn gateway_multi_value_headers(headers: &HeaderMap) -> Map<String, Value> {
+    let last = gateway_headers(headers, Repeated::Last);
+    last.into_iter()
+        .map(|(name, last)| {
+            let all: Vec<Value> = if OWN_HEADERS.contains(&name.as_str()) {
+                Vec::new()
+            } else {
+                headers
+                    .get_all(name.as_str())
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .map(|v| json!(v))
+                    .collect()
+            };
+            (name, if all.is_empty() { json!([last]) } else { Value::Array(all) })
+        })
+        .collect()
+}
+
+/// The `Authorization` identity source as API Gateway reads it: every header of
+/// that name, joined with commas (two headers are one value that is no bearer
+/// credential); `None` when there is none, or it is blank or not text, which
+/// API Gateway answers itself.
+pub(super) fn identity_source(headers: &HeaderMap) -> Option<String> {
+    let values = headers.get_all(AUTHORIZATION).iter().map(|v| v.to_str().ok());
+    let joined = values.collect::<Option<Vec<&str>>>()?.join(",");
+    (!joined.trim().is_empty()).then_some(joined)
 }
 
 /// True for the API's routes: `GET` on `/dogs`, `/cats` and `/me/claims`.

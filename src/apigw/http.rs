@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::cache::HttpCached;
-use super::gateway::{ACCOUNT, API_ID, ApiGateway, REGION, gateway_headers, is_served};
+use super::gateway::{
+    ACCOUNT, API_ID, ApiGateway, REGION, Repeated, gateway_headers, identity_source, is_served,
+};
 use crate::support::{lock, random};
 
 /// The stage of an HTTP API's default route.
@@ -85,15 +87,11 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
         return message(StatusCode::NOT_FOUND, "Not Found");
     }
     let route_key = format!("{method} {path}");
-    let Some(authorization) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-    else {
+    let Some(authorization) = identity_source(&headers) else {
         // A missing identity source is answered without calling the authorizer.
         return message(StatusCode::UNAUTHORIZED, "Unauthorized");
     };
-    let identity = [authorization, route_key.as_str()];
+    let identity = [authorization.as_str(), route_key.as_str()];
 
     let result = match api.http_cached(&identity) {
         Some(hit) => hit,
@@ -115,7 +113,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
                 "routeKey": route_key,
                 "rawPath": path,
                 "rawQueryString": "",
-                "headers": gateway_headers(&headers),
+                "headers": gateway_headers(&headers, Repeated::Joined),
                 "requestContext": context,
                 "isBase64Encoded": false,
             });
@@ -160,7 +158,7 @@ impl ApiGateway {
             "routeKey": format!("{method} {path}"),
             "rawPath": path,
             "rawQueryString": "",
-            "headers": gateway_headers(headers),
+            "headers": gateway_headers(headers, Repeated::Joined),
             "requestContext": request_context(method.as_str(), path, now),
         });
         let answer = match serde_json::from_value::<AuthorizerEvent>(event) {

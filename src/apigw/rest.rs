@@ -16,8 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::cache::CachedPolicy;
 use super::gateway::{
-    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, REGION, ROUTES, STAGE, from_lambda,
-    gateway_headers,
+    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, REGION, ROUTES, Repeated, STAGE, from_lambda,
+    gateway_headers, gateway_multi_value_headers, identity_source,
 };
 use super::gateway_response::GatewayResponse;
 use super::policy::{Evaluation, evaluate};
@@ -52,14 +52,11 @@ async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
     if !known || method != Method::GET {
         return GatewayResponse::MissingAuthenticationToken.response();
     }
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-    else {
+    let Some(token) = identity_source(&headers) else {
         // API Gateway answers a missing identity source itself, without calling the authorizer.
         return GatewayResponse::Unauthorized.response();
     };
+    let token = token.as_str();
     let arn = method_arn(method.as_str(), &path);
 
     let cached = api.cached(token);
@@ -121,7 +118,8 @@ impl ApiGateway {
             AuthorizerKind::Request | AuthorizerKind::Http => {
                 json!({
                     "type": "REQUEST", "methodArn": arn, "resource": path, "path": path,
-                    "httpMethod": method.as_str(), "headers": gateway_headers(headers),
+                    "httpMethod": method.as_str(), "headers": gateway_headers(headers, Repeated::Last),
+                    "multiValueHeaders": gateway_multi_value_headers(headers),
                     "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE, "httpMethod": method.as_str(), "resourcePath": path},
                 })
             }
@@ -166,8 +164,8 @@ impl ApiGateway {
     }
 
     async fn me_claims(&self, headers: &HeaderMap, auth: &CachedPolicy) -> Response {
-        let flat = gateway_headers(headers);
-        let multi: Map<String, Value> = flat.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
+        let flat = gateway_headers(headers, Repeated::Last);
+        let multi = gateway_multi_value_headers(headers);
         let mut authorizer = auth.context.clone();
         authorizer.insert("principalId".into(), json!(auth.principal_id));
         let event = json!({
