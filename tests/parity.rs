@@ -12,8 +12,10 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsPreTokenGen, CognitoEventUserPoolsPreTokenGenV2,
 };
 use claimsgate::AuthorizerKind;
+use claimsgate::apigw::AuthorizerFunction;
 use claimsgate::trigger::TriggerVersion;
 use claimsgate_core::Clock;
+use claimsgate_core::fetch::BoxFuture;
 use claimsgate_core::testing::{cognito_id_claims, eventually, test_key, with_claims};
 use common::flow::{
     CATS, CLIENT_ID, DOGS, MACHINE_ID, MACHINE_SECRET, api, claims_of, client, exchange,
@@ -574,4 +576,66 @@ async fn the_admin_endpoint_takes_json_from_loopback_only() {
     let r = rotate(&s, json!({"grace": 5})).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field");
     assert_eq!(published_kids(&s).await.len(), 1, "nothing rotated");
+}
+
+/// An authorizer Lambda that answers every event with `answer`.
+#[derive(Debug)]
+struct Answering(Result<Value, String>);
+
+impl AuthorizerFunction for Answering {
+    fn invoke(&self, _event: Value) -> BoxFuture<'_, Result<Value, String>> {
+        let answer = self.0.clone();
+        Box::pin(async move { answer })
+    }
+}
+
+#[tokio::test]
+async fn an_authorizer_that_fails_is_a_500_and_one_that_says_unauthorized_a_401() {
+    let unauthorized = (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}));
+    for kind in KINDS {
+        let internal = match kind {
+            AuthorizerKind::Http => json!({"message": "Internal Server Error"}),
+            _ => json!({"message": "Internal server error"}),
+        };
+        let internal = (StatusCode::INTERNAL_SERVER_ERROR, internal);
+        // An answer API Gateway cannot use: no policy (REST), no isAuthorized (HTTP API).
+        let unusable = match kind {
+            AuthorizerKind::Http => json!({"context": {"sub": "s"}}),
+            _ => json!({"principalId": "s", "context": {}}),
+        };
+        for (answer, want) in [
+            (Err("RuntimeError: the function crashed".to_owned()), &internal),
+            (Err("Task timed out after 3.00 seconds".to_owned()), &internal),
+            (Ok(unusable), &internal),
+            (Err("Unauthorized".to_owned()), &unauthorized),
+        ] {
+            let what = format!("{kind:?}, the authorizer answering {answer:?}");
+            let authorizer = Arc::new(Answering(answer));
+            let s = common::stack_with_authorizer(kind, |_| {}, authorizer).await;
+            let token = s.tokens_for(DOGS.0).await.unwrap().id_token;
+            for path in ["/dogs", "/me/claims"] {
+                assert_eq!(&api(&s, path, Some(&token)).await, want, "{what}: {path}");
+            }
+        }
+    }
+    // The REST 500 is API Gateway's AUTHORIZER_CONFIGURATION_ERROR, with CORS when origins are set.
+    let crash = Arc::new(Answering(Err("RuntimeError".to_owned())));
+    let s = common::stack_with_authorizer(
+        AuthorizerKind::Token,
+        |s| s.cors_allow_origins = vec!["https://app.example".to_owned()],
+        crash,
+    )
+    .await;
+    let r = client()
+        .get(format!("{}/dogs", s.api_url))
+        .bearer_auth("any.token.here")
+        .header("Origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let header =
+        |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(header("x-amzn-errortype").as_deref(), Some("AuthorizerConfigurationException"));
+    assert_eq!(header("access-control-allow-origin").as_deref(), Some("https://app.example"));
 }

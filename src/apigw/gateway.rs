@@ -9,11 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authorizer::Authorizer;
+use authorizer::event::AuthorizerEvent;
 use axum::body::Body;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use claimsgate_core::Clock;
+use claimsgate_core::fetch::BoxFuture;
 use me_claims::cors::Cors;
 use serde_json::{Map, Value, json};
 
@@ -44,9 +46,36 @@ pub enum AuthorizerKind {
     Http,
 }
 
+/// The error message of an authorizer that refuses the token: API Gateway's 401.
+pub(super) const UNAUTHORIZED: &str = "Unauthorized";
+
+/// Whatever answers the API's authorizer events, invoked as API Gateway invokes
+/// a Lambda authorizer: the event as JSON in, the answer as JSON out, or the
+/// invocation's error message (`Unauthorized` is a 401, any other a 500). The
+/// real handler, or a test's stand-in for one that fails.
+pub trait AuthorizerFunction: Send + Sync + std::fmt::Debug {
+    /// Answers one event, as the Lambda would.
+    fn invoke(&self, event: Value) -> BoxFuture<'_, Result<Value, String>>;
+}
+
+/// The real `authorizer` handler, its event read and its answer written as the Lambda runtime does.
+#[derive(Debug)]
+pub struct LambdaAuthorizer(pub Arc<Authorizer>);
+
+impl AuthorizerFunction for LambdaAuthorizer {
+    fn invoke(&self, event: Value) -> BoxFuture<'_, Result<Value, String>> {
+        Box::pin(async move {
+            let event: AuthorizerEvent =
+                serde_json::from_value(event).map_err(|e| e.to_string())?;
+            let answer = self.0.handle(event).await.map_err(|e| e.to_string())?;
+            serde_json::to_value(answer).map_err(|e| e.to_string())
+        })
+    }
+}
+
 /// The API's state.
 pub struct ApiGateway {
-    pub(super) authorizer: Arc<Authorizer>,
+    pub(super) authorizer: Arc<dyn AuthorizerFunction>,
     pub(super) me_claims: Arc<me_claims::App>,
     pub(super) kind: AuthorizerKind,
     pub(super) cache_ttl: Duration,
@@ -70,7 +99,7 @@ impl ApiGateway {
     /// # Errors
     /// When the mock bodies file is not a JSON object of strings.
     pub fn new(
-        authorizer: Arc<Authorizer>,
+        authorizer: Arc<dyn AuthorizerFunction>,
         me_claims: Arc<me_claims::App>,
         kind: AuthorizerKind,
         cache_ttl: Duration,

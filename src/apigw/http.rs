@@ -10,8 +10,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authorizer::event::AuthorizerEvent;
-use authorizer::response::Answer;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -21,7 +19,8 @@ use serde_json::{Map, Value, json};
 
 use super::cache::HttpCached;
 use super::gateway::{
-    ACCOUNT, API_ID, ApiGateway, REGION, Repeated, gateway_headers, identity_source, is_served,
+    ACCOUNT, API_ID, ApiGateway, REGION, Repeated, UNAUTHORIZED, gateway_headers, identity_source,
+    is_served,
 };
 use crate::support::{lock, random};
 
@@ -161,23 +160,23 @@ impl ApiGateway {
             "headers": gateway_headers(headers, Repeated::Joined),
             "requestContext": request_context(method.as_str(), path, now),
         });
-        let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
-            Ok(event) => self.authorizer.handle(event).await,
-            Err(_) => Err(authorizer::AuthError::UnsupportedEvent("not a JSON object")),
-        };
-        let (is_authorized, context) = match answer {
-            Ok(Answer::Simple(simple)) => {
-                let context = match serde_json::to_value(&simple.context) {
-                    Ok(Value::Object(map)) => map,
+        let (is_authorized, context) = match self.authorizer.invoke(event).await {
+            Ok(answer) => {
+                let Some(is_authorized) = answer.get("isAuthorized").and_then(Value::as_bool)
+                else {
+                    tracing::error!("authorizer answered a payload 2.0 event without isAuthorized");
+                    return Err(message(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                    ));
+                };
+                let context = match answer.get("context") {
+                    Some(Value::Object(map)) => map.clone(),
                     _ => Map::new(),
                 };
-                (simple.is_authorized, context)
+                (is_authorized, context)
             }
-            Ok(Answer::Policy(_)) => {
-                tracing::error!("authorizer answered a payload 2.0 event with a policy");
-                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"));
-            }
-            Err(e) if e.is_unauthorized() => {
+            Err(e) if e == UNAUTHORIZED => {
                 return Err(message(StatusCode::UNAUTHORIZED, "Unauthorized"));
             }
             Err(e) => {

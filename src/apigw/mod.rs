@@ -23,7 +23,9 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use gateway::{ApiGateway, AuthorizerKind, MOCKS, ROUTES};
+pub use gateway::{
+    ApiGateway, AuthorizerFunction, AuthorizerKind, LambdaAuthorizer, MOCKS, ROUTES,
+};
 pub use rest::method_arn;
 
 impl ApiGateway {

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use authorizer::event::AuthorizerEvent;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, header};
@@ -16,8 +15,8 @@ use serde_json::{Map, Value, json};
 
 use super::cache::CachedPolicy;
 use super::gateway::{
-    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, REGION, ROUTES, Repeated, STAGE, from_lambda,
-    gateway_headers, gateway_multi_value_headers, identity_source,
+    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, REGION, ROUTES, Repeated, STAGE, UNAUTHORIZED,
+    from_lambda, gateway_headers, gateway_multi_value_headers, identity_source,
 };
 use super::gateway_response::GatewayResponse;
 use super::policy::{Evaluation, evaluate};
@@ -124,13 +123,9 @@ impl ApiGateway {
                 })
             }
         };
-        let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
-            Ok(event) => self.authorizer.handle(event).await.map(|a| json!(a)),
-            Err(_) => Err(authorizer::AuthError::UnsupportedEvent("not a JSON object")),
-        };
-        let answer = match answer {
+        let answer = match self.authorizer.invoke(event).await {
             Ok(answer) => answer,
-            Err(e) if e.is_unauthorized() => {
+            Err(e) if e == UNAUTHORIZED => {
                 return Err(GatewayResponse::Unauthorized.response());
             }
             Err(e) => {
