@@ -578,13 +578,23 @@ async fn the_admin_endpoint_takes_json_from_loopback_only() {
     assert_eq!(published_kids(&s).await.len(), 1, "nothing rotated");
 }
 
-/// An authorizer Lambda that answers every event with `answer`.
+/// An authorizer Lambda that answers every event with the answer last set.
 #[derive(Debug)]
-struct Answering(Result<Value, String>);
+struct Answering(std::sync::Mutex<Result<Value, String>>);
+
+impl Answering {
+    fn new(answer: Result<Value, String>) -> Arc<Self> {
+        Arc::new(Self(std::sync::Mutex::new(answer)))
+    }
+
+    fn set(&self, answer: Result<Value, String>) {
+        *self.0.lock().unwrap() = answer;
+    }
+}
 
 impl AuthorizerFunction for Answering {
     fn invoke(&self, _event: Value) -> BoxFuture<'_, Result<Value, String>> {
-        let answer = self.0.clone();
+        let answer = self.0.lock().unwrap().clone();
         Box::pin(async move { answer })
     }
 }
@@ -603,6 +613,9 @@ async fn an_authorizer_that_fails_is_a_500_and_one_that_says_unauthorized_a_401(
             AuthorizerKind::Http => json!({"context": {"sub": "s"}}),
             _ => json!({"principalId": "s", "context": {}}),
         };
+        let authorizer = Answering::new(Ok(Value::Null));
+        let s = common::stack_with_authorizer(kind, |_| {}, authorizer.clone()).await;
+        let token = s.tokens_for(DOGS.0).await.unwrap().id_token;
         for (answer, want) in [
             (Err("RuntimeError: the function crashed".to_owned()), &internal),
             (Err("Task timed out after 3.00 seconds".to_owned()), &internal),
@@ -610,16 +623,14 @@ async fn an_authorizer_that_fails_is_a_500_and_one_that_says_unauthorized_a_401(
             (Err("Unauthorized".to_owned()), &unauthorized),
         ] {
             let what = format!("{kind:?}, the authorizer answering {answer:?}");
-            let authorizer = Arc::new(Answering(answer));
-            let s = common::stack_with_authorizer(kind, |_| {}, authorizer).await;
-            let token = s.tokens_for(DOGS.0).await.unwrap().id_token;
+            authorizer.set(answer);
             for path in ["/dogs", "/me/claims"] {
                 assert_eq!(&api(&s, path, Some(&token)).await, want, "{what}: {path}");
             }
         }
     }
     // The REST 500 is API Gateway's AUTHORIZER_CONFIGURATION_ERROR, with CORS when origins are set.
-    let crash = Arc::new(Answering(Err("RuntimeError".to_owned())));
+    let crash = Answering::new(Err("RuntimeError".to_owned()));
     let s = common::stack_with_authorizer(
         AuthorizerKind::Token,
         |s| s.cors_allow_origins = vec!["https://app.example".to_owned()],
