@@ -123,6 +123,10 @@ def me_claims_seeds() -> list:
     http = json.loads((FIXTURES / "me-claims" / "http-v2-get.json").read_text())
     http["rawPath"] = "\ufffdme/claims"
     seeds.append(json.dumps(http, indent=1))
+    # And a `"` in the Host: the URL parses, the request builder refuses it as a URI.
+    rest = json.loads((FIXTURES / "me-claims" / "rest-v1-get.json").read_text())
+    rest["headers"]["Host"] = rest["multiValueHeaders"]["Host"][0] = 'a"b.example'
+    seeds.append(json.dumps(rest, indent=1))
     return seeds
 
 

@@ -46,7 +46,7 @@ function init(args)
   end
   next_index, sent = 0, 0
   checked, wrong, server_errors = 0, 0, 0
-  statuses, wrong_kinds = {}, {}
+  statuses, wrong_kinds, answered_kinds = {}, {}, {}
 end
 
 function request()
@@ -58,6 +58,7 @@ end
 function response(status, headers, body)
   checked = checked + 1
   statuses[status] = (statuses[status] or 0) + 1
+  answered_kinds[kinds[sent]] = (answered_kinds[kinds[sent]] or 0) + 1
   if status >= 500 then
     server_errors = server_errors + 1
   end
@@ -90,21 +91,22 @@ end
 
 function done(summary, latency, requests)
   local total = { checked = 0, wrong = 0, server_errors = 0 }
-  local all_statuses, all_wrong = {}, {}
+  local all_statuses, all_wrong, all_answered = {}, {}, {}
   for _, thread in ipairs(threads) do
     total.checked = total.checked + (thread:get("checked") or 0)
     total.wrong = total.wrong + (thread:get("wrong") or 0)
     total.server_errors = total.server_errors + (thread:get("server_errors") or 0)
     add(all_statuses, thread:get("statuses"))
     add(all_wrong, thread:get("wrong_kinds"))
+    add(all_answered, thread:get("answered_kinds"))
   end
   local e = summary.errors
   io.write(string.format(
     'LOAD-RESULT {"requests":%d,"duration_us":%d,"checked":%d,"wrong":%d,"server_errors":%d,'
       .. '"socket_errors":%d,"timeouts":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,'
-      .. '"statuses":%s,"wrong_kinds":%s}\n',
+      .. '"statuses":%s,"wrong_kinds":%s,"answered_kinds":%s}\n',
     summary.requests, summary.duration, total.checked, total.wrong, total.server_errors,
     e.connect + e.read + e.write, e.timeout,
     latency:percentile(50), latency:percentile(99), latency.max,
-    json_counts(all_statuses), json_counts(all_wrong)))
+    json_counts(all_statuses), json_counts(all_wrong), json_counts(all_answered)))
 end

@@ -26,8 +26,8 @@ pub mod support;
 pub use apigw::AuthorizerKind;
 pub use stack::settings::StackSettings;
 pub use stack::{
-    Stack, cognito_base_url, lambda_trigger, start, start_with_trigger, token_issuer, tokens_for,
-    users_of,
+    Stack, cognito_base_url, lambda_trigger, start, start_with_authorizer, start_with_trigger,
+    token_issuer, tokens_for, users_of,
 };
 
 // Where these modules were before the stand-ins got rooms of their own; kept so callers' paths still resolve.

@@ -17,9 +17,11 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use claimsgate::random;
 use claimsgate_core::Clock;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{LogCapture, test_key};
+use claimsgate_core::testing::{LogCapture, cognito_id_claims, test_key, with_claims};
+use common::flow::published_kids;
 use common::{TestStack, stack};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
@@ -76,14 +78,7 @@ impl Suite {
             .finish();
         tracing::subscriber::set_global_default(subscriber).unwrap();
         let stack = stack().await;
-        let jwks: Value =
-            reqwest::get(format!("{}/.well-known/jwks.json", stack.cognito.issuer_url()))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-        let key = test_key(0, jwks["keys"][0]["kid"].as_str().unwrap());
+        let key = test_key(0, &published_kids(&stack).await[0]);
         Self {
             stack,
             key,
@@ -178,19 +173,10 @@ impl Suite {
 
     /// The claims of an ID token of this pool for the dogs user, valid now.
     fn claims(&self) -> Value {
-        let now = self.now();
-        json!({
-            "sub": self.stack.cognito.user(DOGS).unwrap().sub(),
-            "iss": self.stack.cognito.issuer_url(),
-            "aud": self.stack.cognito.client_id,
-            "token_use": "id",
-            "email_verified": true,
-            "pet_preference": "dogs",
-            "auth_time": now,
-            "iat": now,
-            "exp": now + 3600,
-            "jti": claimsgate::random::uuid(),
-        })
+        let pool = &self.stack.cognito;
+        let claims =
+            cognito_id_claims(pool.issuer_url(), &pool.client_id, self.now(), &random::uuid());
+        with_claims(claims, json!({"sub": pool.user(DOGS).unwrap().sub()}))
     }
 
     fn sign(&self, claims: &Value) -> String {

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use claimsgate::AuthorizerKind;
 use claimsgate_core::Clock;
+use claimsgate_core::testing::{cognito_id_claims, with_claims};
 use common::flow::{
-    CALLBACK, CATS, DOGS, api, browser, claims_of, client, exchange_basic, hidden, location,
-    sign_in, token_request,
+    CALLBACK, CATS, CLIENT_ID, DOGS, api, browser, claims_of, client, exchange_basic, hidden,
+    location, sign_in, token_request,
 };
 use common::{TestStack, stack, stack_with};
 use reqwest::StatusCode;
@@ -351,12 +352,9 @@ async fn authorizer_results_are_cached_per_token_for_the_ttl() {
     // As in API Gateway: within the TTL the cached policy answers, even for a token that has since expired.
     let short_lived = |s: &TestStack| {
         let now = s.clock.now_secs();
-        let mut claims = json!({
-            "sub": "s", "iss": s.cognito.issuer_url(), "aud": "claimsgate-local-client",
-            "token_use": "id", "pet_preference": "dogs", "iat": now, "exp": now + 2,
-        });
-        claims["jti"] = json!(claimsgate::random::uuid());
-        s.cognito.issuer.keys.current().sign(&claims).unwrap()
+        let claims =
+            cognito_id_claims(s.cognito.issuer_url(), CLIENT_ID, now, &claimsgate::random::uuid());
+        s.cognito.issuer.keys.current().sign(&with_claims(claims, json!({"exp": now + 2}))).unwrap()
     };
     for (ttl, after_expiry) in [(300, StatusCode::OK), (0, StatusCode::UNAUTHORIZED)] {
         let s =

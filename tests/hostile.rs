@@ -6,7 +6,6 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
 use authorizer::Authorizer;
 use authorizer::event::AuthorizerEvent;
@@ -14,11 +13,12 @@ use authorizer::policies::Store;
 use authorizer::response::Answer;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use claimsgate::AuthorizerKind;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
+use claimsgate_core::testing::{bearer_cases, cognito_id_claims, test_key, verifier_in_memory};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use common::flow::{api, published_kids};
-use common::{KeyDir, START, stack};
+use common::{KeyDir, START, stack, stack_with};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -44,11 +44,7 @@ fn sign_text(key: &SigningKey, header: &str, payload: &str) -> String {
 /// Payloads a signing issuer might produce that a lenient parser would read
 /// half-way: each must be refused whole.
 fn odd_payloads(iss: &str, aud: &str) -> Vec<(&'static str, String)> {
-    let base = json!({
-        "sub": "odd-user", "iss": iss, "aud": aud, "token_use": "id", "pet_preference": "dogs",
-        "iat": START, "exp": START + 3600,
-    })
-    .to_string();
+    let base = cognito_id_claims(iss, aud, START, "odd").to_string();
     let with = |extra: &str| format!("{}, {extra}}}", &base[..base.len() - 1]);
     vec![
         ("a lone surrogate", with(r#""name": "\ud800""#)),
@@ -62,11 +58,7 @@ fn odd_payloads(iss: &str, aud: &str) -> Vec<(&'static str, String)> {
 
 fn verifier(key: &SigningKey) -> Verifier {
     let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
-    Verifier::new(
-        &config,
-        Arc::new(StaticFetcher::new(key.jwks().to_string().into_bytes())),
-        Arc::new(ManualClock::at_secs(START)),
-    )
+    verifier_in_memory(&config, key.jwks().to_string().into_bytes(), START).0
 }
 
 /// A REST proxy event for `GET /me/claims`, as API Gateway sends it, with this `Authorization` value.
@@ -179,7 +171,7 @@ async fn odd_payloads_signed_by_the_issuer_are_malformed_everywhere() {
     let verifier = verifier(&key);
     let app = me_claims::App::new(self::verifier(&key), Vec::new());
     // The control: the same payload without the oddity verifies and is echoed whole.
-    let plain = json!({"sub": "odd-user", "iss": ISS, "aud": CLIENT, "token_use": "id", "iat": START, "exp": START + 3600});
+    let plain = cognito_id_claims(ISS, CLIENT, START, "plain");
     let token = sign_text(&key, header, &plain.to_string());
     assert!(verifier.verify(&token).await.is_ok());
     let ok = app.handle(me_claims_request(&format!("Bearer {token}"))).await.unwrap();
@@ -225,31 +217,15 @@ async fn the_authorizer_and_me_claims_read_one_header_alike() {
     let key = test_key(0, "hostile-kid");
     let authorizer = Authorizer::new(verifier(&key), Store::shipped().unwrap());
     let app = me_claims::App::new(verifier(&key), Vec::new());
-    let claims = json!({"sub": "u", "iss": ISS, "aud": CLIENT, "token_use": "id", "pet_preference": "dogs", "iat": START, "exp": START + 3600});
+    let claims = cognito_id_claims(ISS, CLIENT, START, "u");
     let t = key.sign(&claims).unwrap();
-    let accepted = [
-        format!("Bearer {t}"),
-        format!("bearer {t}"),
-        format!("BEARER\t{t}"),
-        format!("  Bearer   {t}  "),
-    ];
-    let refused = [
-        t.clone(),
-        format!("Basic {t}"),
-        format!("Bearer{t}"),
-        format!("Bearer {t} {t}"),
-        format!("Bearer {t},"),
-        format!("Bearer \"{t}\""),
-        format!("Bearer {t}=="),
-        format!("Bearer {t}.x"),
-        "Bearer".to_owned(),
-        "Bearer ===".to_owned(),
-        format!("Bearer {}", t.replace('.', "%2E")),
-    ];
     let arn = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/dogs";
-    for (value, want) in
-        accepted.iter().map(|v| (v, true)).chain(refused.iter().map(|v| (v, false)))
-    {
+    for (value, read) in bearer_cases(&t) {
+        // Only what a request can carry (no line break in a header value).
+        if lambda_http::http::HeaderValue::from_str(&value).is_err() {
+            continue;
+        }
+        let want = read.as_deref() == Ok(t.as_str());
         let events = [
             json!({"type": "TOKEN", "authorizationToken": value, "methodArn": arn}),
             json!({"type": "REQUEST", "methodArn": arn, "headers": {"Authorization": value}}),
@@ -260,7 +236,7 @@ async fn the_authorizer_and_me_claims_read_one_header_alike() {
             let answer = authorizer.handle(event).await;
             assert_eq!(answer.is_ok(), want, "authorizer on {value:?}: {answer:?}");
         }
-        let response = app.handle(me_claims_request(value)).await.unwrap();
+        let response = app.handle(me_claims_request(&value)).await.unwrap();
         let status = response.status().as_u16();
         if want {
             assert_eq!(status, 200, "me-claims on {value:?}");
@@ -274,7 +250,7 @@ async fn the_authorizer_and_me_claims_read_one_header_alike() {
 async fn an_http_api_default_stage_authorizes_by_route() {
     let key = test_key(0, "hostile-kid");
     let authorizer = Authorizer::new(verifier(&key), Store::shipped().unwrap());
-    let claims = json!({"sub": "u", "iss": ISS, "aud": CLIENT, "token_use": "id", "pet_preference": "dogs", "iat": START, "exp": START + 3600});
+    let claims = cognito_id_claims(ISS, CLIENT, START, "u");
     let bearer = format!("Bearer {}", key.sign(&claims).unwrap());
     for (route, want) in [("dogs", true), ("cats", false), ("me/claims", true)] {
         let event = json!({
@@ -290,6 +266,45 @@ async fn an_http_api_default_stage_authorizes_by_route() {
                 assert_eq!(answer.is_authorized, want, "GET /{route}");
             }
             other => panic!("GET /{route}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_one_too_many_through_the_stack() {
+    // One request header each: the bearer grammar's "a single Authorization header", in every mode.
+    for kind in [AuthorizerKind::Token, AuthorizerKind::Request, AuthorizerKind::Http] {
+        let s = stack_with(kind, |_| {}).await;
+        let dogs = s.tokens_for("test-user@amazon.com").await.unwrap().id_token;
+        let cats = s.tokens_for("test-user@example.com").await.unwrap().id_token;
+        let client = reqwest::Client::new();
+        let send = |path: &str, values: &[String]| {
+            let mut request = client.get(format!("{}{path}", s.api_url));
+            for value in values {
+                request = request.header("Authorization", value);
+            }
+            request.send()
+        };
+        let (dogs_header, cats_header) = (format!("Bearer {dogs}"), format!("Bearer {cats}"));
+        for path in ["/dogs", "/me/claims"] {
+            // The control: one header passes.
+            let one = send(path, std::slice::from_ref(&dogs_header)).await.unwrap();
+            assert_eq!(one.status(), StatusCode::OK, "{kind:?} {path}, one header");
+            for pair in [
+                [dogs_header.clone(), "Bearer not-a-token".to_owned()],
+                ["Bearer not-a-token".to_owned(), dogs_header.clone()],
+                [dogs_header.clone(), cats_header.clone()],
+                [cats_header.clone(), dogs_header.clone()],
+                [dogs_header.clone(), dogs_header.clone()],
+            ] {
+                let r = send(path, &pair).await.unwrap();
+                let status = r.status();
+                let body: Value = r.json().await.unwrap();
+                let what =
+                    format!("{kind:?} {path} with {} and {}", &pair[0][..12], &pair[1][..12]);
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+                assert_eq!(body, json!({"message": "Unauthorized"}), "{what}");
+            }
         }
     }
 }

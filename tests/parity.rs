@@ -12,9 +12,11 @@ use aws_lambda_events::event::cognito::{
     CognitoEventUserPoolsPreTokenGen, CognitoEventUserPoolsPreTokenGenV2,
 };
 use claimsgate::AuthorizerKind;
+use claimsgate::apigw::AuthorizerFunction;
 use claimsgate::trigger::TriggerVersion;
 use claimsgate_core::Clock;
-use claimsgate_core::testing::{eventually, test_key};
+use claimsgate_core::fetch::BoxFuture;
+use claimsgate_core::testing::{cognito_id_claims, eventually, test_key, with_claims};
 use common::flow::{
     CATS, CLIENT_ID, DOGS, MACHINE_ID, MACHINE_SECRET, api, claims_of, client, exchange,
     exchange_basic, machine_token, published_kids, redeem, sign_in, token_request,
@@ -423,10 +425,10 @@ async fn the_http_api_caches_per_identity_source_and_route() {
         .issuer
         .keys
         .current()
-        .sign(&json!({
-            "sub": "s", "iss": s.cognito.issuer_url(), "aud": CLIENT_ID, "token_use": "id",
-            "pet_preference": "dogs", "iat": now, "exp": now + 2, "jti": "j1",
-        }))
+        .sign(&with_claims(
+            cognito_id_claims(s.cognito.issuer_url(), CLIENT_ID, now, "j1"),
+            json!({"exp": now + 2}),
+        ))
         .unwrap();
     assert_eq!(api(&s, "/dogs", Some(&short_lived)).await.0, StatusCode::OK);
     assert_eq!(
@@ -461,8 +463,6 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
     assert_eq!(published_kids(&s).await, [old_kid.as_str()]);
     assert_eq!(api(&s, "/dogs", Some(&old)).await.0, StatusCode::OK);
 
-    // The verifier's last fetch is older than JWKS_MIN_REFRESH_SECS when the new kid first shows up.
-    s.clock.advance(Duration::from_secs(60));
     let r =
         rotate(&s, json!({"grace_secs": 600, "private_key_pem": test_key(1, "").to_pkcs8_pem()}))
             .await;
@@ -470,10 +470,7 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
     let rotation: Value = r.json().await.unwrap();
     let new_kid = rotation["kid"].as_str().unwrap().to_owned();
     assert_ne!(new_kid, old_kid);
-    assert_eq!(
-        rotation["retiring"],
-        json!([{"kid": old_kid, "retires_at": common::START + 60 + 600}])
-    );
+    assert_eq!(rotation["retiring"], json!([{"kid": old_kid, "retires_at": common::START + 600}]));
     assert_eq!(published_kids(&s).await, [new_kid.clone(), old_kid.clone()]);
     // The key file holds the new key, for `claimsgate token` and restarts.
     let saved = claimsgate::keys::load_or_create_key(&s.key.path()).unwrap();
@@ -530,6 +527,29 @@ async fn a_key_rotation_walks_from_publish_to_retire() {
     assert_eq!(api(&s, "/dogs", Some(&new.id_token)).await.0, StatusCode::OK);
 }
 
+/// How many JWKS requests the pool has answered (`POST /admin/jwks-fault` with `{}` only reads).
+async fn jwks_requests(s: &TestStack) -> u64 {
+    let r = client().post(format!("{}/admin/jwks-fault", s.cognito_url)).json(&json!({}));
+    let state: Value = r.send().await.unwrap().json().await.unwrap();
+    state["jwks_requests"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_key_rotated_right_after_the_functions_fetched_verifies_on_its_first_request() {
+    // Both functions fetched the JWKS as the stack started, at this very instant of its clock.
+    let s = stack_with(AuthorizerKind::Token, |_| {}).await;
+    assert_eq!(jwks_requests(&s).await, 2);
+    let r = rotate(&s, json!({"private_key_pem": test_key(1, "").to_pkcs8_pem()})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let new = s.tokens_for(DOGS.0).await.unwrap();
+    let (status, body) = api(&s, "/dogs", Some(&new.id_token)).await;
+    assert_eq!(status, StatusCode::OK, "the first request with the new key: {body}");
+    let (status, body) = api(&s, "/me/claims", Some(&new.id_token)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["header"]["kid"], claims_of_header(&new.id_token)["kid"]);
+    assert_eq!(jwks_requests(&s).await, 4, "each function fetched the new set once");
+}
+
 fn claims_of_header(jwt: &str) -> Value {
     use base64::Engine as _;
     let header = jwt.split('.').next().unwrap();
@@ -555,4 +575,77 @@ async fn the_admin_endpoint_takes_json_from_loopback_only() {
     let r = rotate(&s, json!({"grace": 5})).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown field");
     assert_eq!(published_kids(&s).await.len(), 1, "nothing rotated");
+}
+
+/// An authorizer Lambda that answers every event with the answer last set.
+#[derive(Debug)]
+struct Answering(std::sync::Mutex<Result<Value, String>>);
+
+impl Answering {
+    fn new(answer: Result<Value, String>) -> Arc<Self> {
+        Arc::new(Self(std::sync::Mutex::new(answer)))
+    }
+
+    fn set(&self, answer: Result<Value, String>) {
+        *self.0.lock().unwrap() = answer;
+    }
+}
+
+impl AuthorizerFunction for Answering {
+    fn invoke(&self, _event: Value) -> BoxFuture<'_, Result<Value, String>> {
+        let answer = self.0.lock().unwrap().clone();
+        Box::pin(async move { answer })
+    }
+}
+
+#[tokio::test]
+async fn an_authorizer_that_fails_is_a_500_and_one_that_says_unauthorized_a_401() {
+    let unauthorized = (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"}));
+    for kind in KINDS {
+        let internal = match kind {
+            AuthorizerKind::Http => json!({"message": "Internal Server Error"}),
+            _ => json!({"message": "Internal server error"}),
+        };
+        let internal = (StatusCode::INTERNAL_SERVER_ERROR, internal);
+        // An answer API Gateway cannot use: no policy (REST), no isAuthorized (HTTP API).
+        let unusable = match kind {
+            AuthorizerKind::Http => json!({"context": {"sub": "s"}}),
+            _ => json!({"principalId": "s", "context": {}}),
+        };
+        let authorizer = Answering::new(Ok(Value::Null));
+        let s = common::stack_with_authorizer(kind, |_| {}, authorizer.clone()).await;
+        let token = s.tokens_for(DOGS.0).await.unwrap().id_token;
+        for (answer, want) in [
+            (Err("RuntimeError: the function crashed".to_owned()), &internal),
+            (Err("Task timed out after 3.00 seconds".to_owned()), &internal),
+            (Ok(unusable), &internal),
+            (Err("Unauthorized".to_owned()), &unauthorized),
+        ] {
+            let what = format!("{kind:?}, the authorizer answering {answer:?}");
+            authorizer.set(answer);
+            for path in ["/dogs", "/me/claims"] {
+                assert_eq!(&api(&s, path, Some(&token)).await, want, "{what}: {path}");
+            }
+        }
+    }
+    // The REST 500 is API Gateway's AUTHORIZER_CONFIGURATION_ERROR, with CORS when origins are set.
+    let crash = Answering::new(Err("RuntimeError".to_owned()));
+    let s = common::stack_with_authorizer(
+        AuthorizerKind::Token,
+        |s| s.cors_allow_origins = vec!["https://app.example".to_owned()],
+        crash,
+    )
+    .await;
+    let r = client()
+        .get(format!("{}/dogs", s.api_url))
+        .bearer_auth("any.token.here")
+        .header("Origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let header =
+        |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(header("x-amzn-errortype").as_deref(), Some("AuthorizerConfigurationException"));
+    assert_eq!(header("access-control-allow-origin").as_deref(), Some("https://app.example"));
 }

@@ -8,8 +8,17 @@
 //! example challenge), got through the login form as a browser would. Beyond
 //! "no panic": nothing is a 500, and no redirect leaves for a URL that is not
 //! registered.
+//!
+//! Its setup (the stack, a refresh token, fresh codes through the login form)
+//! must succeed, or the target stops with why: falling back to empty
+//! placeholders would quietly stop it reaching redemption, PKCE and refresh.
+//! It counts how often an input got through each (a 200 from the token
+//! endpoint) and prints the counts every 500 inputs as a line
+//! `cognito_forms reached: inputs=N code=N pkce=N refresh=N`; `scripts/fuzz`
+//! fails the run when the last such line has a zero.
 #![no_main]
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
@@ -54,12 +63,9 @@ fn pool() -> &'static Pool {
             let stack = claimsgate::start(&settings, AuthorizerKind::Token, clock)
                 .await
                 .unwrap_or_else(|e| panic!("cannot start the stack: {e}"));
-            let refresh_token = stack
-                .tokens_for("test-user@amazon.com")
-                .await
-                .ok()
-                .and_then(|t| t.refresh_token)
-                .unwrap_or_default();
+            let tokens = stack.tokens_for("test-user@amazon.com").await;
+            let tokens = tokens.unwrap_or_else(|e| panic!("cannot issue tokens: {e}"));
+            let refresh_token = tokens.refresh_token.expect("a sign-in gives a refresh token");
             let router = Arc::clone(&stack.cognito).router();
             Pool { _stack: stack, router, refresh_token }
         });
@@ -94,36 +100,64 @@ fn get(path: &str, query: &str) -> Option<Request<Body>> {
 /// A fresh authorization code: the login form of an authorization request
 /// (with `extra` in it), posted back with its hidden fields, cookie and a
 /// user's credentials.
+///
+/// # Panics
+/// When any step fails: the target would no longer reach redemption.
 async fn code(router: &Router, extra: &str) -> String {
-    let Some(request) = get("/login", &format!("{AUTHORIZE}{extra}")) else {
-        return String::new();
-    };
+    let request = get("/login", &format!("{AUTHORIZE}{extra}")).expect("the login URL is valid");
     let page = call(router, request).await;
+    assert_eq!(page.status(), 200, "the login page of an authorization request");
     let cookie = page
         .headers()
         .get(header::SET_COOKIE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .and_then(|c| c.split(';').next().map(str::to_owned));
-    let html = axum::body::to_bytes(page.into_body(), 1 << 20).await.unwrap_or_default();
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+        .expect("the login page sets its CSRF cookie");
+    let html = axum::body::to_bytes(page.into_body(), 1 << 20).await.expect("the page's body");
     let mut form = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in hidden_fields(&String::from_utf8_lossy(&html)) {
         form.append_pair(&name, &value);
     }
     form.append_pair("username", "test-user@amazon.com");
     form.append_pair("password", "Dogs-rule-1");
-    let Some(mut request) = form_request("/login", None, form.finish()) else {
-        return String::new();
-    };
-    if let Some(value) = cookie.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
-        request.headers_mut().insert(header::COOKIE, value);
-    }
+    let mut request = form_request("/login", None, form.finish()).expect("the login form posts");
+    let cookie = header::HeaderValue::from_str(&cookie).expect("the cookie is a header value");
+    request.headers_mut().insert(header::COOKIE, cookie);
     let response = call(router, request).await;
-    location(&response)
-        .and_then(|l| {
-            let (_, code) = l.split_once("code=")?;
-            code.split('&').next().map(str::to_owned)
-        })
-        .unwrap_or_default()
+    let back = location(&response).expect("the login redirects to the callback");
+    let code = back.split_once("code=").and_then(|(_, code)| code.split('&').next());
+    let code = code.filter(|c| !c.is_empty()).unwrap_or_else(|| panic!("no code in {back}"));
+    code.to_owned()
+}
+
+/// How many inputs ran, and how many got a 200 from the token endpoint for a
+/// fresh code, a code with its PKCE verifier, and the refresh token.
+struct Reached {
+    inputs: AtomicU64,
+    code: AtomicU64,
+    pkce: AtomicU64,
+    refresh: AtomicU64,
+}
+
+static REACHED: Reached = Reached {
+    inputs: AtomicU64::new(0),
+    code: AtomicU64::new(0),
+    pkce: AtomicU64::new(0),
+    refresh: AtomicU64::new(0),
+};
+
+impl Reached {
+    /// Counts one input, and prints the counts every 500.
+    fn input(&self) {
+        let n = self.inputs.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % 500 == 0 {
+            let [code, pkce, refresh] =
+                [&self.code, &self.pkce, &self.refresh].map(|c| c.load(Ordering::Relaxed));
+            eprintln!(
+                "cognito_forms reached: inputs={n} code={code} pkce={pkce} refresh={refresh}"
+            );
+        }
+    }
 }
 
 fn location(response: &Response<Body>) -> Option<String> {
@@ -139,7 +173,18 @@ fuzz_target!(|data: &[u8]| {
     let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
     let pool = pool();
     let router = &pool.router;
+    REACHED.input();
     world().block_on(async {
+        // Which deep paths this input asks for: a 200 means it got through.
+        let asks: Vec<&AtomicU64> = [
+            ("{{code}}", &REACHED.code),
+            ("{{code_s256}}", &REACHED.pkce),
+            ("{{refresh_token}}", &REACHED.refresh),
+        ]
+        .into_iter()
+        .filter(|(placeholder, _)| selector % 4 == 0 && body.contains(placeholder))
+        .map(|(_, counter)| counter)
+        .collect();
         let request = match selector % 4 {
             0 => {
                 let mut body = body.replace("{{refresh_token}}", &pool.refresh_token);
@@ -161,6 +206,11 @@ fuzz_target!(|data: &[u8]| {
         let response = call(router, request).await;
         let status = response.status();
         assert!(!status.is_server_error(), "status {status}");
+        if status == 200 {
+            asks.iter().for_each(|counter| {
+                counter.fetch_add(1, Ordering::Relaxed);
+            });
+        }
         if let Some(to) = location(&response) {
             // The login page of this pool, or the one registered callback (as the url crate writes it).
             assert!(

@@ -9,16 +9,18 @@
 
 use std::borrow::Cow;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
+use claimsgate_core::testing::{
+    TEST_NOW, cognito_access_claims, cognito_id_claims, test_key, verifier_in_memory, with_claims,
+};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
-/// The instant every target judges time by (2026-01-01T00:00:00Z).
-pub const NOW: u64 = 1_767_225_600;
+/// The instant every target judges time by.
+pub const NOW: u64 = TEST_NOW;
 /// The one accepted issuer.
 pub const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Fuzz";
 /// The one accepted app client.
@@ -95,11 +97,7 @@ impl World {
             .unwrap_or_else(|e| panic!("{e}"));
         // Small, so that making one per input is cheap; three verifications of a token reach a hit.
         config.token_cache_capacity = 32;
-        Verifier::new(
-            &config,
-            Arc::new(StaticFetcher::new(self.jwks.clone())),
-            Arc::new(ManualClock::at_secs(NOW)),
-        )
+        verifier_in_memory(&config, self.jwks.clone(), NOW).0
     }
 
     /// Runs a future to completion.
@@ -154,39 +152,16 @@ fn signed_part_start(before: &str) -> Option<usize> {
     Some(header.len())
 }
 
-/// The claims of an ID token of the fixture's issuer and client, valid for an hour around [`NOW`].
+/// The claims of an ID token of the fixture's issuer and client for a user of
+/// `pet`, issued a minute before [`NOW`] and valid for an hour.
 #[must_use]
 pub fn id_claims(pet: &str) -> Value {
-    json!({
-        "sub": "aaaaaaaa-1111-4a4a-8b8b-000000000001",
-        "iss": ISS,
-        "aud": CLIENT,
-        "token_use": "id",
-        "cognito:username": "fuzz-user",
-        "email": "fuzz-user@example.com",
-        "email_verified": true,
-        "pet_preference": pet,
-        "auth_time": NOW - 60,
-        "iat": NOW - 60,
-        "exp": NOW + 3540,
-        "jti": "jti-id",
-    })
+    with_claims(cognito_id_claims(ISS, CLIENT, NOW - 60, "jti-id"), json!({"pet_preference": pet}))
 }
 
-/// The claims of an access token of the fixture's issuer and client.
+/// The claims of the access token issued with it.
 #[must_use]
 pub fn access_claims(pet: &str) -> Value {
-    json!({
-        "sub": "aaaaaaaa-1111-4a4a-8b8b-000000000001",
-        "iss": ISS,
-        "client_id": CLIENT,
-        "token_use": "access",
-        "username": "fuzz-user",
-        "scope": "openid email",
-        "pet_preference": pet,
-        "auth_time": NOW - 60,
-        "iat": NOW - 60,
-        "exp": NOW + 3540,
-        "jti": "jti-access",
-    })
+    let claims = cognito_access_claims(ISS, CLIENT, NOW - 60, "jti-access");
+    with_claims(claims, json!({"pet_preference": pet}))
 }

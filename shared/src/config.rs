@@ -24,7 +24,8 @@ pub enum TokenUsePolicy {
 pub struct JwksSettings {
     /// Age after which a set is refreshed (`JWKS_TTL_SECS`).
     pub ttl: Duration,
-    /// Least time between two fetches of one URI (`JWKS_MIN_REFRESH_SECS`).
+    /// After a fetch of a URI that failed, or lacked the kid it was made for, the
+    /// least time before the next (`JWKS_MIN_REFRESH_SECS`).
     pub min_refresh: Duration,
     /// Oldest set still served while refreshes fail (`JWKS_MAX_STALE_SECS`).
     pub max_stale: Duration,

@@ -192,17 +192,89 @@ mod tests {
         assert_eq!(KeySet::parse(br#"{"keys": []}"#).err(), Some(FetchError::NoUsableKeys));
     }
 
+    /// `edit` applied to the JWK of a valid 2048-bit RS256 signing key named `kid`.
+    fn jwk(kid: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
+        let mut jwk = crate::testing::test_key(0, kid).jwk();
+        if let Some(members) = jwk.as_object_mut() {
+            edit(members);
+        }
+        jwk
+    }
+
+    fn set(name: &str, value: Value) -> impl FnOnce(&mut serde_json::Map<String, Value>) {
+        move |m| {
+            m.insert(name.to_owned(), value);
+        }
+    }
+
+    fn unset(name: &str) -> impl FnOnce(&mut serde_json::Map<String, Value>) {
+        move |m| {
+            m.remove(name);
+        }
+    }
+
     #[test]
     fn unusable_keys_are_skipped() {
-        let doc = serde_json::json!({"keys": [
-            {"kid": "ec", "kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"},
-            {"kid": "enc", "kty": "RSA", "use": "enc", "n": "AQAB", "e": "AQAB"},
-            {"kid": "ps", "kty": "RSA", "alg": "PS256", "n": "AQAB", "e": "AQAB"},
-            {"kid": "small", "kty": "RSA", "n": "AQAB", "e": "AQAB"},
-            {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
-            "not an object",
-        ]});
-        let body = serde_json::to_vec(&doc).unwrap_or_default();
-        assert_eq!(KeySet::parse(&body).err(), Some(FetchError::NoUsableKeys));
+        use serde_json::json;
+        let n = |edit: fn(&mut Vec<u8>)| {
+            let mut n = crate::testing::test_key(0, "").modulus().to_vec();
+            edit(&mut n);
+            json!(URL_SAFE_NO_PAD.encode(n))
+        };
+        // Each key breaks one rule and is otherwise a valid 2048-bit RS256 signing key,
+        // so only that rule can refuse it; the reason is what the log line says.
+        let refused = [
+            (jwk("ec", set("kty", json!("EC"))), "kty is not RSA"),
+            (jwk("oct", set("kty", json!("oct"))), "kty is not RSA"),
+            (jwk("no-kty", unset("kty")), "kty is not RSA"),
+            (jwk("enc", set("use", json!("enc"))), "use is not sig"),
+            (jwk("use-list", set("use", json!(["sig"]))), "use is not sig"),
+            (jwk("ps256", set("alg", json!("PS256"))), "alg is not RS256"),
+            (jwk("rs512", set("alg", json!("RS512"))), "alg is not RS256"),
+            (jwk("alg-none", set("alg", json!("none"))), "alg is not RS256"),
+            (jwk("lowercase-alg", set("alg", json!("rs256"))), "alg is not RS256"),
+            (jwk("1024-bit", set("n", n(|n| n.truncate(128)))), "shorter than 2048 bits"),
+            (jwk("2047-bit", set("n", n(|n| n[0] = 0x7f))), "shorter than 2048 bits"),
+            (jwk("no-n", unset("n")), "n or e missing"),
+            (jwk("no-e", unset("e")), "n or e missing"),
+            (jwk("padded-n", set("n", json!("AQAB=="))), "not base64url"),
+            (jwk("exponent-0", set("e", json!("AA"))), "do not form an RSA public key"),
+            (jwk("", |_| {}), "no kid"),
+            (jwk("x", unset("kid")), "no kid"),
+            (jwk("x", set("kid", json!(7))), "no kid"),
+        ];
+        for (key, reason) in &refused {
+            match parse_jwk(key) {
+                Err(why) => assert!(why.contains(reason), "{}: {why}, not {reason}", key["kid"]),
+                Ok(_) => panic!("{} was kept; {reason} should refuse it", key["kid"]),
+            }
+        }
+        // Controls: `use` and `alg` are optional, and a modulus may carry a leading zero byte.
+        let kept = [
+            jwk("full", |_| {}),
+            jwk("no-use", unset("use")),
+            jwk("no-alg", unset("alg")),
+            jwk("bare", |m| m.retain(|k, _| ["kid", "kty", "n", "e"].contains(&k.as_str()))),
+            jwk("leading-zero", set("n", n(|n| n.insert(0, 0)))),
+        ];
+        let mut doc: Vec<Value> = refused.into_iter().map(|(key, _)| key).collect();
+        doc.extend(kept.iter().cloned());
+        doc.push(json!("not an object"));
+        // A second key under a kept kid does not replace the first.
+        doc.push(crate::testing::test_key(1, "full").jwk());
+        let body = serde_json::to_vec(&json!({ "keys": doc })).unwrap_or_default();
+        let set = KeySet::parse(&body).unwrap_or_else(|e| panic!("{e}"));
+        let mut kids: Vec<&str> = set.kids().collect();
+        kids.sort_unstable();
+        assert_eq!(kids, ["bare", "full", "leading-zero", "no-alg", "no-use"]);
+        assert!(set.get("leading-zero").is_some_and(|k| k.bits() == 2048));
+        let token = crate::testing::test_key(0, "full").sign(&json!({"sub": "s"}));
+        let token = token.unwrap_or_else(|e| panic!("{e}"));
+        let (signed, signature) = token.rsplit_once('.').unwrap_or_default();
+        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+        assert!(
+            set.get("full").is_some_and(|k| k.verify_rs256(signed.as_bytes(), &signature)),
+            "the first key under a kid is the one kept"
+        );
     }
 }

@@ -1,8 +1,12 @@
 //! The JWKS cache: one key set per JWKS URI, fetched once and shared.
 //!
 //! - Concurrent misses share one fetch (single-flight, per URI).
-//! - A `kid` missing from a fresh set triggers a refetch at most once per
-//!   `min_refresh` per URI, so a flood of random kids is not a flood of fetches.
+//! - A `kid` missing from a fresh set triggers a refetch at once, unless a
+//!   fetch of that URI failed or lacked the kid it was made for less than
+//!   `min_refresh` ago (the penalty). A key the issuer has just published is
+//!   found on its first request, also right after a refresh, while a flood of
+//!   random kids costs at most one fetch per `min_refresh`, as does a failing
+//!   key source.
 //! - After `ttl` the set is refreshed in the background while it keeps
 //!   answering for the kids it holds, so no request waits for the issuer; if
 //!   refreshes fail, it keeps serving (logged) until it is `max_stale` old.
@@ -30,9 +34,13 @@ struct Loaded {
     fetched_at: Duration,
 }
 
+/// The outcome of the latest fetch of a URI.
 #[derive(Debug, Default)]
 struct Attempt {
-    at: Option<Duration>,
+    /// When a fetch that failed, or did not hold the kid it was made for,
+    /// ended: no other fetch starts until `min_refresh` after it.
+    penalty_from: Option<Duration>,
+    /// Whether the latest fetch failed.
     failed: bool,
 }
 
@@ -63,19 +71,23 @@ struct Source {
 }
 
 impl Source {
+    /// Fetches `slot`'s set; `wanted` is the kid the fetch is for (none for a
+    /// refresh), which decides whether its outcome starts the penalty.
     async fn fetch_into(
         &self,
         slot: &Slot,
         attempt: &mut Attempt,
+        wanted: Option<&str>,
     ) -> Result<Arc<Loaded>, FetchError> {
         let started = self.clock.now();
         let result = match self.fetcher.fetch(&slot.uri).await {
             Ok(body) => KeySet::parse(&body),
             Err(e) => Err(e),
         };
-        // The penalty runs from the end: those who waited for a slow fetch do not start another.
-        attempt.at = Some(self.clock.now());
         attempt.failed = result.is_err();
+        let missing = wanted.is_some_and(|kid| result.as_ref().is_ok_and(|k| k.get(kid).is_none()));
+        // The penalty runs from the end: those who waited for a slow fetch do not start another.
+        attempt.penalty_from = (attempt.failed || missing).then(|| self.clock.now());
         let mut metrics = Metrics::default();
         let metric = if attempt.failed { "JwksFetchFailed" } else { "JwksFetch" };
         metrics.put(metric, 1.0, COUNT, &[]);
@@ -119,8 +131,8 @@ impl JwksCache {
         Self { source: Source { fetcher, clock }, settings, slots }
     }
 
-    /// How long after a fetch (failed or not) the next one may start: the
-    /// soonest keys that could not be had may be had.
+    /// How long after a fetch that failed, or lacked the kid it was made for,
+    /// the next one may start: the soonest keys that could not be had may be had.
     #[must_use]
     pub fn min_refresh(&self) -> Duration {
         self.settings.min_refresh
@@ -136,7 +148,7 @@ impl JwksCache {
                 continue;
             }
             let mut attempt = slot.attempt.lock().await;
-            if let Err(e) = self.source.fetch_into(slot, &mut attempt).await {
+            if let Err(e) = self.source.fetch_into(slot, &mut attempt, None).await {
                 failures.push((slot.uri.clone(), e));
             }
         }
@@ -200,7 +212,7 @@ impl JwksCache {
             return Ok(Arc::clone(key));
         }
         if !self.penalised(&attempt) {
-            match self.source.fetch_into(slot, &mut attempt).await {
+            match self.source.fetch_into(slot, &mut attempt, Some(kid)).await {
                 Ok(loaded) => return loaded.keys.get(kid).cloned().ok_or(VerifyError::UnknownKid),
                 Err(_) if current.is_some() => {
                     tracing::warn!(
@@ -227,7 +239,7 @@ impl JwksCache {
         }
     }
 
-    /// Starts a refresh of `slot` unless one is running or the last attempt is too recent.
+    /// Starts a refresh of `slot` unless one is running or the penalty holds.
     fn refresh_in_background(&self, slot: &Arc<Slot>) {
         let Ok(mut attempt) = Arc::clone(&slot.attempt).try_lock_owned() else {
             return;
@@ -238,7 +250,7 @@ impl JwksCache {
         let (source, slot) = (self.source.clone(), Arc::clone(slot));
         tokio::spawn(async move {
             // A failure is logged inside; the stale set keeps serving meanwhile.
-            let _ = source.fetch_into(&slot, &mut attempt).await;
+            let _ = source.fetch_into(&slot, &mut attempt, None).await;
         });
     }
 
@@ -252,7 +264,7 @@ impl JwksCache {
 
     fn penalised(&self, attempt: &Attempt) -> bool {
         let now = self.source.clock.now();
-        attempt.at.is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh)
+        attempt.penalty_from.is_some_and(|at| now.saturating_sub(at) < self.settings.min_refresh)
     }
 }
 
@@ -260,7 +272,7 @@ impl JwksCache {
 mod tests {
     use super::*;
     use crate::fetch::BoxFuture;
-    use crate::testing::{ManualClock, test_key};
+    use crate::testing::{ManualClock, StaticFetcher, test_key};
 
     /// A key source that takes `delay` of the manual clock to answer.
     #[derive(Debug)]
@@ -303,5 +315,135 @@ mod tests {
             (Some(VerifyError::UnknownKid), Some(VerifyError::UnknownKid))
         );
         assert_eq!(slow.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_key_cache_holds_one_set_per_configured_uri_whatever_is_asked() {
+        let clock = Arc::new(ManualClock::at_secs(1_000));
+        let fetcher =
+            Arc::new(StaticFetcher::new(test_key(0, "k").jwks().to_string().into_bytes()));
+        let uris = ["https://a.example/jwks.json", "https://b.example/jwks.json"];
+        let cache = JwksCache::new(
+            uris.map(str::to_owned),
+            fetcher.clone(),
+            clock,
+            JwksSettings::default(),
+        );
+        for i in 0..1_000 {
+            let elsewhere = format!("https://issuer-{i}.example/jwks.json");
+            assert_eq!(cache.key(&elsewhere, "k").await.err(), Some(VerifyError::JwksUnavailable));
+            let kid = format!("random-{i}");
+            assert_eq!(cache.key(uris[i % 2], &kid).await.err(), Some(VerifyError::UnknownKid));
+        }
+        assert_eq!(cache.slots.len(), 2, "one slot per configured URI, none for what was asked");
+        for slot in &cache.slots {
+            let kids: Vec<String> = slot
+                .current()
+                .map_or_else(Vec::new, |loaded| loaded.keys.kids().map(str::to_owned).collect());
+            assert_eq!(kids, ["k"], "{}: only the published key is held", slot.uri);
+        }
+        assert_eq!(fetcher.calls(), 2, "one fetch per configured URI; none for the others");
+    }
+
+    const URI: &str = "https://issuer.example/jwks.json";
+
+    /// A cache of [`URI`] with the default settings (`min_refresh` 10 s) over
+    /// a fetcher serving `keys`, on a manual clock.
+    fn cache_of(keys: &[&str]) -> (JwksCache, Arc<StaticFetcher>, Arc<ManualClock>) {
+        let fetcher = Arc::new(StaticFetcher::new(jwks_of(keys)));
+        let clock = Arc::new(ManualClock::at_secs(1_000));
+        let cache = JwksCache::new(
+            [URI.to_owned()],
+            fetcher.clone(),
+            clock.clone(),
+            JwksSettings::default(),
+        );
+        (cache, fetcher, clock)
+    }
+
+    fn jwks_of(kids: &[&str]) -> Vec<u8> {
+        let keys: Vec<serde_json::Value> =
+            kids.iter().enumerate().map(|(i, kid)| test_key(i, kid).jwk()).collect();
+        serde_json::json!({ "keys": keys }).to_string().into_bytes()
+    }
+
+    async fn found(cache: &JwksCache, kid: &str) -> Result<String, VerifyError> {
+        cache.key(URI, kid).await.map(|key| key.kid().to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_key_published_right_after_a_fetch_is_fetched_on_its_first_request() {
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        assert!(cache.hydrate().await.is_empty());
+        assert_eq!(fetcher.calls(), 1);
+        // The issuer publishes k2 a moment after the cold-start fetch: its first token is verified.
+        clock.advance(Duration::from_millis(200));
+        fetcher.set(Ok(jwks_of(&["k1", "k2"])));
+        assert_eq!(found(&cache, "k2").await.as_deref(), Ok("k2"));
+        assert_eq!(fetcher.calls(), 2);
+        // And k3 right after that fetch, which found what it was made for.
+        fetcher.set(Ok(jwks_of(&["k1", "k2", "k3"])));
+        assert_eq!(found(&cache, "k3").await.as_deref(), Ok("k3"));
+        assert_eq!(fetcher.calls(), 3);
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"), "known kids need no fetch");
+        assert_eq!(fetcher.calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_random_kids_costs_at_most_one_fetch_per_min_refresh() {
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        assert!(cache.hydrate().await.is_empty());
+        // Five random kids a second for a minute.
+        for i in 0..300 {
+            let kid = format!("random-{i}");
+            assert_eq!(found(&cache, &kid).await, Err(VerifyError::UnknownKid), "{kid}");
+            clock.advance(Duration::from_millis(200));
+        }
+        // The hydrate, then one fetch at 0, 10, 20, 30, 40 and 50 s.
+        assert_eq!(fetcher.calls(), 1 + 6);
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+    }
+
+    #[tokio::test]
+    async fn a_kid_still_missing_after_its_fetch_waits_out_the_interval() {
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        assert!(cache.hydrate().await.is_empty());
+        assert_eq!(found(&cache, "k2").await, Err(VerifyError::UnknownKid));
+        assert_eq!(fetcher.calls(), 2, "the missing kid was fetched for at once");
+        // Published now, but the fetch that lacked it started the penalty.
+        fetcher.set(Ok(jwks_of(&["k1", "k2"])));
+        clock.advance(Duration::from_millis(9_999));
+        assert_eq!(found(&cache, "k2").await, Err(VerifyError::UnknownKid));
+        assert_eq!(found(&cache, "other").await, Err(VerifyError::UnknownKid));
+        assert_eq!(fetcher.calls(), 2, "no fetch within JWKS_MIN_REFRESH_SECS of the miss");
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(found(&cache, "k2").await.as_deref(), Ok("k2"));
+        assert_eq!(fetcher.calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failing_key_source_is_tried_at_most_once_per_min_refresh() {
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        fetcher.set(Err(FetchError::Status(503)));
+        assert_eq!(cache.hydrate().await.len(), 1);
+        for _ in 0..20 {
+            assert_eq!(found(&cache, "k1").await, Err(VerifyError::JwksUnavailable));
+            clock.advance(Duration::from_millis(475));
+        }
+        assert_eq!(fetcher.calls(), 1, "9.5 s after the failed fetch, no other was made");
+        clock.advance(Duration::from_millis(500));
+        assert_eq!(found(&cache, "k1").await, Err(VerifyError::JwksUnavailable));
+        assert_eq!(fetcher.calls(), 2);
+        // A source that fails after a good fetch: known kids keep answering, unknown ones wait.
+        fetcher.set(Ok(jwks_of(&["k1"])));
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        fetcher.set(Err(FetchError::Status(500)));
+        for i in 0..20 {
+            let kid = format!("random-{i}");
+            assert_eq!(found(&cache, &kid).await, Err(VerifyError::JwksUnavailable), "{kid}");
+            assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        }
+        assert_eq!(fetcher.calls(), 4, "one good fetch, then one failed one for the first kid");
     }
 }

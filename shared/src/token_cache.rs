@@ -112,6 +112,12 @@ impl TokenCache {
         }
     }
 
+    /// The most tokens it holds.
+    #[must_use]
+    pub fn capacity(&self) -> u64 {
+        self.inner.policy().max_capacity().unwrap_or(u64::MAX)
+    }
+
     /// False when the cache was built with capacity 0.
     pub fn is_enabled(&self) -> bool {
         !self.seen.is_empty()
@@ -252,5 +258,39 @@ mod tests {
             cache.admit(short, mark, verified("s"), LIFE);
             assert_eq!(sub_of(&cache, short).as_deref(), Some("s"));
         }
+    }
+
+    /// How many tokens the cache holds once moka has applied its pending evictions.
+    fn held(cache: &TokenCache) -> u64 {
+        cache.inner.run_pending_tasks();
+        cache.inner.entry_count()
+    }
+
+    #[test]
+    fn a_flood_of_distinct_tokens_stays_within_the_capacity() {
+        const CAPACITY: u64 = 500;
+        let cache = TokenCache::new(CAPACITY);
+        let slots = cache.seen.len();
+        for i in 0..10 * CAPACITY {
+            let token = format!("h.b.flood-signature-{i:012}");
+            let mark = cache.mark(&token).unwrap();
+            // Each token verified twice, so each one asks to be cached.
+            cache.admit(&token, mark, verified("f"), LIFE);
+            cache.admit(&token, mark, verified("f"), LIFE);
+        }
+        let held = held(&cache);
+        assert!(held <= CAPACITY, "{held} tokens held, capacity {CAPACITY}");
+        assert!(held >= CAPACITY / 2, "the flood should have filled the cache: {held} held");
+        assert_eq!((slots, cache.seen.len()), (1024, 1024), "the mark table never grows");
+    }
+
+    #[test]
+    fn the_default_bound_is_ten_thousand_tokens_and_the_mark_table_is_capped() {
+        let cache = TokenCache::new(crate::config::DEFAULT_TOKEN_CACHE_CAPACITY);
+        assert_eq!(cache.capacity(), 10_000);
+        // Twice the capacity, rounded up to a power of two: 256 KiB.
+        assert_eq!(cache.seen.len(), 32_768);
+        // Whatever capacity is asked for, the table stays at most 2^20 slots (8 MiB).
+        assert_eq!(TokenCache::new(u64::MAX).seen.len(), 1 << 20);
     }
 }

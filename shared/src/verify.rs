@@ -319,4 +319,16 @@ mod tests {
         assert!(split(&format!("{h}.{p}.c2ln")).is_ok());
         assert!(split(&format!("{h}.{p}.c2c")).is_ok());
     }
+
+    #[test]
+    fn the_verified_token_cache_is_as_large_as_configured() {
+        let mut config =
+            VerifierConfig::for_issuer("https://issuer.example", &["c"], TokenUsePolicy::Any)
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.token_cache_capacity, crate::config::DEFAULT_TOKEN_CACHE_CAPACITY);
+        config.token_cache_capacity = 123;
+        let fetcher = Arc::new(crate::testing::StaticFetcher::new(Vec::new()));
+        let verifier = Verifier::new(&config, fetcher, Arc::new(SystemClock));
+        assert_eq!(verifier.cache.capacity(), 123);
+    }
 }

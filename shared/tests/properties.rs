@@ -5,11 +5,10 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimsgate_core::testing::{ManualClock, StaticFetcher, cognito_id_claims, test_key};
+use claimsgate_core::testing::{cognito_id_claims, test_key, verifier_in_memory};
 use claimsgate_core::{MAX_TOKEN_BYTES, TokenUsePolicy, Verifier, VerifierConfig};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -19,7 +18,7 @@ use serde_json::json;
 const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Props";
 const CLIENT: &str = "props-client";
 const KID: &str = "props-kid";
-const NOW: u64 = 1_767_225_600;
+const NOW: u64 = claimsgate_core::testing::TEST_NOW;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
@@ -28,7 +27,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn verifier() -> Verifier {
     let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
     let jwks = test_key(0, KID).jwks().to_string().into_bytes();
-    Verifier::new(&config, Arc::new(StaticFetcher::new(jwks)), Arc::new(ManualClock::at_secs(NOW)))
+    verifier_in_memory(&config, jwks, NOW).0
 }
 
 /// `n` cases; a failure is reported with its shrunk input (nothing is written next to the sources).

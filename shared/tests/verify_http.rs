@@ -12,7 +12,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{ManualClock, eventually, test_key};
-use claimsgate_core::{TokenUse, TokenUsePolicy, VerifyError};
+use claimsgate_core::{
+    FetchError, FetchLimits, Fetcher as _, HttpFetcher, TokenUse, TokenUsePolicy,
+};
 use common::*;
 use serde_json::{Value, json};
 
@@ -46,13 +48,6 @@ impl Fixture {
     }
     fn hits(&self) -> usize {
         self.server.hits(&self.pool.jwks_path)
-    }
-}
-
-fn code(r: Result<Arc<claimsgate_core::VerifiedToken>, VerifyError>) -> &'static str {
-    match r {
-        Ok(_) => "ok",
-        Err(e) => e.code(),
     }
 }
 
@@ -342,7 +337,7 @@ async fn malformed_tokens_are_refused_without_panicking() {
 }
 
 #[tokio::test]
-async fn unknown_kid_refetches_once_then_waits_out_the_penalty() {
+async fn an_unknown_kid_refetches_at_once_then_waits_out_the_penalty() {
     let f = fixture().await;
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     assert_eq!(code(v.verify(&f.id_token()).await), "ok");
@@ -350,19 +345,24 @@ async fn unknown_kid_refetches_once_then_waits_out_the_penalty() {
     let stranger = test_key(1, "ghost");
     let early = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&early).await), "unknown_kid");
-    assert_eq!(f.hits(), 1, "no refetch within the penalty interval of the last fetch");
+    assert_eq!(f.hits(), 2, "a kid missing right after a fetch is fetched for at once");
+    for i in 0..50 {
+        let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
+        assert_eq!(code(v.verify(&token).await), "unknown_kid", "attempt {i}");
+    }
+    assert_eq!(f.hits(), 2, "the fetch that lacked the kid holds off the next ones");
 
     f.clock.advance(Duration::from_secs(11));
     for i in 0..50 {
         let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
         assert_eq!(code(v.verify(&token).await), "unknown_kid", "attempt {i}");
     }
-    assert_eq!(f.hits(), 2, "fifty unknown kids cost one refetch");
+    assert_eq!(f.hits(), 3, "fifty unknown kids past the penalty cost one refetch");
 
     f.clock.advance(Duration::from_secs(11));
     let token = stranger.sign(&id_claims(&f.pool.iss, f.now())).unwrap();
     assert_eq!(code(v.verify(&token).await), "unknown_kid");
-    assert_eq!(f.hits(), 3, "after the penalty interval one more refetch is allowed");
+    assert_eq!(f.hits(), 4, "after the penalty interval one more refetch is allowed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -410,16 +410,23 @@ async fn rotated_key_is_picked_up_after_the_ttl_or_on_a_new_kid() {
 
 #[tokio::test]
 async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
-    let failures = [
-        ("down", None),
-        ("slow", Some(Mode::Slow(Duration::from_secs(2), Vec::new()))),
-        ("500", Some(Mode::Status(500))),
-        ("html", Some(Mode::Html)),
-        ("10 MiB", Some(Mode::Huge(10 * 1024 * 1024))),
-        ("empty key list", Some(Mode::Serve(br#"{"keys": []}"#.to_vec()))),
-    ];
-    for (name, mode) in failures {
+    for name in ["down", "slow", "500", "past the body cap", "redirect", "html", "empty key list"] {
         let f = fixture().await;
+        // Each valid but for the fault (the set holds the kid asked for, `ghost`): only a
+        // fetch limit can refuse the slow, the 500, the oversized and the redirected ones.
+        let valid = jwks_of(&[&f.key, &test_key(1, "ghost")]);
+        f.server.set("/keys.json", Mode::Serve(valid.clone()));
+        let mode = match name {
+            "slow" => Some(Mode::Slow(Duration::from_secs(2), valid)),
+            "500" => Some(Mode::Status(500, valid)),
+            "past the body cap" => {
+                Some(Mode::Serve(padded(&valid, test_limits().max_body_bytes + 1)))
+            }
+            "redirect" => Some(Mode::Redirect(format!("{}/keys.json", f.server.base))),
+            "html" => Some(Mode::Html),
+            "empty key list" => Some(Mode::Serve(br#"{"keys": []}"#.to_vec())),
+            _ => None,
+        };
         let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
         assert_eq!(code(v.verify(&f.id_token()).await), "ok", "{name}: priming");
         match mode {
@@ -437,6 +444,7 @@ async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
         assert_eq!(code(v.verify(&token).await), "jwks_unavailable", "{name}: unknown kid");
         if name != "down" {
             assert_eq!(f.hits(), 2, "{name}: one failed refresh, then the penalty holds");
+            assert_eq!(f.server.hits("/keys.json"), 0, "{name}: a redirect is never followed");
         }
 
         // Past the stale limit even known kids fail, and nothing is served from the old set.
@@ -445,10 +453,117 @@ async fn a_failing_jwks_serves_the_stale_set_for_known_kids_only() {
     }
 }
 
+/// The production fetcher alone, with `limits`, on `uri`.
+async fn fetch(uri: &str, limits: FetchLimits) -> Result<Vec<u8>, FetchError> {
+    HttpFetcher::new(limits).fetch(uri).await
+}
+
+#[tokio::test]
+async fn only_a_200_is_a_key_set_and_a_redirect_is_not_followed() {
+    let f = fixture().await;
+    let valid = jwks_of(&[&f.key]);
+    assert_eq!(fetch(&f.pool.jwks_uri, test_limits()).await, Ok(valid.clone()), "the control");
+    for status in [500, 503, 404, 201, 203] {
+        f.server.set(&f.pool.jwks_path, Mode::Status(status, valid.clone()));
+        let got = fetch(&f.pool.jwks_uri, test_limits()).await;
+        assert_eq!(got, Err(FetchError::Status(status)), "a valid key set under {status}");
+    }
+    f.server.set("/elsewhere/jwks.json", Mode::Serve(valid));
+    let elsewhere = format!("{}/elsewhere/jwks.json", f.server.base);
+    f.server.set(&f.pool.jwks_path, Mode::Redirect(elsewhere));
+    assert_eq!(fetch(&f.pool.jwks_uri, test_limits()).await, Err(FetchError::Status(302)));
+    assert_eq!(f.server.hits("/elsewhere/jwks.json"), 0, "the redirect was followed");
+}
+
+#[tokio::test]
+async fn a_key_set_past_the_body_cap_is_too_large_announced_or_not() {
+    let f = fixture().await;
+    let valid = jwks_of(&[&f.key]);
+    let cap = FetchLimits::default().max_body_bytes;
+    assert_eq!(cap, 64 * 1024);
+    let limits = FetchLimits { max_body_bytes: cap, ..test_limits() };
+    // With a Content-Length: exactly the cap passes (and parses), one byte more does not.
+    f.server.set(&f.pool.jwks_path, Mode::Serve(padded(&valid, cap)));
+    let body = fetch(&f.pool.jwks_uri, limits).await.unwrap();
+    assert!(claimsgate_core::jwk::KeySet::parse(&body).is_ok_and(|set| set.len() == 1));
+    f.server.set(&f.pool.jwks_path, Mode::Serve(padded(&valid, cap + 1)));
+    assert_eq!(fetch(&f.pool.jwks_uri, limits).await, Err(FetchError::TooLarge(cap)));
+    // Chunked, its length never said: counted as it comes.
+    for (len, want) in [(cap, Ok(padded(&valid, cap))), (cap + 1, Err(FetchError::TooLarge(cap)))] {
+        let (head, chunks) = chunked(&padded(&valid, len), 4096);
+        let script = std::iter::once(head).chain(chunks).map(|part| (Duration::ZERO, part));
+        let uri = scripted(script.collect()).await;
+        assert_eq!(fetch(&uri, limits).await, want, "{len} bytes, chunked");
+    }
+    // A length past the cap is refused from the head alone, before any of the body is read.
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        10 * 1024 * 1024
+    );
+    let uri = scripted(vec![
+        (Duration::ZERO, head.into_bytes()),
+        (Duration::ZERO, valid),
+        (Duration::from_secs(5), b" ".to_vec()),
+    ])
+    .await;
+    assert_eq!(fetch(&uri, limits).await, Err(FetchError::TooLarge(cap)), "10 MiB announced");
+}
+
+#[tokio::test]
+async fn a_slow_key_set_is_cut_off_by_the_total_timeout() {
+    let f = fixture().await;
+    let valid = jwks_of(&[&f.key]);
+    let limits = FetchLimits { total_timeout: Duration::from_millis(300), ..test_limits() };
+    f.server.set(&f.pool.jwks_path, Mode::Slow(Duration::from_millis(20), valid.clone()));
+    assert_eq!(fetch(&f.pool.jwks_uri, limits).await, Ok(valid.clone()), "the control");
+    // No answer for 2 s; then the head at once and the body a chunk every 100 ms for 2 s.
+    f.server.set(&f.pool.jwks_path, Mode::Slow(Duration::from_secs(2), valid.clone()));
+    let (head, chunks) = chunked(&valid, valid.len().div_ceil(20));
+    let drip = std::iter::once((Duration::ZERO, head))
+        .chain(chunks.into_iter().map(|c| (Duration::from_millis(100), c)));
+    let dripping = scripted(drip.collect()).await;
+    for (name, uri) in [("no answer", f.pool.jwks_uri.clone()), ("a dripping body", dripping)] {
+        let started = std::time::Instant::now();
+        let got = fetch(&uri, limits).await;
+        assert!(matches!(got, Err(FetchError::Transport(_))), "{name}: {got:?}");
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(1500), "{name}: gave up after {took:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_connect_that_never_completes_is_cut_off_by_the_connect_timeout() {
+    // A listener that never accepts, its queue filled: the kernel drops further SYNs,
+    // so a connect neither completes nor fails. All on loopback.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    while let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(50)) {
+        queued.push(stream);
+        assert!(queued.len() < 64, "the listen queue never filled");
+    }
+    let limits = FetchLimits {
+        connect_timeout: Duration::from_millis(100),
+        total_timeout: Duration::from_secs(5),
+        ..test_limits()
+    };
+    let started = std::time::Instant::now();
+    let got = fetch(&format!("http://{addr}/jwks.json"), limits).await;
+    let took = started.elapsed();
+    assert!(matches!(got, Err(FetchError::Transport(_))), "{got:?}");
+    assert!(
+        took < Duration::from_millis(2500),
+        "gave up after {took:?}, not at the connect timeout"
+    );
+    drop((queued, listener));
+}
+
 #[tokio::test]
 async fn a_jwks_that_never_loaded_fails_closed() {
     let f = fixture().await;
-    f.server.set(&f.pool.jwks_path, Mode::Status(503));
+    f.server.set(&f.pool.jwks_path, Mode::Status(503, b"{}".to_vec()));
     let v = verifier(&config(&[&f.pool], TokenUsePolicy::Any), &f.clock);
     let failures = v.hydrate().await;
     assert_eq!(failures.len(), 1);
@@ -541,7 +656,7 @@ async fn a_cached_token_needs_no_fetch_but_stops_when_its_key_leaves_the_jwks() 
     assert!(refused, "the cached token kept passing after the refresh");
     let (_, report) = v.verify_reported(&twice).await;
     assert_eq!(report.jwks_age, Some(Duration::ZERO), "the set was just refreshed");
-    assert_eq!(f.hits(), 2, "one background refresh");
+    assert_eq!(f.hits(), 3, "one background refresh, then one refetch for the kid it dropped");
 }
 
 #[tokio::test]

@@ -9,11 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authorizer::Authorizer;
-use authorizer::policies::Route;
+use authorizer::event::AuthorizerEvent;
+use authorizer::policies::{Route, Routes};
 use axum::body::Body;
+use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use claimsgate_core::Clock;
+use claimsgate_core::fetch::BoxFuture;
 use me_claims::cors::Cors;
 use serde_json::{Map, Value, json};
 
@@ -40,9 +43,38 @@ pub enum AuthorizerKind {
     Http,
 }
 
+/// The error message of an authorizer that refuses the token: API Gateway's 401.
+pub(super) const UNAUTHORIZED: &str = "Unauthorized";
+
+/// Whatever answers the API's authorizer events, invoked as API Gateway invokes
+/// a Lambda authorizer: the event as JSON in, the answer as JSON out, or the
+/// invocation's error message (`Unauthorized` is a 401, any other a 500). The
+/// real handler, or a test's stand-in for one that fails.
+pub trait AuthorizerFunction: Send + Sync + std::fmt::Debug {
+    /// Answers one event, as the Lambda would.
+    fn invoke(&self, event: Value) -> BoxFuture<'_, Result<Value, String>>;
+}
+
+/// The real `authorizer` handler, its event read and its answer written as the Lambda runtime does.
+#[derive(Debug)]
+pub struct LambdaAuthorizer(pub Arc<Authorizer>);
+
+impl AuthorizerFunction for LambdaAuthorizer {
+    fn invoke(&self, event: Value) -> BoxFuture<'_, Result<Value, String>> {
+        Box::pin(async move {
+            let event: AuthorizerEvent =
+                serde_json::from_value(event).map_err(|e| e.to_string())?;
+            let answer = self.0.handle(event).await.map_err(|e| e.to_string())?;
+            serde_json::to_value(answer).map_err(|e| e.to_string())
+        })
+    }
+}
+
 /// The API's state.
 pub struct ApiGateway {
-    pub(super) authorizer: Arc<Authorizer>,
+    /// The API's routes: the actions of the authorizer's policy store.
+    pub(super) routes: Routes,
+    pub(super) authorizer: Arc<dyn AuthorizerFunction>,
     pub(super) me_claims: Arc<me_claims::App>,
     pub(super) kind: AuthorizerKind,
     pub(super) cache_ttl: Duration,
@@ -61,12 +93,12 @@ impl std::fmt::Debug for ApiGateway {
 }
 
 impl ApiGateway {
-    /// An API over these handlers.
+    /// An API of these routes over these handlers.
     ///
     /// # Errors
     /// When the mock bodies file is not a JSON object of strings.
     pub fn new(
-        authorizer: Arc<Authorizer>,
+        (routes, authorizer): (Routes, Arc<dyn AuthorizerFunction>),
         me_claims: Arc<me_claims::App>,
         kind: AuthorizerKind,
         cache_ttl: Duration,
@@ -75,6 +107,7 @@ impl ApiGateway {
         let mocks: HashMap<String, String> =
             serde_json::from_str(MOCKS).map_err(|e| format!("openapi/mocks.json: {e}"))?;
         Ok(Self {
+            routes,
             authorizer,
             me_claims,
             kind,
@@ -130,20 +163,67 @@ pub(super) fn from_lambda(response: lambda_http::Response<lambda_http::Body>) ->
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The request's headers as API Gateway passes them on: `Host` and
-/// `X-Forwarded-*` are its own, never the client's (a client's bad value would
-/// otherwise break the event).
-pub(super) fn gateway_headers(headers: &HeaderMap) -> Map<String, Value> {
-    const OWN: [&str; 3] = ["host", "x-forwarded-proto", "x-forwarded-port"];
-    let mut flat: Map<String, Value> = headers
-        .iter()
-        .filter(|(k, _)| !OWN.contains(&k.as_str()))
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), json!(v.to_str().ok()?))))
-        .collect();
+/// Headers API Gateway sets itself, never the client's (a client's bad value
+/// would otherwise break the event).
+const OWN_HEADERS: [&str; 3] = ["host", "x-forwarded-proto", "x-forwarded-port"];
+
+/// How an event's `headers` holds a header the request repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Repeated {
+    /// REST events: the last value (all of them are in `multiValueHeaders`).
+    Last,
+    /// HTTP API payload 2.0: the values joined with commas.
+    Joined,
+}
+
+/// The request's headers as API Gateway passes them on, `Host` and
+/// `X-Forwarded-*` its own.
+pub(super) fn gateway_headers(headers: &HeaderMap, repeated: Repeated) -> Map<String, Value> {
+    let mut flat = Map::new();
+    for (name, value) in headers.iter().filter(|(k, _)| !OWN_HEADERS.contains(&k.as_str())) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        let value = match flat.get(name.as_str()).and_then(Value::as_str) {
+            Some(before) if repeated == Repeated::Joined => format!("{before},{value}"),
+            _ => value.to_owned(),
+        };
+        flat.insert(name.as_str().to_owned(), json!(value));
+    }
     flat.insert("host".into(), json!(format!("{API_ID}.execute-api.{REGION}.amazonaws.com")));
     flat.insert("x-forwarded-proto".into(), json!("https"));
     flat.insert("x-forwarded-port".into(), json!("443"));
     flat
+}
+
+/// Every value of each header, as a REST event's `multiValueHeaders` holds them.
+pub(super) fn gateway_multi_value_headers(headers: &HeaderMap) -> Map<String, Value> {
+    let last = gateway_headers(headers, Repeated::Last);
+    last.into_iter()
+        .map(|(name, last)| {
+            let all: Vec<Value> = if OWN_HEADERS.contains(&name.as_str()) {
+                Vec::new()
+            } else {
+                headers
+                    .get_all(name.as_str())
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .map(|v| json!(v))
+                    .collect()
+            };
+            (name, if all.is_empty() { json!([last]) } else { Value::Array(all) })
+        })
+        .collect()
+}
+
+/// The `Authorization` identity source as API Gateway reads it: every header of
+/// that name, joined with commas (two headers are one value that is no bearer
+/// credential); `None` when there is none, or it is blank or not text, which
+/// API Gateway answers itself.
+pub(super) fn identity_source(headers: &HeaderMap) -> Option<String> {
+    let values = headers.get_all(AUTHORIZATION).iter().map(|v| v.to_str().ok());
+    let joined = values.collect::<Option<Vec<&str>>>()?.join(",");
+    (!joined.trim().is_empty()).then_some(joined)
 }
 
 /// What the integration behind a route answers, as serverless.yml deploys it.
@@ -159,13 +239,13 @@ pub(super) enum Integration {
 impl ApiGateway {
     /// The store's route API Gateway sends `method` on `path` to; `None` when none matches.
     pub(super) fn route(&self, method: &Method, path: &str) -> Option<&Route> {
-        let routes = &self.authorizer.store().routes;
+        let routes = &self.routes;
         routes.select(method.as_str(), path).map(|i| &routes.all()[i])
     }
 
     /// True when a route of the store has `path` (whatever its method): CORS preflights are answered there.
     pub(super) fn has_path(&self, path: &str) -> bool {
-        self.authorizer.store().routes.all().iter().any(|r| r.parameters(path).is_some())
+        self.routes.all().iter().any(|r| r.parameters(path).is_some())
     }
 
     /// The integration of `route`, called on `path`.

@@ -12,8 +12,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authorizer::event::AuthorizerEvent;
-use authorizer::response::Answer;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -22,7 +20,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::cache::HttpCached;
-use super::gateway::{ACCOUNT, API_ID, ApiGateway, Integration, REGION, gateway_headers};
+use super::gateway::{
+    ACCOUNT, API_ID, ApiGateway, Integration, REGION, Repeated, UNAUTHORIZED, gateway_headers,
+    identity_source,
+};
 use crate::support::{lock, random};
 
 /// The stage of an HTTP API's default route.
@@ -88,15 +89,11 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
     };
     // The route key names the route as the API declares it: `GET /pets/{petId}`.
     let route_key = route.to_string();
-    let Some(authorization) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-    else {
+    let Some(authorization) = identity_source(&headers) else {
         // A missing identity source is answered without calling the authorizer.
         return message(StatusCode::UNAUTHORIZED, "Unauthorized");
     };
-    let identity = [authorization, route_key.as_str()];
+    let identity = [authorization.as_str(), route_key.as_str()];
 
     let result = match api.http_cached(&identity) {
         Some(hit) => hit,
@@ -118,7 +115,7 @@ async fn handle(State(api): State<Arc<ApiGateway>>, request: Request<Body>) -> R
                 "routeKey": route_key,
                 "rawPath": path,
                 "rawQueryString": "",
-                "headers": gateway_headers(&headers),
+                "headers": gateway_headers(&headers, Repeated::Joined),
                 "requestContext": context,
                 "isBase64Encoded": false,
             });
@@ -163,26 +160,26 @@ impl ApiGateway {
             "routeKey": identity[1],
             "rawPath": path,
             "rawQueryString": "",
-            "headers": gateway_headers(headers),
+            "headers": gateway_headers(headers, Repeated::Joined),
             "requestContext": request_context(method.as_str(), path, identity[1], now),
         });
-        let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
-            Ok(event) => self.authorizer.handle(event).await,
-            Err(_) => Err(authorizer::AuthError::UnsupportedEvent("not a JSON object")),
-        };
-        let (is_authorized, context) = match answer {
-            Ok(Answer::Simple(simple)) => {
-                let context = match serde_json::to_value(&simple.context) {
-                    Ok(Value::Object(map)) => map,
+        let (is_authorized, context) = match self.authorizer.invoke(event).await {
+            Ok(answer) => {
+                let Some(is_authorized) = answer.get("isAuthorized").and_then(Value::as_bool)
+                else {
+                    tracing::error!("authorizer answered a payload 2.0 event without isAuthorized");
+                    return Err(message(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                    ));
+                };
+                let context = match answer.get("context") {
+                    Some(Value::Object(map)) => map.clone(),
                     _ => Map::new(),
                 };
-                (simple.is_authorized, context)
+                (is_authorized, context)
             }
-            Ok(Answer::Policy(_)) => {
-                tracing::error!("authorizer answered a payload 2.0 event with a policy");
-                return Err(message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"));
-            }
-            Err(e) if e.is_unauthorized() => {
+            Err(e) if e == UNAUTHORIZED => {
                 return Err(message(StatusCode::UNAUTHORIZED, "Unauthorized"));
             }
             Err(e) => {

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use gateway::{ApiGateway, AuthorizerKind, MOCKS};
+pub use gateway::{ApiGateway, AuthorizerFunction, AuthorizerKind, LambdaAuthorizer, MOCKS};
 pub use rest::method_arn;
 
 impl ApiGateway {

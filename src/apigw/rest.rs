@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use authorizer::event::AuthorizerEvent;
 use authorizer::policies::Route;
 use axum::body::Body;
 use axum::extract::State;
@@ -17,8 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::cache::CachedPolicy;
 use super::gateway::{
-    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, Integration, REGION, STAGE, from_lambda,
-    gateway_headers,
+    ACCOUNT, API_ID, ApiGateway, AuthorizerKind, Integration, REGION, Repeated, STAGE,
+    UNAUTHORIZED, from_lambda, gateway_headers, gateway_multi_value_headers, identity_source,
 };
 use super::gateway_response::GatewayResponse;
 use super::policy::{Evaluation, evaluate};
@@ -52,14 +51,11 @@ async fn route(api: &ApiGateway, request: Request<Body>) -> Response {
     let Some(route) = api.route(&method, &path) else {
         return GatewayResponse::MissingAuthenticationToken.response();
     };
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-    else {
+    let Some(token) = identity_source(&headers) else {
         // API Gateway answers a missing identity source itself, without calling the authorizer.
         return GatewayResponse::Unauthorized.response();
     };
+    let token = token.as_str();
     let arn = method_arn(method.as_str(), &path);
 
     let cached = api.cached(token);
@@ -123,19 +119,16 @@ impl ApiGateway {
                     .collect();
                 json!({
                     "type": "REQUEST", "methodArn": arn, "resource": route.path(), "path": path,
-                    "httpMethod": method.as_str(), "headers": gateway_headers(headers),
+                    "httpMethod": method.as_str(), "headers": gateway_headers(headers, Repeated::Last),
+                    "multiValueHeaders": gateway_multi_value_headers(headers),
                     "pathParameters": parameters,
                     "requestContext": {"accountId": ACCOUNT, "apiId": API_ID, "stage": STAGE, "httpMethod": method.as_str(), "resourcePath": route.path()},
                 })
             }
         };
-        let answer = match serde_json::from_value::<AuthorizerEvent>(event) {
-            Ok(event) => self.authorizer.handle(event).await.map(|a| json!(a)),
-            Err(_) => Err(authorizer::AuthError::UnsupportedEvent("not a JSON object")),
-        };
-        let answer = match answer {
+        let answer = match self.authorizer.invoke(event).await {
             Ok(answer) => answer,
-            Err(e) if e.is_unauthorized() => {
+            Err(e) if e == UNAUTHORIZED => {
                 return Err(GatewayResponse::Unauthorized.response());
             }
             Err(e) => {
@@ -169,8 +162,8 @@ impl ApiGateway {
     }
 
     async fn me_claims(&self, headers: &HeaderMap, auth: &CachedPolicy) -> Response {
-        let flat = gateway_headers(headers);
-        let multi: Map<String, Value> = flat.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
+        let flat = gateway_headers(headers, Repeated::Last);
+        let multi = gateway_multi_value_headers(headers);
         let mut authorizer = auth.context.clone();
         authorizer.insert("principalId".into(), json!(auth.principal_id));
         let event = json!({

@@ -12,6 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::rejection::ExtensionRejection;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -37,11 +38,12 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"error": message}))).into_response()
 }
 
-async fn loopback_only(request: Request, next: Next) -> Response {
-    let peer_is_loopback = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
+async fn loopback_only(
+    peer: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let peer_is_loopback = peer.is_ok_and(|ConnectInfo(peer)| peer.ip().is_loopback());
     let host_is_loopback = request
         .headers()
         .get(header::HOST)
@@ -114,4 +116,52 @@ async fn jwks_fault(
         tracing::info!(mode = mode.as_str(), "JWKS fault set");
     }
     Json(pool.jwks_source.state())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use axum::body::Body;
+    use axum::extract::connect_info::MockConnectInfo;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// The status of an admin-shaped request from `peer` naming `host`, past the loopback check.
+    async fn status(peer: Option<&str>, host: &str) -> StatusCode {
+        let router = Router::new()
+            .route("/admin/action", post(|| async { "done" }))
+            .layer(middleware::from_fn(loopback_only));
+        let router = match peer {
+            Some(peer) => router.layer(MockConnectInfo(peer.parse::<SocketAddr>().unwrap())),
+            None => router,
+        };
+        let request = axum::http::Request::post("/admin/action")
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        router.oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn only_a_loopback_peer_naming_a_loopback_host_passes() {
+        for (peer, host, want) in [
+            (Some("127.0.0.1:50000"), "127.0.0.1:9229", StatusCode::OK),
+            (Some("127.0.0.7:50000"), "localhost:9229", StatusCode::OK),
+            (Some("[::1]:50000"), "[::1]:9229", StatusCode::OK),
+            // Another machine, even naming a loopback host (the check the stack's own tests
+            // cannot reach: every request they send comes from loopback).
+            (Some("192.0.2.10:50000"), "127.0.0.1:9229", StatusCode::FORBIDDEN),
+            (Some("10.0.0.5:50000"), "localhost:9229", StatusCode::FORBIDDEN),
+            (Some("[2001:db8::1]:50000"), "[::1]:9229", StatusCode::FORBIDDEN),
+            (Some("[::ffff:192.0.2.10]:50000"), "127.0.0.1:9229", StatusCode::FORBIDDEN),
+            // A loopback peer naming a foreign host: DNS rebinding.
+            (Some("127.0.0.1:50000"), "evil.example:9229", StatusCode::FORBIDDEN),
+            // No peer known at all.
+            (None, "127.0.0.1:9229", StatusCode::FORBIDDEN),
+        ] {
+            assert_eq!(status(peer, host).await, want, "{peer:?} naming {host}");
+        }
+    }
 }

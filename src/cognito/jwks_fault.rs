@@ -1,7 +1,7 @@
 //! What the pool's JWKS endpoint answers: its keys, or one of the faults a key
 //! source can have (set with `POST /admin/jwks-fault`), and how many times it
 //! was asked. Load and fault tests read the count to see that the functions
-//! fetch no more often than `JWKS_MIN_REFRESH_SECS` allows.
+//! fetch no more often than their refreshes and `JWKS_MIN_REFRESH_SECS` allow.
 //!
 //! It uses `support`; it is used by `cognito::admin`, `cognito::pool`.
 

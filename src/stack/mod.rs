@@ -15,7 +15,7 @@ use claimsgate_core::{Clock, HttpFetcher, Verifier, VerifierConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::apigw::AuthorizerKind;
+use crate::apigw::{AuthorizerFunction, AuthorizerKind, LambdaAuthorizer};
 use crate::app;
 use crate::cognito::Cognito;
 use crate::cognito::issuer::{Grant, Source, TokenIssuer, Tokens};
@@ -172,6 +172,30 @@ pub async fn start_with_trigger(
     clock: Arc<dyn Clock>,
     trigger: Arc<dyn Trigger>,
 ) -> Result<Stack, String> {
+    start_with(settings, kind, clock, trigger, None).await
+}
+
+/// [`start`] with another authorizer than the real one behind the API (a
+/// test's stand-in for one that fails).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with_authorizer(
+    settings: &StackSettings,
+    kind: AuthorizerKind,
+    clock: Arc<dyn Clock>,
+    authorizer: Arc<dyn AuthorizerFunction>,
+) -> Result<Stack, String> {
+    start_with(settings, kind, clock, lambda_trigger(settings)?, Some(authorizer)).await
+}
+
+async fn start_with(
+    settings: &StackSettings,
+    kind: AuthorizerKind,
+    clock: Arc<dyn Clock>,
+    trigger: Arc<dyn Trigger>,
+    authorizer: Option<Arc<dyn AuthorizerFunction>>,
+) -> Result<Stack, String> {
     let cognito_addr = SocketAddr::new(settings.host, settings.cognito_port);
     let cognito_listener = TcpListener::bind(cognito_addr)
         .await
@@ -207,13 +231,21 @@ pub async fn start_with_trigger(
         let fetcher = HttpFetcher::new(settings.jwks_fetch);
         Ok(Verifier::new(&config, Arc::new(fetcher), Arc::clone(&clock)))
     };
-    let authorizer = Arc::new(Authorizer::new(verifier()?, store));
+    // The API's routes are the store's actions, whoever answers its authorizer events.
+    let routes = store.routes.clone();
+    let authorizer: Arc<dyn AuthorizerFunction> = match authorizer {
+        Some(authorizer) => authorizer,
+        None => {
+            let real = Arc::new(Authorizer::new(verifier()?, store));
+            real.verifier().hydrate().await;
+            Arc::new(LambdaAuthorizer(real))
+        }
+    };
     let me_claims = Arc::new(me_claims::App::new(verifier()?, settings.cors_allow_origins.clone()));
-    authorizer.verifier().hydrate().await;
     me_claims.verifier().hydrate().await;
     let api = Arc::new(
         crate::apigw::ApiGateway::new(
-            authorizer,
+            (routes, authorizer),
             me_claims,
             kind,
             Duration::from_secs(settings.authorizer_cache_ttl),

@@ -30,9 +30,8 @@ pub fn browser() -> reqwest::Client {
 
 /// The value of the hidden field `name` in a form.
 pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
+    let field = hidden_fields(html).into_iter().find(|(field, _)| field == name);
+    field.unwrap_or_else(|| panic!("no hidden field {name} in {html}")).1
 }
 
 pub fn location(r: &reqwest::Response) -> Option<String> {

@@ -7,12 +7,14 @@ pub mod triggers;
 
 use std::sync::Arc;
 
+use claimsgate::apigw::AuthorizerFunction;
 use claimsgate::trigger::Trigger;
 use claimsgate::{AuthorizerKind, Stack, StackSettings};
+use claimsgate_core::Clock;
 use claimsgate_core::testing::{ManualClock, test_key};
 
-/// 2026-01-01T00:00:00Z: where every test stack's clock starts.
-pub const START: u64 = 1_767_225_600;
+/// Where every test stack's clock starts.
+pub const START: u64 = claimsgate_core::testing::TEST_NOW;
 
 /// A running stack, the clock it tells time by, and its key file (a rotation writes there).
 pub struct TestStack {
@@ -30,11 +32,8 @@ impl std::ops::Deref for TestStack {
 
 /// Starts a stack on free ports, signing with the process's test key, at [`START`].
 pub async fn stack_with(kind: AuthorizerKind, edit: impl FnOnce(&mut StackSettings)) -> TestStack {
-    let key = KeyDir::new();
-    let mut settings = StackSettings::ephemeral(key.path()).unwrap();
-    edit(&mut settings);
-    let trigger = claimsgate::lambda_trigger(&settings).unwrap();
-    start(settings, kind, trigger, key).await
+    start(edit, |settings, clock| async move { claimsgate::start(&settings, kind, clock).await })
+        .await
 }
 
 /// Like [`stack_with`], with `trigger` answering the Pre Token Generation events.
@@ -43,21 +42,34 @@ pub async fn stack_with_trigger(
     edit: impl FnOnce(&mut StackSettings),
     trigger: Arc<dyn Trigger>,
 ) -> TestStack {
+    start(edit, |settings, clock| async move {
+        claimsgate::start_with_trigger(&settings, kind, clock, trigger).await
+    })
+    .await
+}
+
+/// Like [`stack_with`], with `authorizer` behind the API instead of the real one.
+pub async fn stack_with_authorizer(
+    kind: AuthorizerKind,
+    edit: impl FnOnce(&mut StackSettings),
+    authorizer: Arc<dyn AuthorizerFunction>,
+) -> TestStack {
+    start(edit, |settings, clock| async move {
+        claimsgate::start_with_authorizer(&settings, kind, clock, authorizer).await
+    })
+    .await
+}
+
+/// The settings (with `edit` applied) and the clock of a new stack, to `begin` it with.
+async fn start<F: std::future::Future<Output = Result<Stack, String>>>(
+    edit: impl FnOnce(&mut StackSettings),
+    begin: impl FnOnce(StackSettings, Arc<dyn Clock>) -> F,
+) -> TestStack {
     let key = KeyDir::new();
     let mut settings = StackSettings::ephemeral(key.path()).unwrap();
     edit(&mut settings);
-    start(settings, kind, trigger, key).await
-}
-
-async fn start(
-    settings: StackSettings,
-    kind: AuthorizerKind,
-    trigger: Arc<dyn Trigger>,
-    key: KeyDir,
-) -> TestStack {
     let clock = Arc::new(ManualClock::at_secs(START));
-    let stack =
-        claimsgate::start_with_trigger(&settings, kind, clock.clone(), trigger).await.unwrap();
+    let stack = begin(settings, clock.clone()).await.unwrap();
     TestStack { stack, clock, key }
 }
 

@@ -14,23 +14,6 @@ use crate::common::flow::{
 use crate::http;
 use crate::sequence::{PATHS, forged, status, token_kid};
 
-/// True when `line` holds something shaped like an email address.
-pub(crate) fn has_email(line: &str) -> bool {
-    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-".contains(c);
-    line.match_indices('@').any(|(at, _)| {
-        let before = line[..at].chars().next_back().is_some_and(local);
-        let domain: String = line[at + 1..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
-            .collect();
-        let tld = domain.rsplit('.').next().unwrap_or("");
-        before
-            && domain.contains('.')
-            && tld.len() >= 2
-            && tld.chars().all(|c| c.is_ascii_alphabetic())
-    })
-}
-
 /// Requests an attacker (or a careless client) sends, through every door of the
 /// stack; returns the secrets they carried or obtained.
 pub(crate) async fn attack_like_requests(s: &TestStack) -> Vec<String> {

@@ -16,12 +16,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use authorizer::Authorizer;
 use authorizer::event::AuthorizerEvent;
 use authorizer::policies::Store;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::testing::StaticFetcher;
 use claimsgate_core::{SystemClock, TokenUsePolicy, Verifier, VerifierConfig};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -29,7 +29,8 @@ use serde_json::{Map, Value, json};
 
 type Error = Box<dyn std::error::Error>;
 
-const CASES: [&str; 5] = ["floor", "claimsgate", "claimsgate_repeated", "jsonwebtoken", "authorizer"];
+const CASES: [&str; 5] =
+    ["floor", "claimsgate", "claimsgate_repeated", "jsonwebtoken", "authorizer"];
 
 /// A `TOKEN` event for `GET /dogs`, which the fixture's dogs token may call.
 fn token_event(token: &str) -> Result<AuthorizerEvent, Error> {

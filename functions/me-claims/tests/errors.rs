@@ -4,7 +4,7 @@
 mod support;
 
 use claimsgate_core::FetchError;
-use claimsgate_core::testing::test_key;
+use claimsgate_core::testing::{bearer_cases, test_key};
 use serde_json::json;
 use support::*;
 
@@ -28,24 +28,29 @@ async fn missing_authorization_is_401_with_a_bare_challenge() {
 }
 
 #[tokio::test]
-async fn malformed_authorization_is_400_invalid_request() {
+async fn each_authorization_value_is_read_by_the_one_bearer_grammar() {
     let h = Harness::new();
     let token = sign(&id_claims());
-    let two_tokens = format!("Bearer {token} {token}");
-    let cases = [
-        "Basic dXNlcjpwYXNzd29yZA==",
-        "Basic x",
-        "Bearer",
-        "Bearer    ",
-        two_tokens.as_str(),
-        "Bearer a.b.c,Bearer d.e.f",
-        "Bearer \"a.b.c\"",
-        "",
-    ];
-    for value in cases {
+    for (value, read) in bearer_cases(&token) {
+        // An event carries header values only (no line break in one).
+        if lambda_http::http::HeaderValue::from_str(&value).is_err() {
+            continue;
+        }
         for fixture in ["rest-v1-get.json", "http-v2-get.json"] {
-            let response = h.call(with_authorization(fixture, Some(value))).await;
-            assert_problem(&response, 400, "invalid_request");
+            let response = h.call(with_authorization(fixture, Some(&value))).await;
+            match &read {
+                Ok(read) if *read == token => {
+                    assert_eq!(response.status(), 200, "{value:?}: {}", body_text(&response));
+                    continue;
+                }
+                // Read as a token, but not the one signed.
+                Ok(_) => {
+                    assert_problem(&response, 401, "malformed_token");
+                    continue;
+                }
+                Err(_) => {}
+            }
+            let body = assert_problem(&response, 400, "invalid_request");
             let challenge = header(&response, "www-authenticate").unwrap();
             assert!(
                 challenge.starts_with(
@@ -54,10 +59,11 @@ async fn malformed_authorization_is_400_invalid_request() {
                 "{value:?}: {challenge}"
             );
             assert!(!body_text(&response).contains(&token), "{value:?}");
+            assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{value:?}");
         }
     }
-    // None of these reached the verifier.
-    assert_eq!(h.fetcher.calls(), 0);
+    // Only the values read as the signed token reached the verifier.
+    assert_eq!(h.fetcher.calls(), 1);
 }
 
 #[tokio::test]
@@ -74,14 +80,6 @@ async fn two_authorization_headers_in_a_rest_event_are_400() {
     assert!(body["detail"].as_str().unwrap().contains("more than one"));
 }
 
-#[tokio::test]
-async fn bearer_scheme_is_case_insensitive() {
-    let h = Harness::new();
-    let value = format!("bEaReR   {}", sign(&id_claims()));
-    let response = h.call(with_authorization("rest-v1-get.json", Some(&value))).await;
-    assert_eq!(response.status(), 200, "{}", body_text(&response));
-}
-
 /// Each bad, expired or foreign token: 401 `invalid_token`, the verifier's code, and a description.
 #[tokio::test]
 async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
@@ -92,23 +90,26 @@ async fn rejected_tokens_are_401_invalid_token_with_the_verifier_code() {
         key().sign_raw(&json!({"alg": "HS256", "kid": KID, "typ": "JWT"}), &id_claims()).unwrap();
     let none = key().sign_raw(&json!({"alg": "none", "kid": KID}), &id_claims()).unwrap();
     let cases = [
-        (sign(&with(id_claims(), json!({"exp": NOW - 1}))), "token_expired"),
+        (sign(&with_claims(id_claims(), json!({"exp": NOW - 1}))), "token_expired"),
         (
-            sign(&with(
+            sign(&with_claims(
                 id_claims(),
                 json!({"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"}),
             )),
             "invalid_issuer",
         ),
-        (sign(&with(id_claims(), json!({"aud": "someone-elses-client"}))), "invalid_audience"),
         (
-            sign(&with(access_claims(), json!({"client_id": "someone-elses-client"}))),
+            sign(&with_claims(id_claims(), json!({"aud": "someone-elses-client"}))),
+            "invalid_audience",
+        ),
+        (
+            sign(&with_claims(access_claims(), json!({"client_id": "someone-elses-client"}))),
             "invalid_client_id",
         ),
-        (sign(&with(id_claims(), json!({"token_use": "refresh"}))), "invalid_token_use"),
-        (sign(&with(id_claims(), json!({"iat": NOW + 600}))), "token_issued_in_future"),
-        (sign(&with(id_claims(), json!({"nbf": NOW + 600}))), "token_not_yet_valid"),
-        (sign(&with(id_claims(), json!({"exp": "tomorrow"}))), "invalid_claim"),
+        (sign(&with_claims(id_claims(), json!({"token_use": "refresh"}))), "invalid_token_use"),
+        (sign(&with_claims(id_claims(), json!({"iat": NOW + 600}))), "token_issued_in_future"),
+        (sign(&with_claims(id_claims(), json!({"nbf": NOW + 600}))), "token_not_yet_valid"),
+        (sign(&with_claims(id_claims(), json!({"exp": "tomorrow"}))), "invalid_claim"),
         (impostor.sign(&id_claims()).unwrap(), "invalid_signature"),
         (other_kid.sign(&id_claims()).unwrap(), "unknown_kid"),
         (hs256, "alg_not_allowed"),

@@ -24,7 +24,7 @@ async fn rest_event_echoes_the_verified_header_and_claims() {
     assert_eq!(body["header"], json!({"alg": "RS256", "kid": KID}));
     // Every claim exactly as in the token: numbers stay numbers, groups stay an array.
     assert_eq!(body["claims"], claims);
-    assert_eq!(body["claims"]["cognito:groups"], json!(["pet-owners", "beta"]));
+    assert_eq!(body["claims"]["cognito:groups"], json!(["readers", "writers"]));
     assert_eq!(body["expires_in"], 3600);
     assert!(body.get("authorizer").is_none(), "{body}");
 }
@@ -65,7 +65,7 @@ async fn http_api_and_function_url_events_are_served() {
         let body = body_json(&response);
         assert_eq!(body["token_use"], "access", "{fixture}");
         assert_eq!(body["claims"]["scope"], "openid email", "{fixture}");
-        assert_eq!(body["expires_in"], 900, "{fixture}");
+        assert_eq!(body["expires_in"], 3600, "{fixture}");
         assert!(body.get("authorizer").is_none(), "{fixture}: {body}");
     }
 }

@@ -8,9 +8,10 @@ use axum::Router;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::ManualClock;
+use claimsgate_core::testing::{ManualClock, cognito_access_claims, cognito_id_claims};
 use claimsgate_core::{
-    Clock, FetchLimits, HttpFetcher, Issuer, JwksSettings, TokenUsePolicy, Verifier, VerifierConfig,
+    Clock, FetchLimits, HttpFetcher, Issuer, JwksSettings, TokenUsePolicy, Verifier,
+    VerifierConfig, VerifyError,
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -22,12 +23,12 @@ pub enum Mode {
     Serve(Vec<u8>),
     /// Waits, then serves the body.
     Slow(Duration, Vec<u8>),
-    /// Answers with this status and an empty JSON body.
-    Status(u16),
+    /// Answers with this status and this JSON body.
+    Status(u16, Vec<u8>),
     /// 200 with an HTML page.
     Html,
-    /// 200 with a body of this many bytes.
-    Huge(usize),
+    /// 302 to this location.
+    Redirect(String),
 }
 
 #[derive(Debug)]
@@ -94,17 +95,70 @@ async fn answer(state: &State, path: &str) -> Response {
             tokio::time::sleep(delay).await;
             json(body)
         }
-        Some(Mode::Status(code)) => (StatusCode::from_u16(code).unwrap(), "{}").into_response(),
+        Some(Mode::Status(code, body)) => {
+            let mut response = json(body);
+            *response.status_mut() = StatusCode::from_u16(code).unwrap();
+            response
+        }
         Some(Mode::Html) => {
             ([(header::CONTENT_TYPE, "text/html")], "<html><body>Service Unavailable</body></html>")
                 .into_response()
         }
-        Some(Mode::Huge(n)) => json(vec![b' '; n]),
+        Some(Mode::Redirect(to)) => (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
     }
 }
 
+/// `body` (a JSON document) padded with trailing blanks to `len` bytes: still the same document.
+pub fn padded(body: &[u8], len: usize) -> Vec<u8> {
+    let mut padded = body.to_vec();
+    padded.resize(len.max(body.len()), b' ');
+    padded
+}
+
+/// A server on 127.0.0.1 that answers every request with the bytes of `script`
+/// as written, each part after its pause: for answers axum would not give (a
+/// chunked body that never says its length, a body sent a drop at a time).
+/// Its URL.
+pub async fn scripted(script: Vec<(Duration, Vec<u8>)>) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let script = script.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1
+                {
+                    head.push(byte[0]);
+                }
+                for (pause, bytes) in script {
+                    tokio::time::sleep(pause).await;
+                    if stream.write_all(&bytes).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// The head of a 200 JSON answer in chunked encoding, and `body` as chunks of `size` bytes.
+pub fn chunked(body: &[u8], size: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".to_vec();
+    let mut chunks: Vec<Vec<u8>> = body
+        .chunks(size)
+        .map(|c| [format!("{:x}\r\n", c.len()).as_bytes(), c, b"\r\n"].concat())
+        .collect();
+    chunks.push(b"0\r\n\r\n".to_vec());
+    (head, chunks)
+}
+
 pub const CLIENT: &str = "client-1";
-pub const START: u64 = 1_800_000_000;
+/// Where every test clock starts.
+pub const START: u64 = claimsgate_core::testing::TEST_NOW;
 
 /// A pool served by the test server: its issuer URL and JWKS path.
 pub struct Pool {
@@ -162,43 +216,28 @@ pub fn verifier(config: &VerifierConfig, clock: &Arc<ManualClock>) -> Verifier {
     Verifier::new(config, Arc::new(fetcher), clock)
 }
 
-/// Claims of a valid ID token issued now by `iss`.
+/// Claims of a valid ID token issued now by `iss` to [`CLIENT`], each with a jti of its own.
 pub fn id_claims(iss: &str, now: u64) -> Value {
-    json!({
-        "sub": "8f1c2a40-0000-4000-8000-000000000001",
-        "iss": iss,
-        "aud": CLIENT,
-        "token_use": "id",
-        "cognito:username": "test-user",
-        "email": "test-user@amazon.com",
-        "email_verified": true,
-        "pet_preference": "dogs",
-        "auth_time": now,
-        "iat": now,
-        "exp": now + 3600,
-        "jti": format!("jti-{now}-{}", rand_suffix()),
-    })
+    cognito_id_claims(iss, CLIENT, now, &format!("jti-{now}-{}", next()))
 }
 
-/// Claims of a valid access token issued now by `iss`.
+/// Claims of a valid access token issued now by `iss` to [`CLIENT`].
 pub fn access_claims(iss: &str, now: u64) -> Value {
-    json!({
-        "sub": "8f1c2a40-0000-4000-8000-000000000001",
-        "iss": iss,
-        "client_id": CLIENT,
-        "token_use": "access",
-        "scope": "openid email",
-        "username": "test-user",
-        "iat": now,
-        "exp": now + 3600,
-        "jti": format!("jti-{now}-{}", rand_suffix()),
-    })
+    cognito_access_claims(iss, CLIENT, now, &format!("jti-{now}-{}", next()))
 }
 
-fn rand_suffix() -> u64 {
+fn next() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::SeqCst)
+}
+
+/// A verification's outcome as its code (`ok` for a verified token).
+pub fn code(r: Result<Arc<claimsgate_core::VerifiedToken>, VerifyError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    }
 }
 
 pub fn header(kid: &str) -> Value {

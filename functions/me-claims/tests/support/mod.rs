@@ -5,8 +5,13 @@
 use std::sync::{Arc, OnceLock};
 
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
-use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
+#[allow(unused_imports)]
+pub use claimsgate_core::testing::with_claims;
+use claimsgate_core::testing::{
+    ManualClock, StaticFetcher, TEST_NOW, cognito_access_claims, cognito_id_claims, test_key,
+    verifier_in_memory,
+};
+use claimsgate_core::{TokenUsePolicy, VerifierConfig};
 use lambda_http::{Body, Request, Response};
 use me_claims::App;
 use serde_json::{Value, json};
@@ -14,8 +19,8 @@ use serde_json::{Value, json};
 pub const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool";
 pub const CLIENT: &str = "local-client";
 pub const KID: &str = "test-kid";
-/// The manual clock's start, a little after the fixtures' request time.
-pub const NOW: u64 = 1_795_851_600;
+/// The manual clock's start (the fixtures' request times are not read).
+pub const NOW: u64 = TEST_NOW;
 pub const PLACEHOLDER: &str = "{{TOKEN}}";
 
 /// The key the test JWKS publishes.
@@ -38,9 +43,8 @@ impl Harness {
 
     pub fn with_cors(origins: Vec<String>) -> Self {
         let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
-        let fetcher = Arc::new(StaticFetcher::new(key().jwks().to_string().into_bytes()));
-        let clock = Arc::new(ManualClock::at_secs(NOW));
-        let verifier = Verifier::new(&config, fetcher.clone(), clock.clone());
+        let jwks = key().jwks().to_string().into_bytes();
+        let (verifier, fetcher, clock) = verifier_in_memory(&config, jwks, NOW);
         Self { app: App::new(verifier, origins), fetcher, clock }
     }
 
@@ -49,50 +53,14 @@ impl Harness {
     }
 }
 
-/// The claims of an ID token as Cognito issues it after the trigger ran.
+/// The claims of an ID token as Cognito issues it after the trigger ran, issued at [`NOW`].
 pub fn id_claims() -> Value {
-    json!({
-        "sub": "7d8ca528-4931-4254-9273-ea5ee853f271",
-        "iss": ISS,
-        "aud": CLIENT,
-        "token_use": "id",
-        "cognito:username": "test-user@amazon.com",
-        "cognito:groups": ["pet-owners", "beta"],
-        "email": "test-user@amazon.com",
-        "email_verified": true,
-        "pet_preference": "dogs",
-        "auth_time": NOW - 60,
-        "iat": NOW - 60,
-        "exp": NOW + 3600,
-        "event_id": "e4c1b2a3-0000-4000-8000-000000000001",
-        "origin_jti": "0b8c2f6e-0000-4000-8000-000000000002",
-        "jti": "5a9d3c7b-0000-4000-8000-000000000003"
-    })
+    cognito_id_claims(ISS, CLIENT, NOW, "5a9d3c7b-0000-4000-8000-000000000003")
 }
 
-/// The claims of an access token.
+/// The claims of the access token issued with it.
 pub fn access_claims() -> Value {
-    json!({
-        "sub": "7d8ca528-4931-4254-9273-ea5ee853f271",
-        "iss": ISS,
-        "client_id": CLIENT,
-        "token_use": "access",
-        "scope": "openid email",
-        "username": "test-user@amazon.com",
-        "pet_preference": "dogs",
-        "auth_time": NOW - 60,
-        "iat": NOW - 60,
-        "exp": NOW + 900,
-        "jti": "5a9d3c7b-0000-4000-8000-000000000004"
-    })
-}
-
-/// `claims` with some members replaced.
-pub fn with(mut claims: Value, changes: Value) -> Value {
-    if let (Some(target), Value::Object(changes)) = (claims.as_object_mut(), changes) {
-        target.extend(changes);
-    }
-    claims
+    cognito_access_claims(ISS, CLIENT, NOW, "5a9d3c7b-0000-4000-8000-000000000004")
 }
 
 pub fn sign(claims: &Value) -> String {
