@@ -567,6 +567,91 @@ fn policies_validate_checks_a_store_as_the_authorizer_does_at_init() {
     assert!(stderr_of(&out).contains("policy store /no/such/store: cannot read it"));
 }
 
+/// The shipped store's policy files, (name, text).
+fn shipped_policies() -> Vec<(String, String)> {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(shipped)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cedar"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// What `policies validate` says of a store, without the folder's name.
+fn routes_and_counts(dir: &str) -> String {
+    let out = run(&["policies", "validate", dir]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split_once(": valid").unwrap().1.to_owned()
+}
+
+#[test]
+fn policies_schema_json_and_definitions_give_the_store_as_verified_permissions_takes_it() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+    let out = run(&["policies", "schema-json", shipped]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let schema = String::from_utf8(out.stdout).unwrap();
+    let json: Value = serde_json::from_str(&schema).unwrap();
+    let user = &json["Claimsgate"]["entityTypes"]["User"];
+    assert_eq!(user["memberOfTypes"], json!(["Claimsgate::UserGroup"]));
+    assert_eq!(user["shape"]["attributes"]["email_verified"]["type"], "Boolean");
+    assert_eq!(user["shape"]["attributes"]["custom:pet_preference"]["required"], false);
+    let actions: Vec<&String> = json["Claimsgate"]["actions"].as_object().unwrap().keys().collect();
+    assert_eq!(actions, ["get /cats", "get /dogs", "get /me/claims"]);
+
+    // The JSON as the store's schema is the same store; a JSON schema is printed as it is.
+    let policies = shipped_policies();
+    let mut files: Vec<(&str, &str)> = vec![("schema.cedarschema.json", &schema)];
+    files.extend(policies.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    let from_json = common::PolicyDir::of(&files);
+    let from_json_dir = from_json.0.to_str().unwrap();
+    assert_eq!(routes_and_counts(from_json_dir), routes_and_counts(shipped));
+    let again = run(&["policies", "schema-json", from_json_dir]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), schema);
+
+    // One create-policy definition per policy, its @id as the description, no annotation left.
+    let out = run(&["policies", "definitions", shipped]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let definitions: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let descriptions: Vec<&str> =
+        definitions.iter().map(|d| d["static"]["description"].as_str().unwrap()).collect();
+    assert_eq!(
+        descriptions,
+        ["admins-call-everything", "anyone-sees-own-claims", "dogs-see-dogs", "cats-see-cats"]
+    );
+    let statements: Vec<String> =
+        definitions.iter().map(|d| d["static"]["statement"].as_str().unwrap().to_owned()).collect();
+    assert!(statements.iter().all(|s| !s.contains('@')), "{statements:?}");
+    // The statements, one file each, are the same store.
+    let names: Vec<String> = (0..statements.len()).map(|i| format!("p{i}.cedar")).collect();
+    let schema_text = std::fs::read_to_string(format!("{shipped}/schema.cedarschema")).unwrap();
+    let mut files: Vec<(&str, &str)> = vec![("schema.cedarschema", &schema_text)];
+    files.extend(names.iter().map(String::as_str).zip(statements.iter().map(String::as_str)));
+    let one_each = common::PolicyDir::of(&files);
+    assert_eq!(routes_and_counts(one_each.0.to_str().unwrap()), routes_and_counts(shipped));
+
+    // An invalid store is refused as at init.
+    let broken = common::PolicyDir::shipped_plus(&[(
+        "typo.cedar",
+        "permit (principal, action, resource) when { principal.pet_preferance == \"dogs\" };",
+    )]);
+    for command in ["schema-json", "definitions"] {
+        let out = run(&["policies", command, broken.0.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(stderr_of(&out).contains("pet_preferance"), "{command}");
+        assert!(out.stdout.is_empty(), "{command}");
+    }
+}
+
 #[tokio::test]
 async fn authorize_prints_cedars_decision_and_the_policies_that_decided() {
     let dir = KeyDir::new();

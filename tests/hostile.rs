@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate::AuthorizerKind;
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{bearer_cases, cognito_id_claims, test_key, verifier_in_memory};
+use claimsgate_core::testing::{bearer_cases, cognito_id_claims, test_key};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use common::flow::{api, published_kids};
 use common::{KeyDir, START, stack, stack_with};
@@ -58,7 +58,7 @@ fn odd_payloads(iss: &str, aud: &str) -> Vec<(&'static str, String)> {
 
 fn verifier(key: &SigningKey) -> Verifier {
     let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
-    verifier_in_memory(&config, key.jwks().to_string().into_bytes(), START).0
+    claimsgate_core::Verifier::in_memory(&config, key.jwks().to_string().into_bytes(), START).0
 }
 
 /// A REST proxy event for `GET /me/claims`, as API Gateway sends it, with this `Authorization` value.

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use claimsgate_core::signing::SigningKey;
 use claimsgate_core::testing::{
-    TEST_NOW, cognito_access_claims, cognito_id_claims, test_key, verifier_in_memory, with_claims,
+    TEST_NOW, cognito_access_claims, cognito_id_claims, test_key, with_claims,
 };
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -97,7 +97,7 @@ impl World {
             .unwrap_or_else(|e| panic!("{e}"));
         // Small, so that making one per input is cheap; three verifications of a token reach a hit.
         config.token_cache_capacity = 32;
-        verifier_in_memory(&config, self.jwks.clone(), NOW).0
+        claimsgate_core::Verifier::in_memory(&config, self.jwks.clone(), NOW).0
     }
 
     /// Runs a future to completion.

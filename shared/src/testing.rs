@@ -167,21 +167,6 @@ pub fn has_email(line: &str) -> bool {
     })
 }
 
-/// A verifier over `config` whose key sets come from `jwks` in memory and whose
-/// clock stands at `now` until moved; with the fetcher and the clock, to look
-/// at and to move.
-#[must_use]
-pub fn verifier_in_memory(
-    config: &crate::VerifierConfig,
-    jwks: Vec<u8>,
-    now: u64,
-) -> (crate::Verifier, Arc<StaticFetcher>, Arc<ManualClock>) {
-    let fetcher = Arc::new(StaticFetcher::new(jwks));
-    let clock = Arc::new(ManualClock::at_secs(now));
-    let verifier = crate::Verifier::new(config, fetcher.clone(), clock.clone());
-    (verifier, fetcher, clock)
-}
-
 /// Polls `done` every 10 ms, at most 50 times, for work a background task
 /// finishes (a JWKS refresh); true as soon as it says so.
 pub async fn eventually<F: std::future::Future<Output = bool>>(done: impl Fn() -> F) -> bool {

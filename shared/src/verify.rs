@@ -180,6 +180,23 @@ impl Verifier {
     }
 }
 
+#[cfg(feature = "test-util")]
+impl Verifier {
+    /// A verifier over `config` whose key sets come from `jwks` in memory and whose
+    /// clock stands at `now` until moved; with the fetcher and the clock, to look
+    /// at and to move (for tests).
+    #[must_use]
+    pub fn in_memory(
+        config: &VerifierConfig,
+        jwks: Vec<u8>,
+        now: u64,
+    ) -> (Self, Arc<crate::testing::StaticFetcher>, Arc<crate::testing::ManualClock>) {
+        let fetcher = Arc::new(crate::testing::StaticFetcher::new(jwks));
+        let clock = Arc::new(crate::testing::ManualClock::at_secs(now));
+        (Self::new(config, fetcher.clone(), clock.clone()), fetcher, clock)
+    }
+}
+
 /// Seeds `jwks` from the snapshot file at `path`. A snapshot only saves a
 /// fetch: when it is missing, unreadable or too old, the keys are fetched.
 fn seed(jwks: &JwksCache, path: &std::path::Path) {

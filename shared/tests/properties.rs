@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use claimsgate_core::testing::{cognito_id_claims, test_key, verifier_in_memory};
+use claimsgate_core::testing::{cognito_id_claims, test_key};
 use claimsgate_core::{MAX_TOKEN_BYTES, TokenUsePolicy, Verifier, VerifierConfig};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -27,7 +27,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn verifier() -> Verifier {
     let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
     let jwks = test_key(0, KID).jwks().to_string().into_bytes();
-    verifier_in_memory(&config, jwks, NOW).0
+    claimsgate_core::Verifier::in_memory(&config, jwks, NOW).0
 }
 
 /// `n` cases; a failure is reported with its shrunk input (nothing is written next to the sources).

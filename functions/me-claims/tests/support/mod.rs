@@ -9,7 +9,6 @@ use claimsgate_core::signing::SigningKey;
 pub use claimsgate_core::testing::with_claims;
 use claimsgate_core::testing::{
     ManualClock, StaticFetcher, TEST_NOW, cognito_access_claims, cognito_id_claims, test_key,
-    verifier_in_memory,
 };
 use claimsgate_core::{TokenUsePolicy, VerifierConfig};
 use lambda_http::{Body, Request, Response};
@@ -44,7 +43,7 @@ impl Harness {
     pub fn with_cors(origins: Vec<String>) -> Self {
         let config = VerifierConfig::for_issuer(ISS, &[CLIENT], TokenUsePolicy::Any).unwrap();
         let jwks = key().jwks().to_string().into_bytes();
-        let (verifier, fetcher, clock) = verifier_in_memory(&config, jwks, NOW);
+        let (verifier, fetcher, clock) = claimsgate_core::Verifier::in_memory(&config, jwks, NOW);
         Self { app: App::new(verifier, origins), fetcher, clock }
     }
 
