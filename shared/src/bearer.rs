@@ -6,6 +6,9 @@
 //! case, blanks around the whole value ignored (HTTP strips them anyway), and
 //! `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 //! A request carries one `Authorization` header.
+//!
+//! It uses nothing else of the crate; the functions and the
+//! local stack use it.
 
 /// Why a request gave no usable bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

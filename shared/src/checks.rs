@@ -1,4 +1,6 @@
 //! The claim checks: time (`exp`, `iat`, `nbf`), `token_use` and the app client, as pure functions.
+//!
+//! It uses `claims`, `config`, `error`; it is used by `verify`.
 
 use serde_json::Value;
 

@@ -1,4 +1,6 @@
 //! Time as a seam: production reads the system clock, tests move a manual one.
+//!
+//! It uses nothing else of the crate; it is used by `jwks`, `testing`, `verify`.
 
 use std::fmt::Debug;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -3,6 +3,8 @@
 //! Every reader takes a lookup function, so tests pass a map and the functions
 //! pass [`std::env::var`]. A bad value is a [`ConfigError`] naming the variable
 //! and the fix; `main` stops on it before the first request.
+//!
+//! It uses `error`; it is used by `checks`, `jwks`, `rules::pet`, `token_cache`, `verify`.
 
 use std::time::Duration;
 

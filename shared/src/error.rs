@@ -1,4 +1,7 @@
 //! Errors of the verifier and of configuration, each with a stable `code()`.
+//!
+//! It uses nothing else of the crate; it is used by `checks`, `config`, `fetch`, `jwk`, `jwks`,
+//! `rules::pet`, `snapshot`, `testing`, `verify`.
 
 use thiserror::Error;
 

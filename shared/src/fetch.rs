@@ -1,4 +1,6 @@
 //! Fetching JWKS documents over HTTPS, with hard limits.
+//!
+//! It uses `error`; it is used by `jwks`, `snapshot`, `testing`, `verify`.
 
 use std::future::Future;
 use std::pin::Pin;

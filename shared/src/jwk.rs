@@ -3,6 +3,8 @@
 //! Parsing is lenient per key and strict per document: a key that is not an
 //! RSA signing key for RS256 of at least 2048 bits is skipped with a log line,
 //! and the rest of the set is still used.
+//!
+//! It uses `error`; it is used by `jwks`, `snapshot`, `verify`.
 
 use std::collections::HashMap;
 use std::sync::Arc;

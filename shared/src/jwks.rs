@@ -15,6 +15,8 @@
 //!
 //! The URIs are fixed when the cache is built (one per configured issuer), so
 //! the cache is a plain list of slots: it never grows with input.
+//!
+//! It uses `clock`, `config`, `error`, `fetch`, `jwk`, `metrics`; it is used by `verify`.
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;

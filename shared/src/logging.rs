@@ -6,6 +6,9 @@
 //! whatever the level: at TRACE, `lambda_runtime` writes every raw event, and
 //! an event carries the caller's token. And metric events
 //! ([`crate::metrics`]) are written as raw EMF lines, at any level.
+//!
+//! It uses `metrics`; the functions and the
+//! local stack use it.
 
 use std::fmt;
 use std::io::Write as _;

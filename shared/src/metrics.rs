@@ -6,6 +6,8 @@
 //! holds the JSON; [`crate::logging::init`] writes it raw to standard output,
 //! where CloudWatch Logs picks it up. Elsewhere it is one more event, which
 //! tests capture and read.
+//!
+//! It uses `token`; it is used by `jwks`, `logging`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -2,6 +2,8 @@
 //!
 //! Used by the local Cognito stand-in and by tests; not by the Lambdas
 //! (behind the `signing` feature).
+//!
+//! It uses nothing else of the crate; `testing`, the local stack and the tests use it.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize};

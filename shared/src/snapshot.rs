@@ -3,6 +3,8 @@
 //! first token without a network round trip. The snapshot then ages like a
 //! fetched set: refreshed in the background after `JWKS_TTL_SECS`, and not
 //! trusted at all once older than `JWKS_MAX_STALE_SECS`.
+//!
+//! It uses `error`, `fetch`, `jwk`; it is used by `verify`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

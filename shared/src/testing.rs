@@ -3,6 +3,9 @@
 //! and a log capture; and what the tests of every crate share: the test keys,
 //! Cognito-shaped claims, the table of `Authorization` values, and the scan of
 //! logs for secrets.
+//!
+//! It uses `clock`, `error`, `fetch`, `signing`; the unit tests of
+//! `bearer`, `jwk`, `jwks` and `verify`, and every crate's tests, use it.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

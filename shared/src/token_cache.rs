@@ -13,6 +13,8 @@
 //! steers the cache; it is never trusted for a decision: a hit still needs the
 //! SHA-256 of the presented token to match the cached one's. Two tokens sharing
 //! a slot cost each other at most a few extra verifications.
+//!
+//! It uses `claims`, `config`, `token`; it is used by `verify`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

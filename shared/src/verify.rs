@@ -7,6 +7,10 @@
 //! issuers; the signature with that issuer's key; then `exp` (required),
 //! `iat` (required, not in the future), `nbf`, `token_use` and the app client
 //! (`aud` or `client_id`).
+//!
+//! It uses `checks`, `claims`, `clock`, `config`, `error`, `fetch`, `jwk`, `jwks`, `snapshot`,
+//! `token_cache` and `token`: it is the top of the crate, which the functions and the local
+//! stack use through the crate root.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,4 +1,6 @@
 //! The `Pet` type and the trigger's assignment rules.
+//!
+//! It uses `config`, `error`; it is used by `rules`.
 
 use std::fmt;
 use std::str::FromStr;
