@@ -167,11 +167,17 @@ impl Resolver<'_> {
             "Entity" | "Extension" => Type::Unfillable(
                 json.get("name").and_then(Value::as_str).unwrap_or(name).to_owned(),
             ),
+            // A name that is a common type, else (when no entity type takes it) a primitive.
             "EntityOrCommon" => {
                 let target = json.get("name").and_then(Value::as_str).unwrap_or_default();
                 match self.common(target) {
                     Some(common) => self.ty(common, depth + 1),
-                    None => Type::Unfillable(target.to_owned()),
+                    None => match target.trim_start_matches("__cedar::") {
+                        "String" => Type::String,
+                        "Long" => Type::Long,
+                        "Bool" | "Boolean" => Type::Bool,
+                        _ => Type::Unfillable(target.to_owned()),
+                    },
                 }
             }
             other => match self.common(other) {
@@ -194,7 +200,9 @@ mod tests {
                 "scope": {"type": "Set", "element": {"type": "String"}, "required": false}}}},
             "entityTypes": {"User": {"memberOfTypes": ["UserGroup"], "shape": {"type": "Record", "attributes": {
                 "email": {"type": "String"}, "age": {"type": "Long", "required": false},
-                "manager": {"type": "Entity", "name": "User", "required": false}}}},
+                "manager": {"type": "Entity", "name": "User", "required": false},
+                "nick": {"type": "EntityOrCommon", "name": "String", "required": false},
+                "token": {"type": "EntityOrCommon", "name": "Token", "required": false}}}},
                 "UserGroup": {}, "Application": {}},
             "actions": {"get /x": {"appliesTo": {"principalTypes": ["User"], "resourceTypes": ["Application"],
                 "context": {"type": "Record", "attributes": {"token": {"type": "Token", "required": false}}}}}}
@@ -206,6 +214,10 @@ mod tests {
         assert_eq!(email, Some((&Type::String, true)));
         let manager = shape.user.iter().find(|a| a.name == "manager").map(|a| a.ty.clone());
         assert_eq!(manager, Some(Type::Unfillable("User".into())));
+        // A name the Cedar schema format leaves unresolved: a common type, else a primitive.
+        let ty = |name: &str| shape.user.iter().find(|a| a.name == name).map(|a| a.ty.clone());
+        assert_eq!(ty("nick"), Some(Type::String));
+        assert!(matches!(ty("token"), Some(Type::Record(_))));
         let token = &shape.actions[0].1[0];
         assert_eq!(token.name, "token");
         assert!(

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use cedar_policy::{
     Authorizer, Context, Decision, Effect, Entities, EntityId, EntityTypeName, EntityUid, Policy,
-    PolicyId, PolicySet, Request, Schema, ValidationMode, Validator,
+    PolicyId, PolicySet, Request, Schema, SchemaFragment, ValidationMode, Validator,
 };
 use miette::Diagnostic;
 use serde_json::{Value, json};
@@ -198,10 +198,11 @@ fn schema(file: &File, json_format: bool) -> Result<(Schema, Value), StoreError>
     let located = |e: &dyn Diagnostic| {
         e.labels().and_then(|mut l| l.next()).map(|l| line_at(&file.text, l.offset()))
     };
-    let (schema, _) =
-        Schema::from_cedarschema_str(&file.text).map_err(|e| error(located(&e), full(&e)))?;
-    let (json, _) = cedar_policy::schema_str_to_json_with_resolved_types(&file.text)
+    // One parse: the fragment gives the schema and its JSON form (`Shape` resolves its names).
+    let (fragment, _) = SchemaFragment::from_cedarschema_str(&file.text)
         .map_err(|e| error(located(&e), full(&e)))?;
+    let json = fragment.clone().to_json_value().map_err(|e| error(None, full(&e)))?;
+    let schema = Schema::from_schema_fragments([fragment]).map_err(|e| error(None, full(&e)))?;
     Ok((schema, json))
 }
 
