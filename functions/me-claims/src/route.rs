@@ -36,9 +36,7 @@ pub fn path_is_me_claims(path: &str, stage: Option<&str>) -> bool {
         .and_then(|s| path.strip_prefix('/')?.strip_prefix(s))
         .filter(|rest| rest.starts_with('/'))
         .unwrap_or(path);
-    let trimmed =
-        if unstaged.len() > 1 { unstaged.strip_suffix('/').unwrap_or(unstaged) } else { unstaged };
-    trimmed == ME_CLAIMS_PATH
+    unstaged.strip_suffix('/').unwrap_or(unstaged) == ME_CLAIMS_PATH
 }
 
 fn stage(context: &RequestContext) -> Option<&str> {

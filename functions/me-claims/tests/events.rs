@@ -102,6 +102,35 @@ async fn rest_event_path_arrives_with_the_stage_prefix_and_is_served() {
     assert_eq!(h.call(request).await.status(), 200);
 }
 
+/// A greedy `/{proxy+}` resource behind a base path mapping named for its stage:
+/// only the path names the resource, and it carries the stage.
+#[tokio::test]
+async fn rest_proxy_resource_with_the_stage_in_its_path_is_served() {
+    let h = Harness::new();
+    let request = event_with("rest-v1-get.json", &sign(&id_claims()), |e| {
+        e["path"] = json!("/prod/me/claims");
+        e["resource"] = json!("/{proxy+}");
+        e["requestContext"]["resourcePath"] = json!("/{proxy+}");
+    });
+    assert_eq!(request.raw_http_path(), "/prod/me/claims");
+    let response = h.call(request).await;
+    assert_eq!(response.status(), 200, "{}", body_text(&response));
+}
+
+/// An HTTP API behind a custom domain's API mapping: the path gains the mapping key,
+/// the route key still names the route.
+#[tokio::test]
+async fn http_api_route_key_names_the_route_under_an_api_mapping() {
+    let h = Harness::new();
+    let request = event_with("http-v2-get.json", &sign(&id_claims()), |e| {
+        e["rawPath"] = json!("/api/me/claims");
+        e["requestContext"]["http"]["path"] = json!("/api/me/claims");
+    });
+    assert_eq!(request.uri().path(), "/api/me/claims");
+    let response = h.call(request).await;
+    assert_eq!(response.status(), 200, "{}", body_text(&response));
+}
+
 #[tokio::test]
 async fn http_api_on_a_named_stage_is_served() {
     let h = Harness::new();

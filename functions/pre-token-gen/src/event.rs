@@ -132,6 +132,13 @@ mod tests {
         assert_eq!(shape(json!({"version": "2"})), Shape::V2);
         assert_eq!(shape(json!({"version": "V3_0"})), Shape::V2);
         assert_eq!(shape(json!({"version": "9"})), Shape::V2);
+        assert_eq!(shape(json!({"version": 2})), Shape::V2);
+        // A declared version wins over what the event carries.
+        assert_eq!(shape(json!({"version": "1", "request": {"scopes": ["openid"]}})), Shape::V1);
+        assert_eq!(
+            shape(json!({"version": "1", "response": {"claimsAndScopeOverrideDetails": null}})),
+            Shape::V1
+        );
         // unknown versions: by shape
         assert_eq!(
             shape(json!({"version": "x", "response": {"claimsAndScopeOverrideDetails": null}})),
@@ -145,6 +152,16 @@ mod tests {
         assert_eq!(shape(json!({"triggerSource": CLIENT_CREDENTIALS})), Shape::V2);
         assert_eq!(shape(json!({"version": "0"})), Shape::V1);
         assert_eq!(shape(json!({})), Shape::V1);
+    }
+
+    #[test]
+    fn versions_read_as_numbers() {
+        let version = |v: Value| View::read(json!({"version": v}).as_object().unwrap()).version;
+        assert_eq!(version(json!(3)), Some(3));
+        assert_eq!(version(json!("3")), Some(3));
+        assert_eq!(version(json!("V2_0")), Some(2));
+        assert_eq!(version(json!(-1)), None);
+        assert_eq!(version(json!(true)), None);
     }
 
     #[test]

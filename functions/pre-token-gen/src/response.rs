@@ -190,6 +190,25 @@ mod tests {
     }
 
     #[test]
+    fn claims_the_event_already_suppresses_stay_suppressed_except_the_added_one() {
+        let suppressing = |claims: Value| json!({"response": {"claimsOverrideDetails": {"claimsToSuppress": claims}}});
+        let event = suppressing(json!(["custom:team", "pet_preference"]));
+        assert_eq!(
+            run(event, Shape::V1, Some(Pet::Dogs), &[], true),
+            json!({"claimsOverrideDetails": {
+                "claimsToSuppress": ["custom:team"],
+                "claimsToAddOrOverride": {"pet_preference": "dogs"}
+            }})
+        );
+        // No pet added: nothing contradicts the event's own suppression of the claim.
+        let event = suppressing(json!(["pet_preference"]));
+        assert_eq!(
+            run(event, Shape::V1, None, &["email"], true),
+            json!({"claimsOverrideDetails": {"claimsToSuppress": ["pet_preference", "email"]}})
+        );
+    }
+
+    #[test]
     fn suppress_only_without_a_pet() {
         let response = run(json!({}), Shape::V1, None, &["email"], true);
         assert_eq!(response, json!({"claimsOverrideDetails": {"claimsToSuppress": ["email"]}}));

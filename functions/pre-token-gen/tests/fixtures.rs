@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use pre_token_gen::{Config, handle};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pre-token-gen")
@@ -85,10 +85,22 @@ async fn every_fixture_matches_its_golden_response() {
 }
 
 #[tokio::test]
-async fn non_object_events_are_refused_with_a_code() {
-    for event in [Value::Null, serde_json::json!([]), serde_json::json!("x"), serde_json::json!(1)]
-    {
+async fn non_object_events_are_refused_with_a_code_and_what_arrived() {
+    let cases = [
+        (Value::Null, "null"),
+        (json!(true), "a boolean"),
+        (json!(1), "a number"),
+        (json!("x"), "a string"),
+        (json!([]), "an array"),
+    ];
+    for (event, found) in cases {
         let error = handle(&Config::default(), event).await.unwrap_err();
-        assert_eq!(error.code(), "event_not_object");
+        // What the Lambda invocation reports as its error.
+        let reported = lambda_runtime::Diagnostic::from(error);
+        assert_eq!(reported.error_type, "event_not_object");
+        assert_eq!(
+            reported.error_message,
+            format!("the event is not a JSON object (it is {found})")
+        );
     }
 }

@@ -63,3 +63,45 @@ fn dropping_an_empty_group_override_is_logged() {
     }));
     assert!(logs.contains("group override without groups"), "{logs}");
 }
+
+/// The JSON log lines whose message is `message`.
+fn lines_with(logs: &str, message: &str) -> Vec<serde_json::Value> {
+    logs.lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["fields"]["message"] == message)
+        .collect()
+}
+
+#[test]
+fn only_an_unknown_trigger_source_is_logged_as_unknown() {
+    const UNKNOWN: &str = "unknown trigger source; answering like a sign-in";
+    let event = |source: &str| {
+        json!({
+            "version": "2",
+            "triggerSource": source,
+            "request": {"userAttributes": {}},
+            "response": {}
+        })
+    };
+    let lines = lines_with(&logs_of(event("TokenGeneration_SomethingNew")), UNKNOWN);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["level"], "INFO");
+    assert_eq!(lines[0]["fields"]["trigger_source"], "TokenGeneration_SomethingNew");
+    for source in pre_token_gen::KNOWN_TRIGGER_SOURCES {
+        assert_eq!(lines_with(&logs_of(event(source)), UNKNOWN).len(), 0, "{source}");
+    }
+}
+
+#[test]
+fn a_response_that_is_not_an_object_is_replaced_with_a_warning() {
+    const REPLACED: &str = "replaced a value that is not an object";
+    let event = |response: serde_json::Value| json!({"version": "1", "request": {"userAttributes": {}}, "response": response});
+    let lines = lines_with(&logs_of(event(json!("junk"))), REPLACED);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["level"], "WARN");
+    assert_eq!(lines[0]["fields"]["field"], "response");
+    // Absent or null is how Cognito sends an empty response: nothing to warn about.
+    for response in [json!(null), json!({}), json!({"claimsOverrideDetails": null})] {
+        assert_eq!(lines_with(&logs_of(event(response.clone())), REPLACED).len(), 0, "{response}");
+    }
+}
