@@ -71,6 +71,11 @@ fn validate(dir: &Path) -> Result<ExitCode, String> {
     for warning in &store.warnings {
         out.push_str(&format!("  warning: {warning}\n"));
     }
+    for (a, b) in store.entangled_routes() {
+        out.push_str(&format!(
+            "  warning: \"{a}\" and \"{b}\" catch each other's requests: a principal allowed one and denied the other is denied both\n"
+        ));
+    }
     emit(&out)?;
     Ok(ExitCode::SUCCESS)
 }

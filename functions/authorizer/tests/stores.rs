@@ -245,3 +245,20 @@ fn a_policy_that_reads_the_action_is_decided_route_by_route() {
     assert_eq!(allowed(&h, &suspended, "/me/claims"), ["GET/me/claims"]);
     assert_eq!(allowed(&h, &id_claims("s-2", "fine", None), "/me/claims").len(), 4);
 }
+
+#[test]
+fn routes_that_catch_each_others_requests_are_named_at_init() {
+    let schema = r#"namespace Shop { entity User; entity Application;
+        action "get /files/{name}", "get /files/{path+}", "get /files/mine", "get /pets/{id}/photos", "get /pets/{id}"
+        appliesTo { principal: [User], resource: [Application] }; }"#;
+    let store = common::store(schema, &["permit (principal, action, resource);"]);
+    // One-way overlaps (a literal beside a parameter, a deeper route) can be told apart; this pair cannot.
+    assert_eq!(store.entangled_routes(), [("get /files/{name}", "get /files/{path+}")]);
+    assert!(
+        harness(&["permit (principal, action, resource);"])
+            .authorizer
+            .store()
+            .entangled_routes()
+            .is_empty()
+    );
+}

@@ -174,10 +174,32 @@ impl Store {
         })
     }
 
-    /// Logs the validator's warnings (an unreachable policy, say), once at init.
+    /// The pairs of routes whose patterns catch each other's requests: a principal
+    /// allowed one and denied the other is denied both (see [`super::iam`]).
+    pub fn entangled_routes(&self) -> Vec<(&str, &str)> {
+        let all = self.routes.all();
+        let mut pairs = Vec::new();
+        for (i, a) in all.iter().enumerate() {
+            for (j, b) in all.iter().enumerate().skip(i + 1) {
+                if self.overlap.catches(i, j) && self.overlap.catches(j, i) {
+                    pairs.push((a.id(), b.id()));
+                }
+            }
+        }
+        pairs
+    }
+
+    /// Logs the validator's warnings (an unreachable policy, say) and the
+    /// entangled routes, once at init.
     pub fn log_warnings(&self) {
         for warning in &self.warnings {
             tracing::warn!(warning, "policy store");
+        }
+        for (a, b) in self.entangled_routes() {
+            tracing::warn!(
+                routes = %format!("{a}, {b}"),
+                "these routes' patterns catch each other's requests: a principal allowed one and denied the other is denied both"
+            );
         }
     }
 }
