@@ -143,6 +143,7 @@ fn http_v2_prefers_the_header_then_a_single_identity_source() {
         Err("several identity sources and no Authorization header")
     );
     assert_eq!(token(&v2(json!(null), json!(null))), Err("no Authorization header"));
+    assert_eq!(token(&v2(json!(null), json!([]))), Err("no Authorization header"));
     assert_eq!(token(&v2(json!(null), json!("Bearer s"))), Err("no Authorization header"));
     assert_eq!(token(&v2(json!(null), json!([5]))), Err("identitySource is not a string"));
 }

@@ -62,12 +62,25 @@ async fn decisions_are_logged_with_sub_and_without_the_token() {
         "\"code\":\"route_not_allowed\"",
         "\"kid\":\"test-kid-1\"",
         "\"path\":\"/cats\"",
+        "\"route\":\"get /cats\"",
         "\"verify_us\":",
         "\"cache_hit\":false",
         "\"jwks_age_s\":0",
     ] {
         assert!(line.contains(field), "{field} missing in {line}");
     }
+    let decision: Value = serde_json::from_str(line).unwrap();
+    // An RSA check takes microseconds, never none: the figure is the verification's.
+    assert!(decision["fields"]["verify_us"].as_u64().is_some_and(|us| us >= 2), "{line}");
+    assert!(decision["fields"].get("reason").is_none(), "a plain deny has no reason: {line}");
+    let refused = logs
+        .lines()
+        .filter(|l| l.contains("\"message\":\"decision\""))
+        .nth(1)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .unwrap_or_default();
+    assert_eq!(refused["fields"]["decision"], "unauthorized", "{logs}");
+    assert!(refused["fields"]["reason"].as_str().is_some_and(|r| !r.is_empty()), "{refused}");
     assert!(!logs.contains(&token));
 
     // One EMF line per decision: Denied by code, and what the verification cost.
