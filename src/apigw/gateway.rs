@@ -257,12 +257,17 @@ impl ApiGateway {
         if let Some(body) = self.mocks.get(route.path().trim_start_matches('/')).filter(|_| get) {
             return Integration::Mock(body.clone());
         }
-        let parameters: Map<String, Value> = route
-            .parameters(path)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), json!(value)))
-            .collect();
+        let parameters = path_parameters(route, path);
         Integration::Echo(json!({"route": route.to_string(), "pathParameters": parameters}))
     }
+}
+
+/// The path parameters of `path` on `route`, as an event's `pathParameters` holds them.
+pub(super) fn path_parameters(route: &Route, path: &str) -> Map<String, Value> {
+    route
+        .parameters(path)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), json!(value)))
+        .collect()
 }

@@ -18,6 +18,7 @@ use super::cache::CachedPolicy;
 use super::gateway::{
     ACCOUNT, API_ID, ApiGateway, AuthorizerKind, Integration, REGION, Repeated, STAGE,
     UNAUTHORIZED, from_lambda, gateway_headers, gateway_multi_value_headers, identity_source,
+    path_parameters,
 };
 use super::gateway_response::GatewayResponse;
 use super::policy::{Evaluation, evaluate};
@@ -111,12 +112,7 @@ impl ApiGateway {
             }
             // An HTTP API never gets here: `http::handle` serves it.
             AuthorizerKind::Request | AuthorizerKind::Http => {
-                let parameters: Map<String, Value> = route
-                    .parameters(path)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(name, value)| (name.to_owned(), json!(value)))
-                    .collect();
+                let parameters = path_parameters(route, path);
                 json!({
                     "type": "REQUEST", "methodArn": arn, "resource": route.path(), "path": path,
                     "httpMethod": method.as_str(), "headers": gateway_headers(headers, Repeated::Last),

@@ -10,12 +10,15 @@ use authorizer::policies::Store;
 use authorizer::policies::source::{File, Source};
 use authorizer::{AuthError, Authorizer};
 use claimsgate_core::signing::SigningKey;
-use claimsgate_core::testing::{ManualClock, StaticFetcher, test_key};
+use claimsgate_core::testing::{
+    ManualClock, StaticFetcher, TEST_NOW, cognito_access_claims, cognito_id_claims, test_key,
+    with_claims,
+};
 use claimsgate_core::{TokenUsePolicy, Verifier, VerifierConfig};
 use serde_json::{Value, json};
 
-/// 2026-01-01T00:00:00Z: every token and golden response is judged at this instant.
-pub const NOW: u64 = 1_767_225_600;
+/// Every token and golden response is judged at this instant (2026-01-01T00:00:00Z, the shared one).
+pub const NOW: u64 = TEST_NOW;
 pub const ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool";
 pub const CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
 pub const ARN_PREFIX: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod";
@@ -84,45 +87,36 @@ impl Harness {
     }
 }
 
-/// Cognito-shaped ID token claims, valid for an hour around [`NOW`].
+/// Cognito-shaped ID token claims (the shared fixture's) of `sub`, issued a minute before [`NOW`].
 pub fn id_claims(sub: &str, username: &str, pet: Option<&str>) -> Value {
-    let mut c = json!({
-        "sub": sub,
-        "iss": ISS,
-        "aud": CLIENT,
-        "token_use": "id",
-        "cognito:username": username,
-        "email": format!("{username}@example.com"),
-        "email_verified": true,
-        "auth_time": NOW - 60,
-        "iat": NOW - 60,
-        "exp": NOW + 3540,
-        "jti": format!("jti-id-{sub}"),
-    });
-    if let Some(pet) = pet {
-        c["pet_preference"] = json!(pet);
-    }
-    c
+    let claims = cognito_id_claims(ISS, CLIENT, NOW - 60, &format!("jti-id-{sub}"));
+    let claims = with_claims(
+        claims,
+        json!({"sub": sub, "cognito:username": username, "email": format!("{username}@example.com")}),
+    );
+    pet_of(without_groups(claims), pet)
 }
 
-/// Cognito-shaped access token claims, valid for an hour around [`NOW`].
+/// Cognito-shaped access token claims (the shared fixture's) of `sub`, issued a minute before [`NOW`].
 pub fn access_claims(sub: &str, username: &str, pet: Option<&str>) -> Value {
-    let mut c = json!({
-        "sub": sub,
-        "iss": ISS,
-        "client_id": CLIENT,
-        "token_use": "access",
-        "username": username,
-        "scope": "openid email",
-        "auth_time": NOW - 60,
-        "iat": NOW - 60,
-        "exp": NOW + 3540,
-        "jti": format!("jti-access-{sub}"),
-    });
-    if let Some(pet) = pet {
-        c["pet_preference"] = json!(pet);
+    let claims = cognito_access_claims(ISS, CLIENT, NOW - 60, &format!("jti-access-{sub}"));
+    pet_of(without_groups(with_claims(claims, json!({"sub": sub, "username": username}))), pet)
+}
+
+/// The fixture's user is in two groups; these tests name the groups they want.
+fn without_groups(mut claims: Value) -> Value {
+    claims.as_object_mut().map(|c| c.remove("cognito:groups"));
+    claims
+}
+
+fn pet_of(mut claims: Value, pet: Option<&str>) -> Value {
+    match pet {
+        Some(pet) => claims["pet_preference"] = json!(pet),
+        None => {
+            claims.as_object_mut().map(|c| c.remove("pet_preference"));
+        }
     }
-    c
+    claims
 }
 
 /// A store of this schema and these policy files (named `p0.cedar`, `p1.cedar`, …).
