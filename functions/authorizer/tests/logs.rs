@@ -83,7 +83,7 @@ async fn decisions_are_logged_with_sub_and_without_the_token() {
         .unwrap_or_default();
     assert_eq!(refused["fields"]["decision"], "unauthorized", "{logs}");
     assert!(refused["fields"]["reason"].as_str().is_some_and(|r| !r.is_empty()), "{refused}");
-    assert_eq!(leaks(&logs, &[token.clone()]), Vec::<String>::new());
+    assert_eq!(leaks(&logs, std::slice::from_ref(&token)), Vec::<String>::new());
 
     // One EMF line per decision: Denied by code, and what the verification cost.
     let emf: Vec<Value> = logs
