@@ -262,3 +262,60 @@ fn routes_that_catch_each_others_requests_are_named_at_init() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_deciding_policies_are_the_forbids_that_denied_else_the_permits_that_allowed() {
+    let store = common::store(
+        SCHEMA,
+        &[r#"
+        @id("browse") permit (principal, action == Shop::Action::"get /pets", resource);
+        @id("emailed") permit (principal, action == Shop::Action::"get /pets", resource) when { principal has email };
+        @id("see-a-pet") permit (principal, action == Shop::Action::"get /pets/{petId}", resource);
+        @id("banned") forbid (principal in Shop::UserGroup::"us-east-1_TestPool|banned", action == Shop::Action::"get /pets/{petId}", resource);
+    "#],
+    );
+    let decide = |claims: Value| {
+        let token = claimsgate_core::VerifiedToken {
+            header: claimsgate_core::TokenHeader { alg: "RS256", kid: "k".into() },
+            token_use: claimsgate_core::TokenUse::Id,
+            claims: claimsgate_core::Claims::from_value(claims).unwrap(),
+        };
+        let decisions = store.decide(&token);
+        store
+            .routes
+            .all()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let ids: Vec<String> =
+                    decisions.deciding(i).iter().map(ToString::to_string).collect();
+                (r.id().to_owned(), decisions.allowed(i), ids)
+            })
+            .collect::<Vec<_>>()
+    };
+    let of = |rows: &[(String, bool, Vec<String>)], route: &str| {
+        rows.iter().find(|(r, _, _)| r == route).map(|(_, a, ids)| (*a, ids.clone())).unwrap()
+    };
+    let rows = decide(id_claims("u-1", "someone", None));
+    assert_eq!(of(&rows, "get /pets"), (true, vec!["browse".to_owned(), "emailed".to_owned()]));
+    assert_eq!(of(&rows, "get /pets/{petId}"), (true, vec!["see-a-pet".to_owned()]));
+    assert_eq!(of(&rows, "post /pets"), (false, vec![]), "a default deny: no policy decided");
+    let mut banned = id_claims("u-2", "banned", None);
+    banned["cognito:groups"] = json!(["banned"]);
+    let rows = decide(banned);
+    assert_eq!(
+        of(&rows, "get /pets/{petId}"),
+        (false, vec!["banned".to_owned()]),
+        "the forbid, not the permit"
+    );
+    assert_eq!(of(&rows, "get /pets").0, true);
+    // One past the routes is no route.
+    let token = claimsgate_core::VerifiedToken {
+        header: claimsgate_core::TokenHeader { alg: "RS256", kid: "k".into() },
+        token_use: claimsgate_core::TokenUse::Id,
+        claims: claimsgate_core::Claims::from_value(id_claims("u-3", "x", None)).unwrap(),
+    };
+    let decisions = store.decide(&token);
+    assert!(!decisions.allowed(store.routes.all().len()));
+    assert!(decisions.deciding(store.routes.all().len()).is_empty());
+}

@@ -172,10 +172,10 @@ impl Decisions<'_> {
             .any(|i| self.store.rules[i].forbid && self.held(i, route) != Held::No)
     }
 
-    /// True when Cedar allows route `route` (an index into the store's routes).
+    /// True when Cedar allows route `route` (an index into the store's routes;
+    /// one past them is no route, and denied).
     pub fn allowed(&self, route: usize) -> bool {
         self.refused.is_none()
-            && route < self.store.routes.all().len()
             && !self.forbidden(route)
             && (0..self.store.rules.len())
                 .any(|i| !self.store.rules[i].forbid && self.held(i, route) == Held::Yes)
@@ -189,9 +189,7 @@ impl Decisions<'_> {
     /// The policies that decided route `route`: the `forbid`s that denied it,
     /// else the `permit`s that allowed it; none for a default deny.
     pub fn deciding(&self, route: usize) -> Vec<&PolicyId> {
-        if self.refused.is_some() {
-            return Vec::new();
-        }
+        // A refused request holds no policy: neither branch below keeps one.
         let forbidden = self.forbidden(route);
         let allowed = self.allowed(route);
         self.store
