@@ -308,7 +308,7 @@ fn the_deciding_policies_are_the_forbids_that_denied_else_the_permits_that_allow
         (false, vec!["banned".to_owned()]),
         "the forbid, not the permit"
     );
-    assert_eq!(of(&rows, "get /pets").0, true);
+    assert!(of(&rows, "get /pets").0);
     // One past the routes is no route.
     let token = claimsgate_core::VerifiedToken {
         header: claimsgate_core::TokenHeader { alg: "RS256", kid: "k".into() },
