@@ -14,7 +14,7 @@ use authorizer::AuthError;
 use claimsgate_core::FetchError;
 use claimsgate_core::testing::{LogCapture, leaks, test_key};
 use common::{DOGS_SUB, Harness, id_claims, token_event};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
     let logs = LogCapture::default();
@@ -107,4 +107,33 @@ async fn decisions_are_logged_with_sub_and_without_the_token() {
         assert_eq!(names, ["Denied", "VerifyMicros", "TokenCacheHit"], "{doc}");
         assert!(doc["VerifyMicros"].as_f64().is_some());
     }
+}
+
+#[tokio::test]
+async fn a_claim_that_does_not_fit_the_schema_is_left_out_with_a_line_naming_it_not_its_value() {
+    let schema = r#"namespace Shop { entity User { "age"?: Long, "email"?: String }; entity Application;
+        action "get /pets" appliesTo { principal: [User], resource: [Application] }; }"#;
+    let h = Harness::with_store(common::store(
+        schema,
+        &[
+            "permit (principal, action, resource) when { principal has age || principal has email };",
+        ],
+    ));
+    let mut claims = id_claims(DOGS_SUB, "dog-lover", None);
+    claims["age"] = json!("thirty-one");
+    let token = h.sign(&claims);
+    let (logs, _guard) = capture();
+    let answer = h.call(token_event(&token, "GET", "/pets")).await.unwrap();
+    assert_eq!(
+        answer["policyDocument"]["Statement"][0]["Effect"], "Allow",
+        "decided on what remains"
+    );
+    let logs = logs.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("claim left out"))
+        .unwrap_or_else(|| panic!("no line for the misfit claim in:\n{logs}"));
+    assert!(line.contains("\"level\":\"WARN\"") && line.contains("principal.age"), "{line}");
+    assert!(line.contains("\"expected\":\"Long\""), "{line}");
+    assert!(!logs.contains("thirty-one"), "the claim's value was logged");
 }
