@@ -318,4 +318,26 @@ fn the_deciding_policies_are_the_forbids_that_denied_else_the_permits_that_allow
     let decisions = store.decide(&token);
     assert!(!decisions.allowed(store.routes.all().len()));
     assert!(decisions.deciding(store.routes.all().len()).is_empty());
+    assert_eq!(decisions.principal(), r#"Shop::User::"us-east-1_TestPool|u-3""#);
+    assert_eq!(decisions.refused(), None);
+}
+
+#[test]
+fn a_request_that_cannot_be_made_says_why_and_decides_nothing() {
+    let schema = SCHEMA.replace("\"email\"?: String", "\"email\": String");
+    let store = common::store(&schema, &["@id(\"all\") permit (principal, action, resource);"]);
+    let mut claims = id_claims("u-1", "someone", None);
+    claims.as_object_mut().unwrap().remove("email");
+    let token = claimsgate_core::VerifiedToken {
+        header: claimsgate_core::TokenHeader { alg: "RS256", kid: "k".into() },
+        token_use: claimsgate_core::TokenUse::Id,
+        claims: claimsgate_core::Claims::from_value(claims).unwrap(),
+    };
+    let decisions = store.decide(&token);
+    assert_eq!(
+        decisions.refused(),
+        Some("the token does not fill the required attribute principal.email")
+    );
+    assert!(decisions.all().iter().all(|allowed| !allowed));
+    assert!((0..store.routes.all().len()).all(|r| decisions.deciding(r).is_empty()));
 }
