@@ -398,8 +398,26 @@ mod tests {
 
     #[test]
     fn serializes_as_the_token_had_it() {
-        let raw = json!({"exp": 10, "cognito:groups": ["a"], "custom": {"n": 1.5}, "big": 18446744073709551615u64, "neg": -3});
+        let raw = json!({"exp": 10, "cognito:groups": ["a"], "custom": {"n": 1.5, "on": true, "off": false, "none": null}, "big": 18446744073709551615u64, "neg": -3, "esc": "a\"b"});
         let parsed = Claims::from_json(raw.to_string().as_bytes()).unwrap_or_default();
         assert_eq!(serde_json::to_value(&parsed).ok(), Some(raw));
+    }
+
+    #[test]
+    fn reads_the_identity_claims_by_name() {
+        let map = json!({"iss": "https://issuer", "email": "a@example.com", "iat": 5, "client_id": "c", "sub": "s"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let c = Claims::new(map.clone());
+        assert_eq!(c.as_map(), &map);
+        assert_eq!(c.iss(), Some("https://issuer"));
+        assert_eq!(c.email(), Some("a@example.com"));
+        assert_eq!(c.iat(), Some(5));
+        assert_eq!(c.client_id(), Some("c"));
+        assert_eq!(c.scope(), None);
+        assert!(!c.has_scope(""));
+        assert_eq!(Claims::from_value(json!([1])), None);
+        assert_eq!(Claims::from_value(Value::Object(map)), Some(c));
     }
 }

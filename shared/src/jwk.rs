@@ -269,6 +269,7 @@ mod tests {
         let mut kids: Vec<&str> = set.kids().collect();
         kids.sort_unstable();
         assert_eq!(kids, ["bare", "full", "leading-zero", "no-alg", "no-use"]);
+        assert_eq!((set.len(), set.is_empty()), (5, false));
         assert!(set.get("leading-zero").is_some_and(|k| k.bits() == 2048));
         let token = crate::testing::test_key(0, "full").sign(&json!({"sub": "s"}));
         let token = token.unwrap_or_else(|e| panic!("{e}"));
@@ -278,5 +279,14 @@ mod tests {
             set.get("full").is_some_and(|k| k.verify_rs256(signed.as_bytes(), &signature)),
             "the first key under a kid is the one kept"
         );
+    }
+
+    #[test]
+    fn a_key_is_shown_by_its_kid_and_size() {
+        let body = serde_json::to_vec(&serde_json::json!({ "keys": [jwk("k-debug", |_| {})] }))
+            .unwrap_or_default();
+        let set = KeySet::parse(&body).unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{:?}", set.get("k-debug"));
+        assert!(shown.contains("kid: \"k-debug\"") && shown.contains("bits: 2048"), "{shown}");
     }
 }

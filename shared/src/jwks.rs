@@ -448,4 +448,63 @@ mod tests {
         }
         assert_eq!(fetcher.calls(), 4, "one good fetch, then one failed one for the first kid");
     }
+
+    /// Lets a refresh spawned in the background run to its end.
+    async fn settle() {
+        for _ in 0..8 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_set_is_refreshed_from_the_moment_it_is_ttl_old() {
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        assert!(cache.hydrate().await.is_empty());
+        clock.advance(Duration::from_millis(3_599_999));
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        assert!(cache.hydrate().await.is_empty());
+        settle().await;
+        assert_eq!(
+            fetcher.calls(),
+            1,
+            "younger than JWKS_TTL_SECS: neither a request nor hydrate fetches"
+        );
+        clock.advance(Duration::from_millis(1));
+        assert!(cache.hydrate().await.is_empty());
+        assert_eq!(fetcher.calls(), 2, "hydrate refetches a set that is JWKS_TTL_SECS old");
+        clock.advance(Duration::from_secs(3_600));
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        settle().await;
+        assert_eq!(fetcher.calls(), 3, "a request refreshes it in the background");
+    }
+
+    #[tokio::test]
+    async fn a_stale_set_serves_its_keys_up_to_max_stale_while_it_refreshes() {
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        assert!(cache.hydrate().await.is_empty());
+        // The issuer dropped k1; the set in hand is exactly JWKS_MAX_STALE_SECS old.
+        fetcher.set(Ok(jwks_of(&["k2"])));
+        clock.advance(Duration::from_secs(86_400));
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"), "served while the refresh runs");
+        settle().await;
+        assert_eq!(fetcher.calls(), 2);
+        assert_eq!(
+            found(&cache, "k1").await,
+            Err(VerifyError::UnknownKid),
+            "gone after the refresh"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_is_taken_up_to_max_stale_old() {
+        let (cache, _, clock) = cache_of(&[]);
+        let now = Duration::from_secs(1_000_000);
+        clock.set_secs(now.as_secs());
+        let body = jwks_of(&["k1"]);
+        let day = Duration::from_secs(86_400);
+        assert!(cache.seed(URI, &body, now - day - Duration::from_millis(1)).is_err());
+        assert_eq!(cache.age_of(URI), None);
+        assert!(cache.seed(URI, &body, now - day).is_ok());
+        assert_eq!(cache.age_of(URI), Some(day));
+    }
 }

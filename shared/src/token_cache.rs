@@ -55,6 +55,13 @@ struct Entry {
     life: Duration,
 }
 
+impl Entry {
+    /// An entry kept for `life`, at most [`MAX_ENTRY_LIFE`].
+    fn new(token: Arc<VerifiedToken>, life: Duration) -> Self {
+        Self { token, life: life.min(MAX_ENTRY_LIFE) }
+    }
+}
+
 struct UntilExp;
 
 impl Expiry<TokenDigest, Entry> for UntilExp {
@@ -171,8 +178,7 @@ impl TokenCache {
             slot.store(mark.tag, Ordering::Relaxed);
             return;
         }
-        let life = life.min(MAX_ENTRY_LIFE);
-        self.inner.insert(token_digest(token), Entry { token: verified, life });
+        self.inner.insert(token_digest(token), Entry::new(verified, life));
         slot.store(mark.tag | CACHED, Ordering::Relaxed);
     }
 }
@@ -294,5 +300,22 @@ mod tests {
         assert_eq!(cache.seen.len(), 32_768);
         // Whatever capacity is asked for, the table stays at most 2^20 slots (8 MiB).
         assert_eq!(TokenCache::new(u64::MAX).seen.len(), 1 << 20);
+    }
+
+    #[test]
+    fn an_entry_leaves_the_cache_when_its_life_is_over_and_lives_a_day_at_most() {
+        let cache = TokenCache::new(100);
+        let token = "h.b.c2lnbmF0dXJlLXNob3J0LWxpdmVkLXRva2Vu";
+        let mark = cache.mark(token).unwrap();
+        let life = Duration::from_millis(50);
+        cache.admit(token, mark, verified("a"), life);
+        cache.admit(token, mark, verified("a"), life);
+        assert_eq!(sub_of(&cache, token).as_deref(), Some("a"));
+        std::thread::sleep(4 * life);
+        assert_eq!(sub_of(&cache, token), None, "kept past its life");
+
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(Entry::new(verified("a"), 2 * day).life, day);
+        assert_eq!(Entry::new(verified("a"), LIFE).life, LIFE);
     }
 }

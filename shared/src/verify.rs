@@ -342,6 +342,42 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_shape_says_which_segment_is_wrong() {
+        let three = Err(VerifyError::Malformed("a JWT has exactly three segments"));
+        assert_eq!(segments("h.p.s.extra").map(|_| ()), three);
+        assert_eq!(segments("h.p").map(|_| ()), three);
+        assert_eq!(segments("h").map(|_| ()), three);
+        let empty = Err(VerifyError::Malformed("the signature segment is empty"));
+        assert_eq!(segments("h.p.").map(|_| ()), empty);
+        assert_eq!(segments("h.p.s"), Ok(("h", "p", "s")));
+    }
+
+    fn verifier() -> Verifier {
+        let config =
+            VerifierConfig::for_issuer("https://issuer.example", &["c"], TokenUsePolicy::Any)
+                .unwrap_or_else(|e| panic!("{e}"));
+        let fetcher = Arc::new(crate::testing::StaticFetcher::new(Vec::new()));
+        Verifier::new(&config, fetcher, Arc::new(SystemClock))
+    }
+
+    #[tokio::test]
+    async fn a_token_of_the_largest_size_is_read_and_one_byte_more_is_not() {
+        let verifier = verifier();
+        let largest = "a".repeat(MAX_TOKEN_BYTES);
+        assert!(matches!(verifier.verify(&largest).await, Err(VerifyError::Malformed(_))));
+        let larger = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert_eq!(
+            verifier.verify(&larger).await.err(),
+            Some(VerifyError::TokenTooLarge { max: MAX_TOKEN_BYTES })
+        );
+    }
+
+    #[test]
+    fn unavailable_keys_are_retried_after_the_refetch_interval() {
+        assert_eq!(verifier().retry_after(), Duration::from_secs(10));
+    }
+
+    #[test]
     fn the_verified_token_cache_is_as_large_as_configured() {
         let mut config =
             VerifierConfig::for_issuer("https://issuer.example", &["c"], TokenUsePolicy::Any)

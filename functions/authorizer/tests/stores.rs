@@ -341,3 +341,37 @@ fn a_request_that_cannot_be_made_says_why_and_decides_nothing() {
     assert!(decisions.all().iter().all(|allowed| !allowed));
     assert!((0..store.routes.all().len()).all(|r| decisions.deciding(r).is_empty()));
 }
+
+/// A schema in the dot form of Verified Permissions' older Cognito schemas.
+const DOT_SCHEMA: &str = r#"namespace Shop {
+  entity UserGroup;
+  entity Application;
+  entity User in [UserGroup] {
+    "custom"?: { "role"?: String },
+    "cognito"?: { "username"?: String, "groups"?: Set<String> },
+    "cognito:groups"?: Set<String>,
+  };
+  action "get /pets", "post /pets", "get /me/claims"
+    appliesTo { principal: [User], resource: [Application] };
+}"#;
+
+#[test]
+fn the_dot_form_reads_custom_and_cognito_claims_but_never_the_groups() {
+    let h = Harness::with_store(common::store(
+        DOT_SCHEMA,
+        &[
+            "permit (principal, action == Shop::Action::\"get /pets\", resource) when { principal has custom && principal.custom has role && principal.custom.role == \"owner\" };",
+            "permit (principal, action == Shop::Action::\"post /pets\", resource) when { principal has cognito && principal.cognito has username && principal.cognito.username == \"ann\" };",
+            // Groups are the principal's parents, in either form never an attribute.
+            "permit (principal, action == Shop::Action::\"get /me/claims\", resource) when { (principal has \"cognito:groups\") || (principal has cognito && principal.cognito has groups) };",
+        ],
+    ));
+    let mut ann = id_claims("a-1", "ann", None);
+    ann["custom:role"] = json!("owner");
+    ann["cognito:groups"] = json!(["vets"]);
+    assert_eq!(allowed(&h, &ann, "/pets"), ["GET/pets", "POST/pets"]);
+    let mut other = id_claims("o-1", "otto", None);
+    other["custom:role"] = json!("visitor");
+    other["cognito:groups"] = json!(["vets"]);
+    assert!(allowed(&h, &other, "/pets").is_empty());
+}

@@ -278,4 +278,31 @@ mod tests {
         assert!(!o.catches(0, 2) && !o.catches(2, 0));
         assert!(o.catches(3, 3) && !o.catches(3, 2) && !o.catches(2, 3));
     }
+
+    #[test]
+    fn a_pattern_never_catches_another_methods_requests() {
+        let o = overlap(&["get /a/{x}", "post /a/b"]);
+        assert!(!o.catches(0, 1), "GET/a/* does not match POST/a/b");
+        assert!(!o.catches(1, 0));
+    }
+
+    #[test]
+    fn an_any_route_that_every_method_routes_elsewhere_gets_no_request() {
+        let mut ids: Vec<String> =
+            METHODS[..METHODS.len() - 1].iter().map(|m| format!("{m} /a")).collect();
+        ids.push("any /a".to_owned());
+        let o = overlap(&ids.iter().map(String::as_str).collect::<Vec<_>>());
+        let any = ids.len() - 1;
+        // `*/a` matches `GET/a`, …, `OPTIONS/a`, and each of them goes to its own route.
+        assert!(!o.catches(any, any));
+        assert!((0..any).all(|m| o.catches(any, m) && o.catches(m, m)));
+    }
+
+    #[test]
+    fn a_request_an_any_route_takes_is_not_the_method_routes() {
+        // `GET/a/b` goes to `any /a/b` (a literal segment wins before the method).
+        let o = overlap(&["get /a/{x}", "any /a/b"]);
+        assert!(!o.catches(1, 0), "*/a/b matches no request of get /a/{{x}}");
+        assert!(o.catches(0, 1), "GET/a/* matches GET/a/b");
+    }
 }
