@@ -29,7 +29,7 @@ pub async fn run(settings: &StackSettings, args: Args) -> Result<ExitCode, Strin
     let users = claimsgate::users_of(settings)?;
     let trigger = claimsgate::lambda_trigger(settings)?;
     let issuer = claimsgate::token_issuer(settings, &base, trigger, Arc::new(SystemClock))?;
-    let pool = Cognito::new(base, settings, users, issuer)?;
+    let pool = Cognito::new(base, settings.pool(), users, issuer)?;
     let tokens = claimsgate::tokens_for(&pool, &args.email, args.password.as_deref()).await?;
     let json = serde_json::to_string_pretty(&tokens).map_err(|e| e.to_string())?;
     emit(&format!("{json}\n"))?;

@@ -22,7 +22,6 @@ use super::keys::{KeySet, Rotation, save_key};
 use super::refresh::{RefreshGrant, refresh_key};
 use super::state::{Codes, Revocations, Sessions};
 use super::users::User;
-use crate::stack::settings::StackSettings;
 use crate::support::lock;
 
 /// Scopes the local app client may ask for.
@@ -41,6 +40,31 @@ pub struct MachineClient {
     pub secret: String,
     /// The custom scopes it may ask for (`identifier/name`).
     pub scopes: Vec<String>,
+}
+
+/// What the stack tells a pool about its app clients and files (from its flags).
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Pool id.
+    pub pool_id: String,
+    /// App client id.
+    pub client_id: String,
+    /// App client secret.
+    pub client_secret: String,
+    /// Registered callback and sign-out URLs.
+    pub callback_urls: Vec<String>,
+    /// Refresh token lifetime, in seconds.
+    pub refresh_token_ttl: u64,
+    /// Machine-to-machine client id.
+    pub machine_client_id: String,
+    /// Machine-to-machine client secret.
+    pub machine_client_secret: String,
+    /// The resource server's custom scopes (`identifier/name`), unchecked.
+    pub resource_scopes: Vec<String>,
+    /// Where the users came from (`None`: the seeded two).
+    pub users_file: Option<PathBuf>,
+    /// Where the signing key is kept.
+    pub key_file: PathBuf,
 }
 
 /// The state of the local user pool.
@@ -114,7 +138,7 @@ impl Cognito {
     /// malformed, or the system RNG fails.
     pub fn new(
         base_url: String,
-        settings: &StackSettings,
+        settings: PoolSettings,
         users: Vec<User>,
         issuer: TokenIssuer,
     ) -> Result<Self, String> {
@@ -133,23 +157,22 @@ impl Cognito {
         let jwks = LiveJwks { keys: Arc::clone(&issuer.keys), clock: Arc::clone(&issuer.clock) };
         let verifier = Verifier::new(&config, Arc::new(jwks), Arc::clone(&issuer.clock));
         let refresh_key = refresh_key(&issuer.keys.current().to_pkcs8_pem());
-        let callback_urls = settings.callback_urls.clone();
         Ok(Self {
             base_url,
-            pool_id: settings.pool_id.clone(),
-            client_id: settings.client_id.clone(),
-            client_secret: settings.client_secret.clone(),
-            callback_urls,
-            refresh_token_ttl: settings.refresh_token_ttl,
             machine: MachineClient {
-                id: settings.machine_client_id.clone(),
-                secret: settings.machine_client_secret.clone(),
+                id: settings.machine_client_id,
+                secret: settings.machine_client_secret,
                 scopes: resource_scopes(&settings.resource_scopes)?,
             },
+            pool_id: settings.pool_id,
+            client_id: settings.client_id,
+            client_secret: settings.client_secret,
+            callback_urls: settings.callback_urls,
+            refresh_token_ttl: settings.refresh_token_ttl,
             users,
-            users_file: settings.users_file.clone(),
+            users_file: settings.users_file,
             issuer,
-            key_file: settings.key_file.clone(),
+            key_file: settings.key_file,
             verifier,
             codes: Mutex::new(Codes::default()),
             sessions: Mutex::new(Sessions::default()),

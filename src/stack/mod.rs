@@ -214,7 +214,7 @@ async fn start_with(
     let issuer = token_issuer(settings, &cognito_url, trigger, Arc::clone(&clock))?;
     // The local app's page (`/app`) is a callback and sign-out URL of the client too.
     let cognito = Arc::new(
-        Cognito::new(cognito_url.clone(), settings, users, issuer)?
+        Cognito::new(cognito_url.clone(), settings.pool(), users, issuer)?
             .with_client_urls(app::registered_urls(&cognito_url)),
     );
     let store = policy_store(settings)?;

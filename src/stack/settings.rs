@@ -1,6 +1,6 @@
 //! Settings of the local stack, from flags or `CLAIMSGATE_*` variables.
 //!
-//! It uses `cognito::trigger`; it is used by `cognito::pool`, `stack`.
+//! It uses `cognito::trigger` and `cognito::pool` (the settings a pool takes); it is used by `stack` and `cli`.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use claimsgate_core::FetchLimits;
 use clap::{Args, FromArgMatches as _};
 
+use crate::cognito::pool::PoolSettings;
 use crate::cognito::trigger::TriggerVersion;
 
 /// Everything the local stack can be told; every field has a working default.
@@ -140,6 +141,23 @@ impl StackSettings {
     #[must_use]
     pub fn function_var(&self, name: &str) -> Option<String> {
         self.function_env.get(name).cloned().or_else(|| std::env::var(name).ok())
+    }
+
+    /// What the Cognito stand-in's pool takes of these settings.
+    #[must_use]
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            pool_id: self.pool_id.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            callback_urls: self.callback_urls.clone(),
+            refresh_token_ttl: self.refresh_token_ttl,
+            machine_client_id: self.machine_client_id.clone(),
+            machine_client_secret: self.machine_client_secret.clone(),
+            resource_scopes: self.resource_scopes.clone(),
+            users_file: self.users_file.clone(),
+            key_file: self.key_file.clone(),
+        }
     }
 
     /// Token lifetime as a duration.
