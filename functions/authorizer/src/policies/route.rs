@@ -299,16 +299,19 @@ impl Routes {
 }
 
 /// IAM's pattern match on resource strings: `*` matches any run of characters
-/// (`/` included), `?` any one character, everything else itself.
+/// (`/` included), `?` any one character, everything else itself. The one
+/// copy: the API Gateway stand-in evaluates returned policies with it too.
+#[must_use]
 pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
+        } else if pi < p.len() && p[pi] == '*' {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -319,7 +322,7 @@ pub fn glob_matches(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&b| b == b'*')
+    p[pi..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
@@ -409,6 +412,12 @@ mod tests {
             ("*", "", true),
             ("a*b*c", "aXbYc", true),
             ("a*b*c", "aXbY", false),
+            ("", "", true),
+            ("GET/???/dogs", "GET/abc/dogs", true),
+            ("GET/??/dogs", "GET/abc/dogs", false),
+            // One character, not one byte.
+            ("GET/?", "GET/é", true),
+            ("GET/??", "GET/é", false),
         ] {
             assert_eq!(glob_matches(pattern, text), want, "{pattern} ~ {text}");
         }
