@@ -38,9 +38,9 @@ def main() -> None:
     fig, (top, mid, low) = plt.subplots(3, 1, figsize=(10, 9.5), height_ratios=[6, 4, 3])
 
     cases = r["verify"]["cases"]
-    fresh = [c["per_second"] for k, c in cases.items() if k != "claimsgate_repeated"]
+    fresh = [c["per_second"] for k, c in cases.items() if not k.endswith("_repeated")]
     bars(top, [c["label"] for c in cases.values()], [c["per_second"] for c in cases.values()],
-         [FLOOR if k == "floor" else OURS if k.startswith("claimsgate") or k == "authorizer" else PEER for k in cases],
+         [FLOOR if k == "floor" else OURS if k.startswith(("claimsgate", "authorizer")) else PEER for k in cases],
          "verifications per second of CPU time, one core",
          [f"{c['per_second']:,}/s  {c['vs_floor']:.2f}× floor" for c in cases.values()],
          limit=max(fresh))
@@ -73,6 +73,11 @@ def write_summary(r: dict) -> None:
     v, cold, mem = r["verify"]["cases"], r["cold_start"]["functions"], r["memory"]["functions"]
     m = r["measured"]
     zips = [s / 1e6 for s in r["zips"].values() if s]
+
+    def guard(case: str) -> str:
+        t = v[case]["time_vs_floor"]
+        return f"{t['median']:.2f}× [{t['q1']:.2f}-{t['q3']:.2f}]"
+
     text = (
         f"`bench/run` measured this on {m['date']} ({m['cpu']}, one core pinned; load average "
         f"{m['load_average_at_start'][0]} at start): a fresh verification of an RSA-2048 Cognito ID "
@@ -84,7 +89,10 @@ def write_summary(r: dict) -> None:
         f"in Node ({cold['authorizer-snapshot']['first_answer_ms']:.1f} ms from a JWKS snapshot, "
         f"{cold['authorizer-fetch-30ms']['first_answer_ms']:.1f} ms fetching over a 30 ms link); its peak RSS "
         f"after {r['memory']['tokens']:,} tokens {mem['authorizer']['peak_rss_kib'] / 1024:.1f} MiB against "
-        f"{mem['node-authorizer']['peak_rss_kib'] / 1024:.1f} MiB"
+        f"{mem['node-authorizer']['peak_rss_kib'] / 1024:.1f} MiB; the authorizer's whole decision (verify, then "
+        f"Cedar) {v['authorizer']['microseconds']:.0f} µs, {guard('authorizer')} the floor's time on the shipped "
+        f"store, {guard('authorizer_store20')} on a 20-route store and {guard('authorizer_repeated')} on a repeated "
+        f"token (median of the rounds, interquartile range in brackets)"
         + (f"; arm64 zips of {min(zips):.1f} to {max(zips):.1f} MB." if zips else ".")
     )
     readme = HERE.parent / "README.md"

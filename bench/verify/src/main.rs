@@ -1,7 +1,9 @@
 //! The Rust cases of `bench/run`: verifications of one Cognito ID token, timed
 //! on demand; and the authorizer's whole decision on it (verification, then
 //! Cedar on the shipped policy store), beside which bench/run sets a call to
-//! Amazon Verified Permissions.
+//! Amazon Verified Permissions. The authorizer also runs on the 20-route store
+//! of `bench/store20/`, and with its verified-token cache on (a repeated token):
+//! the guard rails against the floor.
 //!
 //! `bench-verify FIXTURE` reads the fixture the harness made (issuer, client id,
 //! JWKS, the token, and tokens every verifier must refuse), checks that each
@@ -12,13 +14,14 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::io::BufRead;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use authorizer::Authorizer;
 use authorizer::event::AuthorizerEvent;
-use authorizer::policies::Store;
+use authorizer::policies::{Source, Store};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,8 +32,15 @@ use serde_json::{Map, Value, json};
 
 type Error = Box<dyn std::error::Error>;
 
-const CASES: [&str; 5] =
-    ["floor", "claimsgate", "claimsgate_repeated", "jsonwebtoken", "authorizer"];
+const CASES: [&str; 7] = [
+    "floor",
+    "claimsgate",
+    "claimsgate_repeated",
+    "jsonwebtoken",
+    "authorizer",
+    "authorizer_store20",
+    "authorizer_repeated",
+];
 
 /// A `TOKEN` event for `GET /dogs`, which the fixture's dogs token may call.
 fn token_event(token: &str) -> Result<AuthorizerEvent, Error> {
@@ -60,6 +70,10 @@ struct Bench {
     jwt_validation: Validation,
     /// The authorizer on the shipped policy store, its verified-token cache off.
     authorizer: Authorizer,
+    /// The authorizer on `bench/store20/`, its verified-token cache off.
+    authorizer_store20: Authorizer,
+    /// The authorizer on the shipped policy store with its default verified-token cache.
+    authorizer_cached: Authorizer,
 }
 
 impl Bench {
@@ -92,6 +106,10 @@ impl Bench {
         };
         let (fresh, cached) = (verifier(0), verifier(10_000));
         let authorizer = Authorizer::new(verifier(0), Store::shipped()?);
+        let store20 = Path::new(env!("CARGO_MANIFEST_DIR")).join("../store20");
+        let authorizer_store20 =
+            Authorizer::new(verifier(0), Store::load(Source::read(&store20)?)?);
+        let authorizer_cached = Authorizer::new(verifier(10_000), Store::shipped()?);
 
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = 0;
@@ -104,7 +122,9 @@ impl Bench {
         rt.block_on(async {
             fresh.hydrate().await;
             cached.hydrate().await;
-            authorizer.verifier().hydrate().await;
+            for authorizer in [&authorizer, &authorizer_store20, &authorizer_cached] {
+                authorizer.verifier().hydrate().await;
+            }
         });
         let token = text("token")?;
         let (signed, signature) =
@@ -120,6 +140,8 @@ impl Bench {
             jwt_key: DecodingKey::from_rsa_components(n, e)?,
             jwt_validation: validation,
             authorizer,
+            authorizer_store20,
+            authorizer_cached,
         })
     }
 
@@ -134,7 +156,9 @@ impl Bench {
             "claimsgate" => self.rt.block_on(self.fresh.verify(token)).is_ok(),
             "claimsgate_repeated" => self.rt.block_on(self.cached.verify(token)).is_ok(),
             "jsonwebtoken" => self.jsonwebtoken(token),
-            "authorizer" => self.decide(token).is_some_and(|answer| answer.contains("\"Allow\"")),
+            "authorizer" | "authorizer_store20" | "authorizer_repeated" => self
+                .decide(self.authorizer_of(case), token)
+                .is_some_and(|answer| answer.contains("\"Allow\"")),
             _ => false,
         }
     }
@@ -151,10 +175,19 @@ impl Bench {
             && data.claims.get("iat").and_then(Value::as_u64).is_some_and(|iat| iat <= now)
     }
 
-    /// The authorizer's answer to a `TOKEN` event carrying `token`, as the Lambda writes it.
-    fn decide(&self, token: &str) -> Option<String> {
+    /// The authorizer an `authorizer*` case runs.
+    fn authorizer_of(&self, case: &str) -> &Authorizer {
+        match case {
+            "authorizer_store20" => &self.authorizer_store20,
+            "authorizer_repeated" => &self.authorizer_cached,
+            _ => &self.authorizer,
+        }
+    }
+
+    /// `authorizer`'s answer to a `TOKEN` event carrying `token`, as the Lambda writes it.
+    fn decide(&self, authorizer: &Authorizer, token: &str) -> Option<String> {
         let event = token_event(token).ok()?;
-        let answer = self.rt.block_on(self.authorizer.handle(event)).ok()?;
+        let answer = self.rt.block_on(authorizer.handle(event)).ok()?;
         serde_json::to_string(&answer).ok()
     }
 
@@ -181,9 +214,10 @@ impl Bench {
                         }
                     });
                 }
-                "authorizer" => {
+                "authorizer" | "authorizer_store20" | "authorizer_repeated" => {
+                    let authorizer = self.authorizer_of(case);
                     for _ in 0..BATCH {
-                        black_box(self.decide(black_box(token)));
+                        black_box(self.decide(authorizer, black_box(token)));
                     }
                 }
                 _ => {

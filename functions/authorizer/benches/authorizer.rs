@@ -12,13 +12,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use authorizer::Authorizer;
 use authorizer::event::AuthorizerEvent;
+use authorizer::policies::Source;
 use authorizer::policies::Store;
-use authorizer::policies::source::{File, Source};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use claimsgate_core::jwk::VerifyingKey;
@@ -33,66 +34,12 @@ const CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
 /// Distinct tokens per pass: a new authorizer every this many fresh calls.
 const POOL: usize = 100;
 
-/// A store of 20 routes (literals, `{param}`s, a greedy one) and 14 policies:
-/// groups, the pet claim, an email domain, a scope, and a `forbid`.
+/// The 20-route store of `bench/store20/`: literals, `{id}`s, a greedy route
+/// and an `any` one, under 14 policies (groups, the pet claim, an email
+/// domain, a scope, a `forbid`). `bench/run` times the same folder.
 fn store20() -> Store {
-    let mut actions = Vec::new();
-    for r in ["dogs", "cats", "birds", "fish"] {
-        actions.extend([
-            format!("get /{r}"),
-            format!("get /{r}/{{id}}"),
-            format!("post /{r}"),
-            format!("delete /{r}/{{id}}"),
-        ]);
-    }
-    actions.extend(
-        ["get /me/claims", "get /files/{path+}", "put /pets/{id}/owner", "any /admin/{action}"]
-            .map(String::from),
-    );
-    let schema = format!(
-        "namespace Bench {{ entity UserGroup; entity Application; \
-         entity User in [UserGroup] {{ \"pet_preference\"?: String, \"email\"?: String, \"email_verified\"?: Bool }}; \
-         type Token = {{ \"scope\"?: Set<String>, \"client_id\"?: String }}; \
-         action {} appliesTo {{ principal: [User], resource: [Application], context: {{ \"token\"?: Token }} }}; }}",
-        actions.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(", ")
-    );
-    let a = |id: &str| format!("Bench::Action::{id:?}");
-    let group = |g: &str| format!("Bench::UserGroup::\"us-east-1_BenchPool|{g}\"");
-    let mut policies = Vec::new();
-    for r in ["dogs", "cats", "birds", "fish"] {
-        policies.push(format!(
-            "permit (principal, action in [{}, {}], resource) when {{ principal has pet_preference && principal.pet_preference == \"{r}\" }};",
-            a(&format!("get /{r}")), a(&format!("get /{r}/{{id}}"))
-        ));
-        policies.push(format!(
-            "permit (principal in {}, action in [{}, {}], resource);",
-            group(&format!("{r}-keepers")),
-            a(&format!("post /{r}")),
-            a(&format!("delete /{r}/{{id}}"))
-        ));
-    }
-    policies.push(format!("permit (principal, action == {}, resource);", a("get /me/claims")));
-    policies.push(format!("permit (principal in {}, action, resource);", group("admins")));
-    policies.push(format!(
-        "permit (principal, action == {}, resource) when {{ principal has email && principal.email like \"*@example.com\" && principal has email_verified && principal.email_verified }};",
-        a("get /files/{path+}")
-    ));
-    policies.push(format!(
-        "permit (principal, action == {}, resource) when {{ context has token && context.token has scope && context.token.scope.contains(\"bench/pets.write\") }};",
-        a("put /pets/{id}/owner")
-    ));
-    policies.push(format!("forbid (principal in {}, action, resource);", group("banned")));
-    policies.push(format!(
-        "permit (principal in {}, action == {}, resource);",
-        group("ops"),
-        a("any /admin/{action}")
-    ));
-    let source = Source {
-        folder: None,
-        schema: (File { name: "schema.cedarschema".into(), text: schema }, false),
-        policies: vec![File { name: "bench.cedar".into(), text: policies.join("\n") }],
-    };
-    let store = Store::load(source).unwrap();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/store20");
+    let store = Store::load(Source::read(&folder).unwrap()).unwrap();
     assert_eq!(store.routes.all().len(), 20);
     store
 }
