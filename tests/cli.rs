@@ -592,6 +592,19 @@ fn routes_and_counts(dir: &str) -> String {
 }
 
 #[test]
+fn every_store_in_the_repository_validates_without_warnings() {
+    for (dir, summary) in [
+        ("policies", "(4 policies, 3 routes)"),
+        ("examples/policies/pets-api", "(8 policies, 8 routes)"),
+        ("bench/store20", "(14 policies, 20 routes)"),
+    ] {
+        let text = routes_and_counts(&format!("{}/{dir}", env!("CARGO_MANIFEST_DIR")));
+        assert!(text.starts_with(&format!(" {summary}")), "{dir}: {text}");
+        assert!(!text.contains("warning"), "{dir}: {text}");
+    }
+}
+
+#[test]
 fn policies_schema_json_and_definitions_give_the_store_as_verified_permissions_takes_it() {
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
     let out = run(&["policies", "schema-json", shipped]);
