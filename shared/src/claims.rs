@@ -272,9 +272,6 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let inside = self.inside()?;
         let mut items = Vec::new();
@@ -419,5 +416,48 @@ mod tests {
         assert!(!c.has_scope(""));
         assert_eq!(Claims::from_value(json!([1])), None);
         assert_eq!(Claims::from_value(Value::Object(map)), Some(c));
+    }
+
+    #[test]
+    fn token_use_is_named_as_the_token_names_it() {
+        for token_use in [TokenUse::Id, TokenUse::Access] {
+            let claims = claims(json!({ "token_use": token_use.as_str() }));
+            assert_eq!(claims.token_use(), Some(token_use));
+            assert_eq!(serde_json::to_value(token_use).ok(), Some(json!(token_use.as_str())));
+        }
+    }
+
+    #[test]
+    fn each_refusal_says_which_rule_was_broken() {
+        for (text, why, words) in [
+            (r#"["a"]"#, ClaimsError::NotAnObject, "not a JSON object"),
+            (r#"{"a": 1, "a": 2}"#, ClaimsError::DuplicateClaim, "a claim twice"),
+            (
+                &format!("{{\"a\": {}{}}}", "[".repeat(40), "]".repeat(40)),
+                ClaimsError::TooDeep,
+                "deeper than 32",
+            ),
+        ] {
+            assert_eq!(Claims::from_json(text.as_bytes()), Err(why), "{text}");
+            assert!(why.reason().contains(words), "{why:?}: {}", why.reason());
+        }
+    }
+
+    #[test]
+    fn email_verified_is_a_boolean_or_its_string() {
+        for (value, want) in [
+            (json!(true), Some(true)),
+            (json!(false), Some(false)),
+            (json!("true"), Some(true)),
+            (json!("false"), Some(false)),
+            (json!("False"), None),
+            (json!(1), None),
+        ] {
+            assert_eq!(
+                claims(json!({ "email_verified": value })).email_verified(),
+                want,
+                "{value}"
+            );
+        }
     }
 }

@@ -274,7 +274,7 @@ impl JwksCache {
 mod tests {
     use super::*;
     use crate::fetch::BoxFuture;
-    use crate::testing::{ManualClock, StaticFetcher, test_key};
+    use crate::testing::{LogCapture, ManualClock, StaticFetcher, test_key};
 
     /// A key source that takes `delay` of the manual clock to answer.
     #[derive(Debug)]
@@ -506,5 +506,78 @@ mod tests {
         assert_eq!(cache.age_of(URI), None);
         assert!(cache.seed(URI, &body, now - day).is_ok());
         assert_eq!(cache.age_of(URI), Some(day));
+    }
+
+    /// A cache of [`URI`] with `settings` over a fetcher serving `keys`, on a manual clock.
+    fn cache_with(
+        keys: &[&str],
+        settings: JwksSettings,
+    ) -> (JwksCache, Arc<StaticFetcher>, Arc<ManualClock>) {
+        let fetcher = Arc::new(StaticFetcher::new(jwks_of(keys)));
+        let clock = Arc::new(ManualClock::at_secs(1_000));
+        let cache = JwksCache::new([URI.to_owned()], fetcher.clone(), clock.clone(), settings);
+        (cache, fetcher, clock)
+    }
+
+    #[tokio::test]
+    async fn with_no_staleness_allowed_a_ttl_old_set_is_refetched_before_it_answers() {
+        let settings = JwksSettings { max_stale: Duration::ZERO, ..JwksSettings::default() };
+        let (cache, fetcher, clock) = cache_with(&["k1"], settings);
+        assert!(cache.hydrate().await.is_empty());
+        clock.advance(settings.ttl - Duration::from_millis(1));
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        assert_eq!(fetcher.calls(), 1);
+        // Exactly JWKS_TTL_SECS old, and the issuer has dropped k1 meanwhile.
+        clock.advance(Duration::from_millis(1));
+        fetcher.set(Ok(jwks_of(&["k2"])));
+        assert_eq!(found(&cache, "k1").await, Err(VerifyError::UnknownKid));
+        assert_eq!(fetcher.calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_set_answers_up_to_max_stale_old_and_not_a_moment_longer() {
+        // Fetches held off (min_refresh) for longer than the set may be used (max_stale).
+        let settings = JwksSettings {
+            ttl: Duration::from_secs(1),
+            max_stale: Duration::from_secs(5),
+            min_refresh: Duration::from_secs(10),
+            ..JwksSettings::default()
+        };
+        let (cache, fetcher, clock) = cache_with(&["k1"], settings);
+        assert_eq!(found(&cache, "k2").await, Err(VerifyError::UnknownKid));
+        assert_eq!(fetcher.calls(), 1, "the first request fetched; the kid was missing");
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(
+            found(&cache, "k2").await,
+            Err(VerifyError::UnknownKid),
+            "5 s old: still the set"
+        );
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(found(&cache, "k2").await, Err(VerifyError::JwksUnavailable));
+        assert_eq!(found(&cache, "k1").await, Err(VerifyError::JwksUnavailable));
+        assert_eq!(fetcher.calls(), 1, "no fetch while the penalty holds");
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_says_the_last_good_set_is_served_only_when_there_is_one() {
+        let logs = LogCapture::default();
+        let _guard = tracing::subscriber::set_default(logs.subscriber());
+        let (cache, fetcher, clock) = cache_of(&["k1"]);
+        fetcher.set(Err(FetchError::Status(503)));
+        assert_eq!(found(&cache, "k1").await, Err(VerifyError::JwksUnavailable));
+        assert!(!logs.text().contains("serving the last good key set"), "{}", logs.text());
+
+        fetcher.set(Ok(jwks_of(&["k1"])));
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(found(&cache, "k1").await.as_deref(), Ok("k1"));
+        fetcher.set(Err(FetchError::Status(503)));
+        assert_eq!(found(&cache, "k2").await, Err(VerifyError::JwksUnavailable));
+        assert_eq!(
+            logs.text().matches("serving the last good key set").count(),
+            1,
+            "{}",
+            logs.text()
+        );
     }
 }
