@@ -127,11 +127,6 @@ impl TokenCache {
         self.inner.policy().max_capacity().unwrap_or(u64::MAX)
     }
 
-    /// False when the cache was built with capacity 0.
-    pub fn is_enabled(&self) -> bool {
-        !self.seen.is_empty()
-    }
-
     /// The mark of `token` (a few loads from its tail, no hashing); `None` when the cache is disabled.
     #[must_use]
     pub fn mark(&self, token: &str) -> Option<Mark> {
@@ -243,7 +238,6 @@ mod tests {
         assert_eq!(sub_of(&cache, token), None);
 
         let off = TokenCache::new(0);
-        assert!(!off.is_enabled());
         assert!(off.mark(token).is_none());
     }
 
@@ -328,5 +322,37 @@ mod tests {
         cache.admit(token, mark, verified("debug-sub"), LIFE);
         cache.inner.run_pending_tasks();
         assert_eq!(format!("{cache:?}"), "TokenCache { entries: 1 }");
+    }
+
+    #[test]
+    fn tokens_that_differ_in_any_of_their_last_sixteen_characters_get_their_own_tags() {
+        let cache = TokenCache::new(1000);
+        for varied in [0, 8] {
+            // Sixteen characters of tail; the varied half is `varied` characters from the end.
+            let tags: std::collections::HashSet<u64> = (0..1000)
+                .map(|i| {
+                    let half = format!("{i:08}");
+                    let tail = if varied == 0 {
+                        format!("AAAAAAAA{half}")
+                    } else {
+                        format!("{half}AAAAAAAA")
+                    };
+                    cache.mark(&format!("h.b.{tail}")).unwrap().tag
+                })
+                .collect();
+            assert_eq!(tags.len(), 1000, "varied {varied} characters from the end");
+        }
+    }
+
+    #[test]
+    fn tokens_seen_once_each_are_never_cached() {
+        let cache = TokenCache::new(1000);
+        for i in 0..5_000 {
+            let token = format!("h.b.once-{i:012}");
+            let mark = cache.mark(&token).unwrap();
+            cache.admit(&token, mark, verified("flood"), LIFE);
+        }
+        cache.inner.run_pending_tasks();
+        assert_eq!(cache.inner.entry_count(), 0, "a token is kept from its second sighting on");
     }
 }
