@@ -8,9 +8,14 @@ with why it is harmless, else this fails.
 
 A justified line is `FILE: MUTATION  # why`, MUTATION as cargo-mutants names
 it without its line and column (`replace == with != in KeySet::parse`), so a
-line survives edits elsewhere in the file. With --summary the per-file table
-is written there too; with --merge, the files of this run replace theirs in
-an existing summary and the others are kept.
+line survives edits elsewhere in the file. With --summary the per-file table,
+a subtotal per part (the core, each function, the Cognito stand-in) and the
+total are written there too, and the figures between `<!-- mutants: PATH… -->`
+and `<!-- /mutants -->` in SECURITY.md are rewritten from it (a PATH ending in
+`/` is every file under it); with --merge, the files of this run replace
+theirs in an existing summary and the others are kept, and a part whose
+caught share of viable mutants is under 90% fails the run (a run over a
+change, without --summary, is held to the justified list only).
 """
 
 import json
@@ -21,7 +26,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 JUSTIFIED = ROOT / "mutants" / "justified.txt"
+SECURITY = ROOT / "SECURITY.md"
 KINDS = ["caught", "missed", "unviable", "timeout"]
+# The parts held to FLOOR of viable mutants caught, by path prefix.
+PARTS = ["shared/src/", "functions/authorizer/", "functions/me-claims/", "functions/pre-token-gen/", "src/cognito/"]
+FLOOR = 0.9
+MARKER = re.compile(r"<!-- mutants: ([^>]+?) -->.*?<!-- /mutants -->", re.S)
 
 
 def outcome_kind(summary: str) -> str | None:
@@ -82,34 +92,67 @@ def main() -> None:
 
     reasons = justified()
     unexplained = [m for m in missed if m not in reasons]
-    lines = [f"{'file':<48} {'caught':>6} {'missed':>6} {'unviable':>8} {'timeout':>7}  caught/viable"]
     rows = dict(counts)
     if merge and summary_file and summary_file.exists():
         for line in summary_file.read_text().splitlines()[1:]:
             parts = line.split()
-            if len(parts) >= 5 and parts[0] not in rows and parts[0] != "total":
+            if len(parts) >= 5 and parts[0] not in rows and parts[0].endswith(".rs"):
                 rows[parts[0]] = dict(zip(KINDS, map(int, parts[1:5])))
-    total = dict.fromkeys(KINDS, 0)
-    for file in sorted(rows):
-        c = rows[file]
-        for k in KINDS:
-            total[k] += c[k]
-        viable = c["caught"] + c["missed"]
-        share = f"{100 * c['caught'] / viable:.0f}%" if viable else "-"
-        lines.append(f"{file:<48} {c['caught']:>6} {c['missed']:>6} {c['unviable']:>8} {c['timeout']:>7}  {share}")
-    viable = total["caught"] + total["missed"]
-    share = f"{100 * total['caught'] / viable:.1f}%" if viable else "-"
-    lines.append(f"{'total':<48} {total['caught']:>6} {total['missed']:>6} {total['unviable']:>8} {total['timeout']:>7}  {share}")
+    lines = [f"{'file':<48} {'caught':>6} {'missed':>6} {'unviable':>8} {'timeout':>7}  caught/viable"]
+    lines += [row(file, rows[file]) for file in sorted(rows)]
+    low = []
+    for part in PARTS:
+        c = added(rows, [part])
+        if c["caught"] + c["missed"]:
+            lines.append(row(f"part {part}", c))
+            if summary_file and c["caught"] < FLOOR * (c["caught"] + c["missed"]):
+                low.append(part)
+    lines.append(row("total", added(rows, [""])))
     print("\n".join(lines))
     if summary_file:
         summary_file.write_text("\n".join(lines) + "\n")
+        write_security_figures(rows)
     justified_missed = len(missed) - len(unexplained)
     print(f"mutants: {len(missed)} missed, {justified_missed} of them justified in mutants/justified.txt")
     if unexplained:
         print("missed and not justified (add a test that fails, or a line to mutants/justified.txt):")
         for file, mutation in unexplained:
             print(f"  {file}: {mutation}")
+    if low:
+        print(f"under {FLOOR:.0%} of viable mutants caught: {', '.join(low)}")
+    if unexplained or low:
         sys.exit(1)
+
+
+def added(rows: dict[str, dict[str, int]], prefixes: list[str]) -> dict[str, int]:
+    """The counts of every file under one of `prefixes` (a file's own path matches itself)."""
+    total = dict.fromkeys(KINDS, 0)
+    for file, c in rows.items():
+        if any(file.startswith(p) for p in prefixes):
+            for k in KINDS:
+                total[k] += c[k]
+    return total
+
+
+def row(name: str, c: dict[str, int]) -> str:
+    viable = c["caught"] + c["missed"]
+    share = f"{100 * c['caught'] / viable:.1f}%" if viable else "-"
+    return f"{name:<48} {c['caught']:>6} {c['missed']:>6} {c['unviable']:>8} {c['timeout']:>7}  {share}"
+
+
+def write_security_figures(rows: dict[str, dict[str, int]]) -> None:
+    """Rewrites SECURITY.md's mutation figures from the summary's rows."""
+    def figure(match: re.Match[str]) -> str:
+        paths = match.group(1).split()
+        c = added(rows, paths)
+        viable = c["caught"] + c["missed"]
+        text = f"{c['caught']} of {viable} viable mutants caught" if viable else "not yet run"
+        if c["timeout"]:
+            text += f", {c['timeout']} timed out"
+        return f"<!-- mutants: {match.group(1)} -->{text}<!-- /mutants -->"
+
+    doc = SECURITY.read_text()
+    SECURITY.write_text(MARKER.sub(figure, doc))
 
 
 main()
