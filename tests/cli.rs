@@ -567,6 +567,27 @@ fn policies_validate_checks_a_store_as_the_authorizer_does_at_init() {
     assert!(stderr_of(&out).contains("policy store /no/such/store: cannot read it"));
 }
 
+#[test]
+fn a_policy_that_can_never_apply_is_a_warning_and_refused_with_deny_warnings() {
+    // The misspelt attribute sits behind `has`: valid Cedar, but the permit never holds.
+    let guarded = common::PolicyDir::shipped_plus(&[(
+        "typo.cedar",
+        "@id(\"typo\")\npermit (principal, action, resource)\nwhen { principal has pet_preferance && principal.pet_preferance == \"dogs\" };",
+    )]);
+    let dir = guarded.0.to_str().unwrap();
+    let out = run(&["policies", "validate", dir]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("warning: for policy `typo`, policy is impossible"), "{text}");
+
+    let out = run(&["policies", "validate", "--deny-warnings", dir]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("policy is impossible"));
+    assert!(stderr_of(&out).contains("1 validator warning(s), refused with --deny-warnings"));
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+    assert!(run(&["policies", "validate", "--deny-warnings", shipped]).status.success());
+}
+
 /// The shipped store's policy files, (name, text).
 fn shipped_policies() -> Vec<(String, String)> {
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");

@@ -30,6 +30,11 @@ enum Action {
     Validate {
         /// The store's folder.
         dir: PathBuf,
+        /// Refuse the store on any of the validator's warnings too (a policy that can never
+        /// apply, say: often a misspelt attribute behind `has`). The authorizer, as Cedar and
+        /// Verified Permissions do, only logs them; `scripts/check-store` refuses them before a deploy.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Print a valid store's schema in Cedar's JSON format (for Verified Permissions' put-schema).
     SchemaJson {
@@ -46,7 +51,7 @@ enum Action {
 /// Runs the subcommand; an invalid store is an error naming the file and line.
 pub fn run(args: Args) -> Result<ExitCode, String> {
     match args.action {
-        Action::Validate { dir } => validate(&dir),
+        Action::Validate { dir, deny_warnings } => validate(&dir, deny_warnings),
         Action::SchemaJson { dir } => schema_json(&dir),
         Action::Definitions { dir } => definitions(&dir),
     }
@@ -56,8 +61,8 @@ fn load(dir: &Path) -> Result<Store, String> {
     Source::read(dir).and_then(Store::load).map_err(|e| e.to_string())
 }
 
-/// Validates and prints what the store holds.
-fn validate(dir: &Path) -> Result<ExitCode, String> {
+/// Validates and prints what the store holds; with `deny_warnings`, a validator warning fails it.
+fn validate(dir: &Path, deny_warnings: bool) -> Result<ExitCode, String> {
     let store = load(dir)?;
     let mut out = format!(
         "{}: valid ({} policies, {} routes)\n",
@@ -77,6 +82,13 @@ fn validate(dir: &Path) -> Result<ExitCode, String> {
         ));
     }
     emit(&out)?;
+    if deny_warnings && !store.warnings.is_empty() {
+        return Err(format!(
+            "{}: {} validator warning(s), refused with --deny-warnings",
+            dir.display(),
+            store.warnings.len()
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
