@@ -137,3 +137,39 @@ async fn a_claim_that_does_not_fit_the_schema_is_left_out_with_a_line_naming_it_
     assert!(line.contains("\"expected\":\"Long\""), "{line}");
     assert!(!logs.contains("thirty-one"), "the claim's value was logged");
 }
+
+#[test]
+fn a_store_that_loads_with_warnings_logs_each_at_init() {
+    let dir = std::env::temp_dir().join(format!("claimsgate-warned-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("schema.cedarschema"),
+        r#"namespace Shop { entity Application; entity User { "pet"?: String };
+           action "get /files/{name}", "get /files/{path+}" appliesTo { principal: [User], resource: [Application] }; }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("p.cedar"),
+        "@id(\"typo\") permit (principal, action, resource) when { principal has pett && principal.pett == \"dogs\" };",
+    )
+    .unwrap();
+    let folder = dir.to_string_lossy().into_owned();
+
+    let (logs, _guard) = capture();
+    let store =
+        authorizer::store_from_lookup(|name| (name == "POLICY_STORE").then(|| folder.clone()));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        store.is_ok(),
+        "warnings do not stop the authorizer, as they stop neither Cedar nor Verified Permissions"
+    );
+    let logs = logs.text();
+    let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("\"WARN\"")).collect();
+    assert_eq!(warnings.len(), 2, "{logs}");
+    assert!(warnings[0].contains("for policy `typo`, policy is impossible"), "{logs}");
+    assert!(
+        warnings[1].contains("catch each other's requests")
+            && warnings[1].contains("get /files/{name}, get /files/{path+}"),
+        "{logs}"
+    );
+}

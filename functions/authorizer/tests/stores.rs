@@ -48,10 +48,25 @@ fn parse_errors_name_the_file_and_the_line() {
             "\n\npermit (principal, action, resource) when { principal. };",
         ],
     );
-    assert!(e.starts_with("p1.cedar:3: "), "{e}");
+    assert_eq!(e, "p1.cedar:3: unexpected token `}`");
     let schema = "namespace Shop {\n  entity User\n  entity Application;\n}";
     let e = error(schema, &["permit (principal, action, resource);"]);
-    assert!(e.starts_with("schema.cedarschema:3: "), "{e}");
+    assert_eq!(e, "schema.cedarschema:3: error parsing schema: unexpected token `entity`");
+    // A schema in the JSON format that names no type Cedar knows: Cedar's words, and its hint.
+    let json =
+        r#"{"Shop": {"entityTypes": {"User": {"shape": {"type": "Recod"}}}, "actions": {}}}"#;
+    let source = Source {
+        schema: (
+            authorizer::policies::source::File {
+                name: "schema.cedarschema.json".into(),
+                text: json.into(),
+            },
+            true,
+        ),
+        ..common::source(SCHEMA, &["permit (principal, action, resource);"])
+    };
+    let e = Store::load(source).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(e.starts_with("schema.cedarschema.json: failed to resolve type: Recod; "), "{e}");
 }
 
 #[test]
@@ -374,4 +389,46 @@ fn the_dot_form_reads_custom_and_cognito_claims_but_never_the_groups() {
     other["custom:role"] = json!("visitor");
     other["cognito:groups"] = json!(["vets"]);
     assert!(allowed(&h, &other, "/pets").is_empty());
+}
+
+#[test]
+fn claims_of_every_type_reach_cedar_as_the_schema_declares_them() {
+    let schema = r#"namespace Shop {
+      entity Application;
+      entity User {
+        "email_verified"?: Bool,
+        "teams"?: Set<String>,
+        "address"?: { "country"?: String },
+        "lucky"?: Set<Long>,
+      };
+      action "get /pets", "post /pets", "get /pets/{petId}", "get /me/claims"
+        appliesTo { principal: [User], resource: [Application] };
+    }"#;
+    let h = Harness::with_store(common::store(
+        schema,
+        &[
+            "permit (principal, action == Shop::Action::\"get /pets\", resource) when { principal has email_verified && principal.email_verified };",
+            "permit (principal, action == Shop::Action::\"post /pets\", resource) when { principal has teams && principal.teams.contains(\"vets\") };",
+            "permit (principal, action == Shop::Action::\"get /pets/{petId}\", resource) when { principal has address && principal.address has country && principal.address.country == \"NL\" };",
+            "permit (principal, action == Shop::Action::\"get /me/claims\", resource) when { principal has lucky && principal.lucky.contains(7) };",
+        ],
+    ));
+    let mut claims = id_claims("t-1", "typed", None);
+    claims["email_verified"] = json!(true);
+    claims["teams"] = json!(["vets", "cats"]);
+    claims["address"] = json!({"country": "NL", "city": "Delft"});
+    // A space-separated string is a set only of strings (as `scope` is): not of Longs.
+    claims["lucky"] = json!("7 8");
+    assert_eq!(allowed(&h, &claims, "/pets"), ["GET/pets", "GET/pets/*", "POST/pets"]);
+    claims["lucky"] = json!([7, 8]);
+    assert_eq!(
+        allowed(&h, &claims, "/pets"),
+        ["GET/me/claims", "GET/pets", "GET/pets/*", "POST/pets"]
+    );
+    // Each of another type than declared is left out, and its policy does not hold.
+    claims["email_verified"] = json!("true");
+    claims["teams"] = json!(["vets", 7]);
+    claims["address"] = json!("NL");
+    claims["lucky"] = json!([7, "8"]);
+    assert!(allowed(&h, &claims, "/pets").is_empty());
 }

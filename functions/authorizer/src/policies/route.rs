@@ -352,6 +352,8 @@ mod tests {
             ("get /a b", "literal segment"),
             ("get /{a+}/b", "greedy parameter can only be the last"),
             ("get /{}", "a parameter is"),
+            ("get /{pet.id}", "a parameter is"),
+            ("get /{pet id}", "a parameter is"),
             ("get /{a}/{a}", "names a parameter twice"),
             ("fetch /dogs", "not a method"),
             ("get", "a route is"),
@@ -364,6 +366,15 @@ mod tests {
     }
 
     #[test]
+    fn a_route_shows_as_api_gateway_names_it() {
+        let route =
+            Route::parse("get /pets/{pet_id}/files/{file-name}").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(route.path(), "/pets/{pet_id}/files/{file-name}");
+        assert_eq!(route.to_string(), "GET /pets/{pet_id}/files/{file-name}");
+        assert_eq!(Route::parse("any /").map(|r| r.to_string()), Ok("ANY /".to_owned()));
+    }
+
+    #[test]
     fn two_actions_for_one_route_are_refused() {
         let err = Routes::new(["get /pets/{id}", "get /pets/{petId}"]).err().unwrap_or_default();
         assert!(err.contains("are one route"), "{err}");
@@ -371,22 +382,29 @@ mod tests {
     }
 
     #[test]
-    fn the_most_specific_route_is_selected() {
-        let r = routes(&[
+    fn the_most_specific_route_is_selected_whatever_the_order_of_the_actions() {
+        let ids = [
             "any /{proxy+}",
             "get /pets/{petId}",
             "get /pets/mine",
             "any /pets/{petId}",
             "get /pets/{petId}/{rest+}",
-        ]);
-        let pick = |m: &str, p: &str| r.select(m, p).map(|i| r.all()[i].id().to_owned());
-        assert_eq!(pick("GET", "/pets/mine").as_deref(), Some("get /pets/mine"));
-        assert_eq!(pick("GET", "/pets/7").as_deref(), Some("get /pets/{petId}"));
-        assert_eq!(pick("POST", "/pets/7").as_deref(), Some("any /pets/{petId}"));
-        assert_eq!(pick("GET", "/pets/7/photos/1").as_deref(), Some("get /pets/{petId}/{rest+}"));
-        assert_eq!(pick("DELETE", "/cats").as_deref(), Some("any /{proxy+}"));
-        assert_eq!(pick("GET", "/").as_deref(), None);
-        assert_eq!(pick("GET", "/pets//7").as_deref(), None);
+        ];
+        for order in [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [3, 0, 4, 2, 1], [2, 4, 1, 0, 3]] {
+            let r = routes(&order.map(|i| ids[i]));
+            let pick = |m: &str, p: &str| r.select(m, p).map(|i| r.all()[i].id().to_owned());
+            assert_eq!(pick("GET", "/pets/mine").as_deref(), Some("get /pets/mine"), "{order:?}");
+            assert_eq!(pick("GET", "/pets/7").as_deref(), Some("get /pets/{petId}"), "{order:?}");
+            assert_eq!(pick("POST", "/pets/7").as_deref(), Some("any /pets/{petId}"), "{order:?}");
+            assert_eq!(
+                pick("GET", "/pets/7/photos/1").as_deref(),
+                Some("get /pets/{petId}/{rest+}"),
+                "{order:?}"
+            );
+            assert_eq!(pick("DELETE", "/cats").as_deref(), Some("any /{proxy+}"), "{order:?}");
+            assert_eq!(pick("GET", "/").as_deref(), None);
+            assert_eq!(pick("GET", "/pets//7").as_deref(), None);
+        }
     }
 
     #[test]
@@ -418,6 +436,9 @@ mod tests {
             // One character, not one byte.
             ("GET/?", "GET/é", true),
             ("GET/??", "GET/é", false),
+            // A `*` in the text is a plain character to match.
+            ("*?", "a*", true),
+            ("GET/*", "GET/*", true),
         ] {
             assert_eq!(glob_matches(pattern, text), want, "{pattern} ~ {text}");
         }

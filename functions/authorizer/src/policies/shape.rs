@@ -202,6 +202,9 @@ mod tests {
                 "email": {"type": "String"}, "age": {"type": "Long", "required": false},
                 "manager": {"type": "Entity", "name": "User", "required": false},
                 "nick": {"type": "EntityOrCommon", "name": "String", "required": false},
+                "adult": {"type": "EntityOrCommon", "name": "Bool", "required": false},
+                "admin": {"type": "EntityOrCommon", "name": "__cedar::Boolean", "required": false},
+                "age": {"type": "EntityOrCommon", "name": "__cedar::Long", "required": false},
                 "token": {"type": "EntityOrCommon", "name": "Token", "required": false}}}},
                 "UserGroup": {}, "Application": {}},
             "actions": {"get /x": {"appliesTo": {"principalTypes": ["User"], "resourceTypes": ["Application"],
@@ -217,6 +220,9 @@ mod tests {
         // A name the Cedar schema format leaves unresolved: a common type, else a primitive.
         let ty = |name: &str| shape.user.iter().find(|a| a.name == name).map(|a| a.ty.clone());
         assert_eq!(ty("nick"), Some(Type::String));
+        assert_eq!(ty("adult"), Some(Type::Bool));
+        assert_eq!(ty("admin"), Some(Type::Bool));
+        assert_eq!(ty("age"), Some(Type::Long));
         assert!(matches!(ty("token"), Some(Type::Record(_))));
         let token = &shape.actions[0].1[0];
         assert_eq!(token.name, "token");
@@ -238,5 +244,60 @@ mod tests {
         assert!(Shape::read(&two).err().unwrap_or_default().contains("one namespace"));
         let bare = json!({"": {"entityTypes": {"User": {}, "Application": {}}, "actions": {"get /x": {}}}});
         assert!(Shape::read(&bare).err().unwrap_or_default().contains("in a namespace"));
+    }
+
+    /// The type of `User`'s one attribute `deep`: a String wrapped `levels` times by `wrap`,
+    /// with the common types `commons` beside it.
+    fn deep(levels: usize, wrap: impl Fn(usize, Value) -> Value, commons: Value) -> Type {
+        let inner = (0..levels).rev().fold(json!({"type": "String"}), |t, i| wrap(i, t));
+        let schema = json!({"Shop": {"commonTypes": commons,
+            "entityTypes": {"User": {"shape": {"type": "Record", "attributes": {"deep": inner}}}, "Application": {}},
+            "actions": {"get /x": {}}}});
+        let shape = Shape::read(&schema).unwrap_or_else(|e| panic!("{e}"));
+        shape.user[0].ty.clone()
+    }
+
+    /// The innermost type under records and sets.
+    fn leaf(ty: &Type) -> &Type {
+        match ty {
+            Type::Record(attributes) => attributes.first().map_or(ty, |a| leaf(&a.ty)),
+            Type::Set(element) => leaf(element),
+            _ => ty,
+        }
+    }
+
+    #[test]
+    fn types_nest_thirty_two_deep_through_records_sets_and_common_types_and_no_deeper() {
+        let record = |_: usize, t: Value| json!({"type": "Record", "attributes": {"a": t}});
+        let set = |_: usize, t: Value| json!({"type": "Set", "element": t});
+        // `deep` is T0; Ti is T(i+1), as a plain name or as the Cedar format leaves it.
+        let named = |i: usize, _: Value| json!({"type": format!("T{i}")});
+        let unresolved =
+            |i: usize, _: Value| json!({"type": "EntityOrCommon", "name": format!("T{i}")});
+        let chain = |levels: usize, link: &dyn Fn(usize, Value) -> Value| {
+            let mut commons = serde_json::Map::new();
+            for i in 0..levels {
+                let next = if i + 1 < levels {
+                    link(i + 1, Value::Null)
+                } else {
+                    json!({"type": "String"})
+                };
+                commons.insert(format!("T{i}"), next);
+            }
+            Value::Object(commons)
+        };
+        // `deep` sits one level into User's record: 31 levels more reach depth 32.
+        for levels in [31, 32] {
+            let fits = levels == 31;
+            for wrap in [&record as &dyn Fn(usize, Value) -> Value, &set] {
+                let ty = deep(levels, wrap, json!({}));
+                assert_eq!(leaf(&ty) == &Type::String, fits, "{levels} levels: {ty:?}");
+            }
+            for link in [&named as &dyn Fn(usize, Value) -> Value, &unresolved] {
+                let first = link(0, Value::Null);
+                let ty = deep(1, |_, _| first.clone(), chain(levels, link));
+                assert_eq!(ty == Type::String, fits, "{levels} common types: {ty:?}");
+            }
+        }
     }
 }

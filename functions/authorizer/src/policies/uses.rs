@@ -121,4 +121,19 @@ mod tests {
         let whole = json!({"conditions": [{"kind": "when", "body": {"==": {"left": {"Var": "context"}, "right": {"Record": {}}}}}]});
         assert!(Uses::of([&whole]).token_reads("anything"));
     }
+
+    #[test]
+    fn only_context_token_is_the_token_and_a_read_through_a_record_is_the_records() {
+        // `context has token && principal.custom.role == "owner" && principal.token.kind == "x"`
+        let dot = |left: Value, attr: &str| json!({".": {"left": left, "attr": attr}});
+        let policy = json!({"conditions": [{"kind": "when", "body": {"&&": {
+            "left": {"has": {"left": {"Var": "context"}, "attr": "token"}},
+            "right": {"&&": {
+                "left": {"==": {"left": dot(dot(json!({"Var": "principal"}), "custom"), "role"), "right": {"Value": "owner"}}},
+                "right": {"==": {"left": dot(dot(json!({"Var": "principal"}), "token"), "kind"), "right": {"Value": "x"}}}}}}}}]});
+        let uses = Uses::of([&policy]);
+        assert_eq!(uses.principal, HashSet::from(["custom".to_owned(), "token".to_owned()]));
+        assert_eq!(uses.token, Some(HashSet::new()), "`context has token` reads no claim of it");
+        assert!(!uses.token_reads("role") && !uses.token_reads("kind"));
+    }
 }
