@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use claimsgate::AuthorizerKind;
 use common::flow::{
     CALLBACK, CATS, CLIENT_ID, CLIENT_SECRET, DOGS, browser, client, discovery, exchange,
     exchange_basic, hidden, location, query_param, redeem, sign_in, sign_in_with, submit_login,
     token_request,
 };
-use common::{TestStack, stack};
+use common::{TestStack, stack, stack_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -276,6 +277,34 @@ async fn user_info(s: &TestStack, access_token: &str) -> StatusCode {
 
 async fn refresh(s: &TestStack, refresh_token: &str) -> reqwest::Response {
     exchange_basic(s, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
+}
+
+#[tokio::test]
+async fn a_refresh_token_works_until_its_expiry_and_not_at_it() {
+    let s = stack_with(AuthorizerKind::Token, |settings| settings.refresh_token_ttl = 600).await;
+    let tokens = exchange(&s, &sign_in(&s, DOGS, &[]).await).await;
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    s.clock.advance(Duration::from_secs(599));
+    assert_eq!(
+        refresh(&s, refresh_token).await.status(),
+        StatusCode::OK,
+        "a second before it expires"
+    );
+    s.clock.advance(Duration::from_secs(1));
+    let r = refresh(&s, refresh_token).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "at its expiry");
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // RFC 7009: revoking a token that is no longer valid is answered 200 and does nothing,
+    // so the access token of that sign-in, which lives an hour, still works.
+    let r = client()
+        .post(format!("{}/oauth2/revoke", s.cognito_url))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(&[("token", refresh_token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(user_info(&s, tokens["access_token"].as_str().unwrap()).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -293,7 +293,7 @@ async fn the_client_credentials_grant_follows_cognito_rules() {
     );
     assert!(trigger.events().is_empty(), "V2 triggers see no machine");
 
-    let cases: [(&[(&str, &str)], &str); 3] = [
+    let cases: [(&[(&str, &str)], &str); 4] = [
         (
             &[("grant_type", "client_credentials"), ("scope", "claimsgate/pets.admin")],
             "invalid_scope",
@@ -301,6 +301,11 @@ async fn the_client_credentials_grant_follows_cognito_rules() {
         (&[("grant_type", "client_credentials"), ("scope", "openid")], "invalid_scope"),
         (
             &[("grant_type", "client_credentials"), ("aws_client_metadata", "[1]")],
+            "invalid_request",
+        ),
+        // Cognito's ClientMetadata maps names to strings only.
+        (
+            &[("grant_type", "client_credentials"), ("aws_client_metadata", r#"{"tenant":1}"#)],
             "invalid_request",
         ),
     ];
