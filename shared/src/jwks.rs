@@ -541,7 +541,6 @@ mod tests {
             ttl: Duration::from_secs(1),
             max_stale: Duration::from_secs(5),
             min_refresh: Duration::from_secs(10),
-            ..JwksSettings::default()
         };
         let (cache, fetcher, clock) = cache_with(&["k1"], settings);
         assert_eq!(found(&cache, "k2").await, Err(VerifyError::UnknownKid));
