@@ -487,4 +487,48 @@ mod tests {
         assert_eq!(email_domain("a@b.c"), Some("b.c"));
         assert_eq!(email_domain("a@"), None);
     }
+
+    #[test]
+    fn names_are_the_claim_value_and_the_log_words() {
+        for pet in [Pet::Dogs, Pet::Cats] {
+            assert_eq!(pet.as_str().parse::<Pet>(), Ok(pet));
+            assert_eq!(pet.to_string(), pet.as_str());
+        }
+        assert_eq!([Pet::Dogs.as_str(), Pet::Cats.as_str()], ["dogs", "cats"]);
+        let basis = [Basis::Attribute, Basis::EmailDomain, Basis::Default].map(Basis::as_str);
+        assert_eq!(basis, ["attribute", "email_domain", "default"]);
+        let email = [
+            EmailCheck::Skipped,
+            EmailCheck::NotVerified,
+            EmailCheck::Missing,
+            EmailCheck::Malformed,
+            EmailCheck::NoRule,
+            EmailCheck::Matched,
+        ]
+        .map(EmailCheck::as_str);
+        assert_eq!(
+            email,
+            ["skipped", "not_verified", "missing", "malformed", "no_rule", "matched"]
+        );
+    }
+
+    #[test]
+    fn a_blank_attribute_is_absent_and_another_value_is_ignored() {
+        let rules = PetRules::default();
+        for (value, ignored) in [
+            (json!(null), false),
+            (json!(""), false),
+            (json!("  "), false),
+            (json!("birds"), true),
+            (json!(3), true),
+        ] {
+            let map = json!({ PET_ATTRIBUTE: value }).as_object().cloned().unwrap();
+            let a = assign_pet(&rules, CATS, &map);
+            assert_eq!(
+                (a.pet, a.basis, a.attribute_ignored),
+                (CATS, Basis::Default, ignored),
+                "{value}"
+            );
+        }
+    }
 }
