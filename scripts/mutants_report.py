@@ -8,7 +8,9 @@ with why it is harmless, else this fails.
 
 A justified line is `FILE: MUTATION  # why`, MUTATION as cargo-mutants names
 it without its line and column (`replace == with != in KeySet::parse`), so a
-line survives edits elsewhere in the file. With --summary the per-file table,
+line survives edits elsewhere in the file. A line covers one missed mutant:
+two survivors of the same name (the same change at two places of a function)
+need two lines, so a new survivor never hides behind an old reason. With --summary the per-file table,
 a subtotal per part (the core, each function, the Cognito stand-in) and the
 total are written there too, and the figures between `<!-- mutants: PATH… -->`
 and `<!-- /mutants -->` in SECURITY.md are rewritten from it (a PATH ending in
@@ -21,7 +23,7 @@ change, without --summary, is held to the justified list only).
 import json
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +53,9 @@ def mutant_key(name: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def justified() -> dict[tuple[str, str], str]:
-    out = {}
+def justified() -> Counter[tuple[str, str]]:
+    """How many missed mutants each (file, mutation) of mutants/justified.txt covers."""
+    out: Counter[tuple[str, str]] = Counter()
     if not JUSTIFIED.exists():
         return out
     for line in JUSTIFIED.read_text().splitlines():
@@ -62,7 +65,7 @@ def justified() -> dict[tuple[str, str], str]:
         file, _, mutation = entry.partition(": ")
         if not why.strip():
             sys.exit(f"mutants/justified.txt: no reason given: {line}")
-        out[(file.strip(), mutation.strip())] = why.strip()
+        out[(file.strip(), mutation.strip())] += 1
     return out
 
 
@@ -91,7 +94,12 @@ def main() -> None:
             missed.append(mutant_key(name))
 
     reasons = justified()
-    unexplained = [m for m in missed if m not in reasons]
+    unexplained = []
+    for m in missed:
+        if reasons[m] > 0:
+            reasons[m] -= 1
+        else:
+            unexplained.append(m)
     rows = dict(counts)
     if merge and summary_file and summary_file.exists():
         for line in summary_file.read_text().splitlines()[1:]:
