@@ -279,6 +279,17 @@ async fn refresh(s: &TestStack, refresh_token: &str) -> reqwest::Response {
     exchange_basic(s, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
 }
 
+/// `POST /oauth2/revoke` with `form`, authenticated as the app client.
+async fn revoke(s: &TestStack, form: &[(&str, &str)]) -> reqwest::Response {
+    client()
+        .post(format!("{}/oauth2/revoke", s.cognito_url))
+        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_refresh_token_works_until_its_expiry_and_not_at_it() {
     let s = stack_with(AuthorizerKind::Token, |settings| settings.refresh_token_ttl = 600).await;
@@ -296,13 +307,7 @@ async fn a_refresh_token_works_until_its_expiry_and_not_at_it() {
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_grant");
     // RFC 7009: revoking a token that is no longer valid is answered 200 and does nothing,
     // so the access token of that sign-in, which lives an hour, still works.
-    let r = client()
-        .post(format!("{}/oauth2/revoke", s.cognito_url))
-        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-        .form(&[("token", refresh_token)])
-        .send()
-        .await
-        .unwrap();
+    let r = revoke(&s, &[("token", refresh_token)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(user_info(&s, tokens["access_token"].as_str().unwrap()).await, StatusCode::OK);
 }
@@ -318,14 +323,7 @@ async fn revoking_a_refresh_token_revokes_its_family() {
     let other = exchange(&s, &sign_in(&s, DOGS, &[]).await).await;
     assert_eq!(user_info(&s, access).await, StatusCode::OK);
 
-    let revoke = |form: Vec<(&'static str, String)>| {
-        client()
-            .post(format!("{}/oauth2/revoke", s.cognito_url))
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-            .form(&form)
-            .send()
-    };
-    let r = revoke(vec![("token", refresh_token.to_owned())]).await.unwrap();
+    let r = revoke(&s, &[("token", refresh_token)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap(), "");
 
@@ -341,17 +339,15 @@ async fn revoking_a_refresh_token_revokes_its_family() {
     );
     assert_eq!(user_info(&s, other["access_token"].as_str().unwrap()).await, StatusCode::OK);
 
-    let cases = [
-        (vec![("token", access.to_owned())], "unsupported_token_type"),
-        (vec![], "invalid_request"),
-    ];
+    let cases: [(&[(&str, &str)], &str); 2] =
+        [(&[("token", access)], "unsupported_token_type"), (&[], "invalid_request")];
     for (form, error) in cases {
-        let r = revoke(form).await.unwrap();
+        let r = revoke(&s, form).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         assert_eq!(r.json::<Value>().await.unwrap()["error"], error);
     }
     // RFC 7009: an unknown token is answered like a revoked one.
-    let r = revoke(vec![("token", "no-such-token".into())]).await.unwrap();
+    let r = revoke(&s, &[("token", "no-such-token")]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = client()
         .post(format!("{}/oauth2/revoke", s.cognito_url))
