@@ -10,14 +10,16 @@ A justified line is `FILE: MUTATION  # why`, MUTATION as cargo-mutants names
 it without its line and column (`replace == with != in KeySet::parse`), so a
 line survives edits elsewhere in the file. A line covers one missed mutant:
 two survivors of the same name (the same change at two places of a function)
-need two lines, so a new survivor never hides behind an old reason. With --summary the per-file table,
-a subtotal per part (the core, each function, the Cognito stand-in) and the
-total are written there too, and the figures between `<!-- mutants: PATH… -->`
-and `<!-- /mutants -->` in SECURITY.md are rewritten from it (a PATH ending in
-`/` is every file under it); with --merge, the files of this run replace
-theirs in an existing summary and the others are kept, and a part whose
-caught share of viable mutants is under 90% fails the run (a run over a
-change, without --summary, is held to the justified list only).
+need two lines, so a new survivor never hides behind an old reason.
+
+With --summary, the per-file table, a subtotal per part (the core, each
+function, the Cognito stand-in) and the total are written there too, a part
+whose caught share of viable mutants is under 90% fails the run, and the
+figures between `<!-- mutants: PATH… -->` and `<!-- /mutants -->` in
+SECURITY.md are rewritten from the table (a PATH ending in `/` is every file
+under it). With --merge, the files of this run replace theirs in an existing
+summary and the others are kept. A run over a change, without --summary, is
+held to the justified list only.
 """
 
 import json
